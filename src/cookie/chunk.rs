@@ -1,0 +1,343 @@
+//! Chunking of values too large for one cookie, exactly as `@auth0/nextjs-auth0` v4.29+ does
+//! it (`src/server/cookies.ts`).
+//!
+//! - A value of at most [`MAX_CHUNK_SIZE`] bytes is one cookie `<name>`; a larger one is cut
+//!   into `<name>__0`, `<name>__1`, … of [`MAX_CHUNK_SIZE`] bytes each.
+//! - Reading ([`join`]): a non-empty base cookie wins over chunks; otherwise the chunks must be
+//!   numbered contiguously from 0 and are concatenated in index order. A gap is
+//!   [`CookieError::MissingChunk`], never a partial value.
+//! - Writing ([`write`]): every write also deletes the chunk names that could be stale, from
+//!   `__0` up to `K-1` where `K = max(5, highest chunk index in the request + 1)`; a chunked
+//!   write then deletes the base cookie.
+
+use super::{CookieName, CookieOptions, Lifetime, SetCookie, parse, percent_decode};
+use crate::buf::Writer;
+use crate::time::UnixTime;
+use crate::{CookieError, Error};
+
+/// The largest value written as a single cookie, and the size of each chunk.
+pub const MAX_CHUNK_SIZE: usize = 3500;
+/// Every write deletes at least the chunk names `__0` to `__4` (the SDK's `MAX_CHUNKS`).
+pub const MIN_CLEANUP: usize = 5;
+/// The most chunks read or written; more would exceed what browsers keep for one site.
+pub const MAX_CHUNKS: usize = 64;
+/// The separator between a cookie name and a chunk index.
+pub const SEPARATOR: &str = "__";
+
+/// The chunk index of `cookie_name` if it is `<name>__<digits>`.
+fn chunk_index(cookie_name: &str, name: &str) -> Option<Result<usize, CookieError>> {
+    let digits = cookie_name.strip_prefix(name)?.strip_prefix(SEPARATOR)?;
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    match digits.parse::<usize>() {
+        Ok(i) if i < MAX_CHUNKS => Some(Ok(i)),
+        _ => Some(Err(CookieError::TooManyChunks)),
+    }
+}
+
+/// The highest chunk index of `name` present in a `Cookie` header.
+pub fn highest_index(header: &str, name: &str) -> Option<usize> {
+    parse(header)
+        .filter_map(|c| chunk_index(c.name, name)?.ok())
+        .max()
+}
+
+/// Reads the value of `name` from a `Cookie` header, joining chunks if there is no base
+/// cookie. The value is percent-decoded.
+///
+/// The result borrows `header` when the base cookie needs no decoding, and `buf` otherwise;
+/// `buf` needs room for the joined value.
+///
+/// ```
+/// use auth0_edge::cookie::chunk;
+/// let mut buf = [0u8; 16];
+/// assert_eq!(chunk::join("s__1=world; s__0=hello", "s", &mut buf)?, "helloworld");
+/// assert!(chunk::join("s__0=a; s__2=c", "s", &mut buf).is_err());
+/// # Ok::<(), auth0_edge::Error>(())
+/// ```
+pub fn join<'r>(header: &'r str, name: &str, buf: &'r mut [u8]) -> Result<&'r str, Error> {
+    if let Some(base) = super::get(header, name)
+        && !base.value.is_empty()
+    {
+        if !base.is_encoded() {
+            return Ok(base.value);
+        }
+        return base.decode_into(buf);
+    }
+    let mut highest = None;
+    for c in parse(header) {
+        if let Some(i) = chunk_index(c.name, name) {
+            let i = i?;
+            highest = Some(highest.map_or(i, |h: usize| h.max(i)));
+        }
+    }
+    let Some(highest) = highest else {
+        return Err(CookieError::NotFound.into());
+    };
+    let mut w = Writer::new(buf, "joined cookie");
+    for index in 0..=highest {
+        let chunk = parse(header)
+            .filter(|c| chunk_index(c.name, name) == Some(Ok(index)))
+            .last()
+            .ok_or(CookieError::MissingChunk { index })?;
+        percent_decode(chunk.value, &mut w)?;
+    }
+    Ok(w.into_str())
+}
+
+/// How many bytes of buffer [`join`] needs for `name`: `None` when the value can be borrowed
+/// from the header (a base cookie without percent-escapes), else the exact joined length.
+pub fn joined_len(header: &str, name: &str) -> Result<Option<usize>, Error> {
+    let decoded = |v: &str| {
+        v.len()
+            .saturating_sub(2 * v.bytes().filter(|&b| b == b'%').count())
+    };
+    if let Some(base) = super::get(header, name)
+        && !base.value.is_empty()
+    {
+        return Ok(base.is_encoded().then(|| decoded(base.value)));
+    }
+    let mut total = 0usize;
+    let mut any = false;
+    for c in parse(header) {
+        if let Some(i) = chunk_index(c.name, name) {
+            i?;
+            any = true;
+            total += decoded(c.value);
+        }
+    }
+    if !any {
+        return Err(CookieError::NotFound.into());
+    }
+    Ok(Some(total))
+}
+
+/// How many chunks of at most [`MAX_CHUNK_SIZE`] bytes, cut on character boundaries,
+/// `value` takes.
+fn count_chunks(value: &str) -> usize {
+    let (mut start, mut n) = (0, 0);
+    while start < value.len() {
+        let mut end = (start + MAX_CHUNK_SIZE).min(value.len());
+        while !value.is_char_boundary(end) {
+            end -= 1;
+        }
+        start = end;
+        n += 1;
+    }
+    n
+}
+
+/// The `Set-Cookie` values that store `value` under `name`, with the stale-chunk deletions.
+///
+/// `request` is the request's `Cookie` header (or `""`), used to find chunks to delete.
+pub fn write<'a>(
+    name: &'a str,
+    value: &'a str,
+    options: &'a CookieOptions<'a>,
+    max_age: u64,
+    now: UnixTime,
+    request: &str,
+) -> Result<ChunkedWrite<'a>, Error> {
+    let chunks = if value.len() <= MAX_CHUNK_SIZE {
+        0
+    } else {
+        count_chunks(value)
+    };
+    if chunks > MAX_CHUNKS {
+        return Err(CookieError::TooManyChunks.into());
+    }
+    Ok(ChunkedWrite {
+        name,
+        value,
+        options,
+        lifetime: Lifetime::MaxAge { max_age, now },
+        chunks,
+        cleanup: cleanup_range(request, name),
+        step: 0,
+        offset: 0,
+    })
+}
+
+/// The deletions that remove `name` and all its chunks (used by logout): the base cookie and
+/// `__0..K-1`.
+pub fn delete_all<'a>(
+    name: &'a str,
+    options: &'a CookieOptions<'a>,
+    request: &str,
+) -> ChunkedWrite<'a> {
+    ChunkedWrite {
+        name,
+        value: "",
+        options,
+        lifetime: Lifetime::Delete,
+        chunks: 0,
+        cleanup: cleanup_range(request, name),
+        step: 0,
+        offset: 0,
+    }
+}
+
+fn cleanup_range(request: &str, name: &str) -> usize {
+    MIN_CLEANUP.max(highest_index(request, name).map_or(0, |h| h + 1))
+}
+
+/// The `Set-Cookie` values of one chunked write, in the SDK's order; see [`write`].
+#[derive(Clone, Debug)]
+pub struct ChunkedWrite<'a> {
+    name: &'a str,
+    value: &'a str,
+    options: &'a CookieOptions<'a>,
+    lifetime: Lifetime,
+    /// 0 for a single cookie, else the number of chunks.
+    chunks: usize,
+    cleanup: usize,
+    step: usize,
+    offset: usize,
+}
+
+impl ChunkedWrite<'_> {
+    /// Whether the value is split over chunks.
+    pub fn is_chunked(&self) -> bool {
+        self.chunks > 0
+    }
+}
+
+impl<'a> Iterator for ChunkedWrite<'a> {
+    type Item = SetCookie<'a>;
+
+    fn next(&mut self) -> Option<SetCookie<'a>> {
+        let step = self.step;
+        self.step += 1;
+        let base = SetCookie {
+            name: CookieName::plain(self.name),
+            value: self.value,
+            options: self.options,
+            lifetime: self.lifetime,
+        };
+        let delete = |chunk| SetCookie {
+            name: CookieName {
+                base: self.name,
+                chunk,
+            },
+            value: "",
+            lifetime: Lifetime::Delete,
+            ..base
+        };
+        if self.chunks == 0 {
+            // The base cookie (or its deletion), then __0..K-1 deleted.
+            return match step {
+                0 => Some(base),
+                s if s <= self.cleanup => Some(delete(Some(s - 1))),
+                _ => None,
+            };
+        }
+        if step < self.chunks {
+            // Chunks end on character boundaries (JWEs are ASCII, so every chunk but the last
+            // is exactly MAX_CHUNK_SIZE bytes, as in the SDK).
+            let start = self.offset;
+            let mut end = (start + MAX_CHUNK_SIZE).min(self.value.len());
+            while !self.value.is_char_boundary(end) {
+                end -= 1;
+            }
+            self.offset = end;
+            return Some(SetCookie {
+                name: CookieName {
+                    base: self.name,
+                    chunk: Some(step),
+                },
+                value: self.value.get(start..end).unwrap_or(""),
+                ..base
+            });
+        }
+        let stale = self.cleanup.saturating_sub(self.chunks);
+        let k = step - self.chunks;
+        if k < stale {
+            Some(delete(Some(self.chunks + k)))
+        } else if k == stale {
+            Some(delete(None))
+        } else {
+            None
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    extern crate std;
+    use std::string::{String, ToString};
+    use std::vec::Vec;
+
+    fn lines(w: ChunkedWrite<'_>) -> Vec<String> {
+        w.map(|c| c.to_string()).collect()
+    }
+
+    #[test]
+    fn single_write_deletes_five_chunks() {
+        let o = CookieOptions::default();
+        let out = lines(write("__session", "v", &o, 10, 0, "").unwrap());
+        assert_eq!(out.len(), 6);
+        assert!(out[0].starts_with("__session=v; Path=/; Expires="));
+        for (i, l) in out[1..].iter().enumerate() {
+            assert_eq!(
+                *l,
+                std::format!("__session__{i}=; Path=/; Max-Age=0; HttpOnly; SameSite=lax")
+            );
+        }
+    }
+
+    #[test]
+    fn chunked_write_and_cleanup_of_more_chunks() {
+        let o = CookieOptions::default();
+        let value = "x".repeat(MAX_CHUNK_SIZE * 2 + 1);
+        let out = lines(write("s", &value, &o, 10, 0, "s__7=old").unwrap());
+        // 3 chunks, delete 3..=7, delete base.
+        assert_eq!(out.len(), 3 + 5 + 1);
+        assert!(out[0].starts_with(&std::format!("s__0={}; ", "x".repeat(MAX_CHUNK_SIZE))));
+        assert!(out[2].starts_with("s__2=x; "));
+        assert!(out[3].starts_with("s__3=; "));
+        assert!(out[7].starts_with("s__7=; "));
+        assert!(out[8].starts_with("s=; Path=/; Max-Age=0"));
+    }
+
+    #[test]
+    fn join_rules() {
+        let mut buf = [0u8; 64];
+        // The base cookie wins over chunks.
+        assert_eq!(join("s=base; s__0=a", "s", &mut buf).unwrap(), "base");
+        // An empty base cookie does not.
+        assert_eq!(join("s=; s__1=b; s__0=a", "s", &mut buf).unwrap(), "ab");
+        assert_eq!(
+            join("x=1", "s", &mut buf),
+            Err(CookieError::NotFound.into())
+        );
+        assert_eq!(
+            join("s__1=b", "s", &mut buf),
+            Err(CookieError::MissingChunk { index: 0 }.into())
+        );
+        assert_eq!(
+            join("s__99999999999999999999=b", "s", &mut buf),
+            Err(CookieError::TooManyChunks.into())
+        );
+        // Names that merely start with the base are not chunks.
+        assert_eq!(
+            join("s__x=1; s_0=2; ss__0=3", "s", &mut buf),
+            Err(CookieError::NotFound.into())
+        );
+        let mut tiny = [0u8; 1];
+        assert!(matches!(
+            join("s__0=ab", "s", &mut tiny),
+            Err(Error::BufferTooSmall { .. })
+        ));
+    }
+
+    #[test]
+    fn delete_all_covers_base_and_chunks() {
+        let o = CookieOptions::default();
+        let out = lines(delete_all("s", &o, "s__6=x"));
+        assert_eq!(out.len(), 8);
+        assert!(out[0].starts_with("s=; "));
+        assert!(out[7].starts_with("s__6=; "));
+    }
+}
