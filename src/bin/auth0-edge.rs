@@ -1,0 +1,258 @@
+//! `auth0-edge`: inspect and make the cookies, PKCE pairs, DPoP keys and proofs, and JWTs that
+//! `@auth0/nextjs-auth0` v4 and auth0-edge share. Exit status 0 on success; 1 with a one-line
+//! reason on stderr otherwise.
+
+use auth0_edge::cookie::CookieOptions;
+use auth0_edge::dpop::{Dpop, Request};
+use auth0_edge::jwk::{EcKeyPair, Jwks};
+use auth0_edge::jws::Algorithm;
+use auth0_edge::jwt::{self, Validation};
+use auth0_edge::session::{self, Durations, Session};
+use auth0_edge::{CookieError, Error, JsonError, JweError, SessionError, jwe, pkce};
+use rand_core::OsRng;
+use std::io::Read;
+use std::process::ExitCode;
+
+const USAGE: &str = "usage:
+  auth0-edge cookie open [--name NAME]            Cookie header or bare value on stdin, AUTH0_SECRET in env
+  auth0-edge cookie seal [--name NAME] [--max-age SECONDS]   session JSON on stdin
+  auth0-edge pkce                                  a code_verifier and its S256 code_challenge
+  auth0-edge dpop keygen                           an ES256 key pair: PKCS#8 then SPKI PEM
+  auth0-edge dpop proof --htm METHOD --htu URL [--ath ACCESS_TOKEN] [--nonce NONCE]
+                                                   keys in AUTH0_DPOP_PRIVATE_KEY / AUTH0_DPOP_PUBLIC_KEY
+  auth0-edge jwt verify --jwks FILE [--iss ISS] [--aud AUD] [--alg ALG]...   JWT on stdin";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match run(&args) {
+        Ok(out) => {
+            print!("{out}");
+            ExitCode::SUCCESS
+        }
+        Err(reason) => {
+            eprintln!("auth0-edge: {reason}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Parsed `--flag value` options.
+struct Options<'a> {
+    pairs: Vec<(&'a str, &'a str)>,
+}
+
+impl<'a> Options<'a> {
+    fn parse(args: &'a [String], allowed: &[&str]) -> Result<Self, String> {
+        let mut pairs = Vec::new();
+        let mut it = args.iter();
+        while let Some(flag) = it.next() {
+            if !allowed.contains(&flag.as_str()) {
+                return Err(format!(
+                    "unknown argument `{flag}`; see `auth0-edge --help`"
+                ));
+            }
+            let value = it.next().ok_or(format!("{flag} needs a value"))?;
+            pairs.push((flag.as_str(), value.as_str()));
+        }
+        Ok(Options { pairs })
+    }
+
+    fn get(&self, flag: &str) -> Option<&'a str> {
+        self.pairs
+            .iter()
+            .rev()
+            .find(|(f, _)| *f == flag)
+            .map(|(_, v)| *v)
+    }
+
+    fn all<'s>(&'s self, flag: &'s str) -> impl Iterator<Item = &'a str> + 's {
+        self.pairs
+            .iter()
+            .filter(move |(f, _)| *f == flag)
+            .map(|(_, v)| *v)
+    }
+
+    fn require(&self, flag: &str) -> Result<&'a str, String> {
+        self.get(flag).ok_or(format!("{flag} is required"))
+    }
+}
+
+fn run(args: &[String]) -> Result<String, String> {
+    let words: Vec<&str> = args.iter().map(String::as_str).collect();
+    match words.as_slice() {
+        ["cookie", "open", ..] => cookie_open(&Options::parse(&args[2..], &["--name"])?),
+        ["cookie", "seal", ..] => {
+            cookie_seal(&Options::parse(&args[2..], &["--name", "--max-age"])?)
+        }
+        ["pkce"] => {
+            let p = pkce::Pkce::generate(&mut OsRng);
+            Ok(format!("{}\n{}\n", p.code_verifier, p.code_challenge))
+        }
+        ["dpop", "keygen"] => {
+            let pair = EcKeyPair::generate(&mut OsRng);
+            Ok(format!("{}{}", pair.private_pem(), pair.public_pem()))
+        }
+        ["dpop", "proof", ..] => dpop_proof(&Options::parse(
+            &args[2..],
+            &["--htm", "--htu", "--ath", "--nonce"],
+        )?),
+        ["jwt", "verify", ..] => jwt_verify(&Options::parse(
+            &args[2..],
+            &["--jwks", "--iss", "--aud", "--alg"],
+        )?),
+        ["--help"] | ["-h"] | ["help"] => Ok(format!("{USAGE}\n")),
+        _ => Err(format!("unknown command; see `auth0-edge --help`\n{USAGE}")),
+    }
+}
+
+fn stdin() -> Result<String, String> {
+    let mut s = String::new();
+    std::io::stdin()
+        .read_to_string(&mut s)
+        .map_err(|e| format!("cannot read stdin: {e}"))?;
+    Ok(s.trim().to_string())
+}
+
+fn env(name: &str) -> Result<String, String> {
+    std::env::var(name).map_err(|_| format!("{name} is not set"))
+}
+
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
+fn key() -> Result<jwe::Key, String> {
+    jwe::Key::from_secret(&env("AUTH0_SECRET")?).map_err(|e| e.to_string())
+}
+
+/// A one-line reason for a cookie that cannot be opened.
+fn open_reason(e: Error) -> String {
+    match e {
+        Error::Jwe(JweError::Decryption) => {
+            "wrong secret or tampered: the cookie does not decrypt with AUTH0_SECRET".into()
+        }
+        Error::Jwe(JweError::Expired) | Error::Session(SessionError::Expired) => {
+            "expired: the session is past its exp; sign in again".into()
+        }
+        Error::Cookie(CookieError::MissingChunk { index }) => {
+            format!(
+                "missing chunk: __session__{index} is not in the header, so the chunks cannot be joined"
+            )
+        }
+        Error::Cookie(CookieError::NotFound) => {
+            "not a session cookie: no such cookie in the header".into()
+        }
+        Error::Jwe(_) | Error::Json(_) | Error::Session(_) => {
+            format!("not a session cookie: {e}")
+        }
+        e => e.to_string(),
+    }
+}
+
+fn cookie_open(o: &Options<'_>) -> Result<String, String> {
+    let name = o.get("--name").unwrap_or(session::DEFAULT_COOKIE_NAME);
+    let input = stdin()?;
+    let input = input
+        .strip_prefix("Cookie:")
+        .or(input.strip_prefix("cookie:"))
+        .unwrap_or(&input)
+        .trim();
+    // A JWE has no `=`: a bare value is taken as the one cookie of that name.
+    let header = if input.contains('=') {
+        input.to_string()
+    } else {
+        format!("{name}={input}")
+    };
+    let key = key()?;
+    let mut buf = vec![0u8; header.len() * 2 + 1024];
+    let opened = session::open(&header, name, &key, now(), &mut buf).map_err(open_reason)?;
+    let mut out = vec![0u8; header.len() * 2 + 1024];
+    let json = opened
+        .session
+        .to_json(&mut out, None)
+        .map_err(|e| e.to_string())?;
+    Ok(format!("{json}\n"))
+}
+
+fn cookie_seal(o: &Options<'_>) -> Result<String, String> {
+    let name = o.get("--name").unwrap_or(session::DEFAULT_COOKIE_NAME);
+    if !auth0_edge::cookie::is_valid_name(name) {
+        return Err(format!("--name `{name}` is not a valid cookie name"));
+    }
+    let json = stdin()?;
+    let key = key()?;
+    let opened = Session::parse(&json).map_err(|e| match e {
+        Error::Json(JsonError::Syntax { offset }) => {
+            format!("stdin is not JSON (syntax error at byte {offset})")
+        }
+        e => format!("not a session document: {e}"),
+    })?;
+    let now = now();
+    let max_age = match o.get("--max-age") {
+        Some(m) => m
+            .parse::<u64>()
+            .map_err(|_| format!("--max-age `{m}` is not a number of seconds"))?,
+        None => Durations::default().max_age(opened.session.internal.created_at.or(Some(now)), now),
+    };
+    let mut buf = vec![0u8; json.len() * 3 + 1024];
+    let sealed = opened
+        .session
+        .seal(&key, &mut OsRng, now + max_age as i64, &mut buf)
+        .map_err(|e| e.to_string())?;
+    let opts = CookieOptions::default();
+    let mut out = String::new();
+    for c in
+        session::set_cookies(name, sealed, &opts, max_age, now, "").map_err(|e| e.to_string())?
+    {
+        out.push_str(&c.to_string());
+        out.push('\n');
+    }
+    Ok(out)
+}
+
+fn dpop_proof(o: &Options<'_>) -> Result<String, String> {
+    let private = env("AUTH0_DPOP_PRIVATE_KEY")?;
+    let public = std::env::var("AUTH0_DPOP_PUBLIC_KEY").ok();
+    let pair = EcKeyPair::from_pem(&private, public.as_deref())
+        .map_err(|e| format!("AUTH0_DPOP_PRIVATE_KEY/AUTH0_DPOP_PUBLIC_KEY: {e}"))?;
+    let dpop = Dpop::new(pair);
+    let req = Request {
+        htm: o.require("--htm")?,
+        htu: o.require("--htu")?,
+        nonce: o.get("--nonce"),
+        access_token: o.get("--ath"),
+    };
+    let mut out = [0u8; 2048];
+    let proof = dpop
+        .proof(&req, now(), &mut OsRng, &mut out)
+        .map_err(|e| e.to_string())?;
+    Ok(format!("{proof}\n"))
+}
+
+fn jwt_verify(o: &Options<'_>) -> Result<String, String> {
+    let path = o.require("--jwks")?;
+    let jwks_text =
+        std::fs::read_to_string(path).map_err(|e| format!("cannot read {path}: {e}"))?;
+    let jwks = Jwks::parse(&jwks_text).map_err(|e| format!("{path}: {e}"))?;
+    let mut algs = Vec::new();
+    for a in o.all("--alg") {
+        algs.push(Algorithm::parse(a).map_err(|e| format!("--alg {a}: {e}"))?);
+    }
+    if algs.is_empty() {
+        algs = vec![Algorithm::RS256, Algorithm::ES256];
+    }
+    let token = stdin()?;
+    let v = Validation {
+        algorithms: &algs,
+        issuer: o.get("--iss"),
+        audience: o.get("--aud"),
+        leeway: 0,
+        required: &[],
+    };
+    let mut buf = vec![0u8; token.len() + 64];
+    let verified =
+        jwt::verify_with_jwks(&token, &jwks, &v, now(), &mut buf).map_err(|e| e.to_string())?;
+    Ok(format!("{}\n", verified.claims.raw()))
+}
