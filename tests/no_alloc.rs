@@ -55,7 +55,10 @@ const NOW: i64 = 1_800_000_000;
 
 fn rfc7515(name: &str) -> (String, String) {
     let v: serde_json::Value = serde_json::from_str(include_str!("vectors/rfc7515.json")).unwrap();
-    (v[name]["jwk"].to_string(), v[name]["jws"].as_str().unwrap().to_string())
+    (
+        v[name]["jwk"].to_string(),
+        v[name]["jws"].as_str().unwrap().to_string(),
+    )
 }
 
 #[test]
@@ -63,7 +66,10 @@ fn hot_paths_do_not_allocate() {
     // Inputs are prepared outside the measured sections.
     let user_json = format!(
         r#"{{"sub":"u",{}}}"#,
-        (0..150).map(|i| format!(r#""c{i}":"value {i} value {i} value {i}""#)).collect::<Vec<_>>().join(",")
+        (0..150)
+            .map(|i| format!(r#""c{i}":"value {i} value {i} value {i}""#))
+            .collect::<Vec<_>>()
+            .join(",")
     );
     let (rs_jwk, rs_jws) = rfc7515("a2_rs256");
     let (es_jwk, es_jws) = rfc7515("a3_es256");
@@ -85,7 +91,11 @@ fn hot_paths_do_not_allocate() {
     // Seal a chunked session and write its Set-Cookie values.
     let (header, n) = allocations(|| {
         let user = Object::parse(&user_json).unwrap();
-        let ts = TokenSet { access_token: Some("at".into()), expires_at: Some(NOW), ..TokenSet::default() };
+        let ts = TokenSet {
+            access_token: Some("at".into()),
+            expires_at: Some(NOW),
+            ..TokenSet::default()
+        };
         let s = Session::new(user, ts, Some("sid".into()), NOW);
         let sealed = s.seal(&key, &mut rng, NOW + 60, &mut sealed_buf).unwrap();
         let mut header = Writer::new(&mut header_buf, "header");
@@ -107,7 +117,13 @@ fn hot_paths_do_not_allocate() {
     let ((), n) = allocations(|| {
         let opened = session::open(header, "__session", &key, NOW, &mut open_buf).unwrap();
         assert!(opened.session.user.get_str("c149").unwrap() == "value 149 value 149 value 149");
-        assert_eq!(chunk::join(header, "__session", &mut join_buf).unwrap().len() > 3500, true);
+        assert_eq!(
+            chunk::join(header, "__session", &mut join_buf)
+                .unwrap()
+                .len()
+                > 3500,
+            true
+        );
     });
     assert_eq!(n, 0, "session open and chunk join");
 
@@ -131,12 +147,18 @@ fn hot_paths_do_not_allocate() {
     let ((), n) = allocations(|| {
         let p = pkce::Pkce::generate(&mut rng);
         assert_eq!(pkce::challenge(p.code_verifier.as_str()), p.code_challenge);
-        let token = jws::sign_es256(pair.signing_key(), br#"{"alg":"ES256"}"#, b"{}", &mut small).unwrap();
+        let token =
+            jws::sign_es256(pair.signing_key(), br#"{"alg":"ES256"}"#, b"{}", &mut small).unwrap();
         let public = pair.public_key();
         jws::verify(token, public.as_jws_key(), &[Algorithm::ES256], &mut small2).unwrap();
         let es = Jwk::parse(&es_jwk).unwrap().public_key().unwrap();
         jws::verify(&es_jws, es.as_jws_key(), &[Algorithm::ES256], &mut small2).unwrap();
-        let req = dpop::Request { htm: "GET", htu: "https://api.example/x", access_token: Some("at"), nonce: None };
+        let req = dpop::Request {
+            htm: "GET",
+            htu: "https://api.example/x",
+            access_token: Some("at"),
+            nonce: None,
+        };
         dp.proof(&req, NOW, &mut rng, &mut small).unwrap();
         let rs = Jwk::parse(&rs_jwk).unwrap().public_key().unwrap();
         jws::verify(&rs_jws, rs.as_jws_key(), &[Algorithm::RS256], &mut small2).unwrap();

@@ -70,7 +70,9 @@ const RS256_JWS: &str = "eyJhbGciOiJSUzI1NiJ9.eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMD
 /// Runs every check; returns the number of the first that failed, or 0.
 fn checks() -> i32 {
     let mut rng = CheckRng(42);
-    let Ok(key) = jwe::Key::from_secret(SECRET) else { return 1 };
+    let Ok(key) = jwe::Key::from_secret(SECRET) else {
+        return 1;
+    };
 
     // Session seal → Set-Cookie (chunked) → Cookie header → open.
     let mut user_buf = [0u8; 8192];
@@ -94,20 +96,32 @@ fn checks() -> i32 {
         }
         w.into_str()
     };
-    let Ok(user) = Object::parse(user) else { return 4 };
-    let ts = TokenSet { access_token: Some("at".into()), expires_at: Some(NOW + 60), ..TokenSet::default() };
+    let Ok(user) = Object::parse(user) else {
+        return 4;
+    };
+    let ts = TokenSet {
+        access_token: Some("at".into()),
+        expires_at: Some(NOW + 60),
+        ..TokenSet::default()
+    };
     let s = Session::new(user, ts, Some("sid".into()), NOW);
     let mut sealed_buf = [0u8; 24 * 1024];
-    let Ok(sealed) = s.seal(&key, &mut rng, NOW + 3600, &mut sealed_buf) else { return 5 };
+    let Ok(sealed) = s.seal(&key, &mut rng, NOW + 3600, &mut sealed_buf) else {
+        return 5;
+    };
     let opts = CookieOptions::default();
-    let Ok(cookies) = session::set_cookies("__session", sealed, &opts, 3600, NOW, "") else { return 6 };
+    let Ok(cookies) = session::set_cookies("__session", sealed, &opts, 3600, NOW, "") else {
+        return 6;
+    };
     // Build the Cookie header a browser would send back from the non-deletion cookies.
     let mut header_buf = [0u8; 16 * 1024];
     let mut header = auth0_edge::buf::Writer::new(&mut header_buf, "header");
     let mut chunks = 0;
     for c in cookies.filter(|c| !c.is_deletion()) {
         let mut line = [0u8; 4096];
-        let Ok(line) = c.write_into(&mut line) else { return 7 };
+        let Ok(line) = c.write_into(&mut line) else {
+            return 7;
+        };
         let pair = line.split("; ").next().unwrap_or("");
         if !header.is_empty() && header.push_str("; ").is_err() {
             return 8;
@@ -121,8 +135,15 @@ fn checks() -> i32 {
         return 9;
     }
     let mut open_buf = [0u8; 24 * 1024];
-    let Ok(opened) = session::open(header.as_str(), "__session", &key, NOW, &mut open_buf) else { return 10 };
-    if opened.session.user.get_str("sub").is_none_or(|s| s != "user_123") {
+    let Ok(opened) = session::open(header.as_str(), "__session", &key, NOW, &mut open_buf) else {
+        return 10;
+    };
+    if opened
+        .session
+        .user
+        .get_str("sub")
+        .is_none_or(|s| s != "user_123")
+    {
         return 11;
     }
 
@@ -142,7 +163,14 @@ fn checks() -> i32 {
     // ES256 sign and verify; DPoP proof.
     let pair = EcKeyPair::generate(&mut rng);
     let mut jws_buf = [0u8; 512];
-    let Ok(token) = jws::sign_es256(pair.signing_key(), br#"{"alg":"ES256"}"#, b"{}", &mut jws_buf) else { return 14 };
+    let Ok(token) = jws::sign_es256(
+        pair.signing_key(),
+        br#"{"alg":"ES256"}"#,
+        b"{}",
+        &mut jws_buf,
+    ) else {
+        return 14;
+    };
     let mut vbuf = [0u8; 256];
     let public = pair.public_key();
     if jws::verify(token, public.as_jws_key(), &[Algorithm::ES256], &mut vbuf).is_err() {
@@ -150,7 +178,11 @@ fn checks() -> i32 {
     }
     let dpop = dpop::Dpop::new(pair);
     let mut proof = [0u8; 1024];
-    let req = dpop::Request { htm: "POST", htu: "https://tenant.example/oauth/token", ..Default::default() };
+    let req = dpop::Request {
+        htm: "POST",
+        htu: "https://tenant.example/oauth/token",
+        ..Default::default()
+    };
     if dpop.proof(&req, NOW, &mut rng, &mut proof).is_err() {
         return 16;
     }
@@ -159,13 +191,17 @@ fn checks() -> i32 {
     let mut jwk_buf = [0u8; 600];
     let jwk_text = {
         let mut w = auth0_edge::buf::Writer::new(&mut jwk_buf, "jwk");
-        let ok = w.push_str(r#"{"kty":"RSA","e":"AQAB","n":""#).is_ok() && w.push_str(RS256_N).is_ok() && w.push_str(r#""}"#).is_ok();
+        let ok = w.push_str(r#"{"kty":"RSA","e":"AQAB","n":""#).is_ok()
+            && w.push_str(RS256_N).is_ok()
+            && w.push_str(r#""}"#).is_ok();
         if !ok {
             return 17;
         }
         w.into_str()
     };
-    let Ok(jwk) = Jwk::parse(jwk_text) else { return 18 };
+    let Ok(jwk) = Jwk::parse(jwk_text) else {
+        return 18;
+    };
     let Ok(rsa) = jwk.public_key() else { return 19 };
     let mut rbuf = [0u8; 512];
     if jws::verify(RS256_JWS, rsa.as_jws_key(), &[Algorithm::RS256], &mut rbuf).is_err() {
@@ -177,7 +213,11 @@ fn checks() -> i32 {
 #[unsafe(no_mangle)]
 extern "C" fn main(_argc: i32, _argv: *const *const u8) -> i32 {
     let failed = checks();
-    let msg: &[u8] = if failed == 0 { b"no-alloc core: all checks passed\n" } else { b"no-alloc core: a check failed\n" };
+    let msg: &[u8] = if failed == 0 {
+        b"no-alloc core: all checks passed\n"
+    } else {
+        b"no-alloc core: a check failed\n"
+    };
     write(2, msg.as_ptr(), msg.len());
     failed
 }
