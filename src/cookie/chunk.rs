@@ -65,6 +65,18 @@ pub fn join<'r>(header: &'r str, name: &str, buf: &'r mut [u8]) -> Result<&'r st
         }
         return base.decode_into(buf);
     }
+    let highest = highest_chunk(header, name)?;
+    let mut w = Writer::new(buf, "joined cookie");
+    for index in 0..=highest {
+        let chunk = chunk_at(header, name, index)?;
+        percent_decode(chunk.value, &mut w)?;
+    }
+    Ok(w.into_str())
+}
+
+/// The highest chunk index of `name` in the header; an absurd index is an error, no chunk at
+/// all is [`CookieError::NotFound`].
+fn highest_chunk(header: &str, name: &str) -> Result<usize, Error> {
     let mut highest = None;
     for c in parse(header) {
         if let Some(i) = chunk_index(c.name, name) {
@@ -72,18 +84,15 @@ pub fn join<'r>(header: &'r str, name: &str, buf: &'r mut [u8]) -> Result<&'r st
             highest = Some(highest.map_or(i, |h: usize| h.max(i)));
         }
     }
-    let Some(highest) = highest else {
-        return Err(CookieError::NotFound.into());
-    };
-    let mut w = Writer::new(buf, "joined cookie");
-    for index in 0..=highest {
-        let chunk = parse(header)
-            .filter(|c| chunk_index(c.name, name) == Some(Ok(index)))
-            .last()
-            .ok_or(CookieError::MissingChunk { index })?;
-        percent_decode(chunk.value, &mut w)?;
-    }
-    Ok(w.into_str())
+    highest.ok_or(CookieError::NotFound.into())
+}
+
+/// The last cookie in the header that is chunk `index` of `name`.
+fn chunk_at<'h>(header: &'h str, name: &str, index: usize) -> Result<super::Cookie<'h>, Error> {
+    parse(header)
+        .filter(|c| chunk_index(c.name, name) == Some(Ok(index)))
+        .last()
+        .ok_or(CookieError::MissingChunk { index }.into())
 }
 
 /// How many bytes of buffer [`join`] needs for `name`: `None` when the value can be borrowed
@@ -98,17 +107,10 @@ pub fn joined_len(header: &str, name: &str) -> Result<Option<usize>, Error> {
     {
         return Ok(base.is_encoded().then(|| decoded(base.value)));
     }
+    let highest = highest_chunk(header, name)?;
     let mut total = 0usize;
-    let mut any = false;
-    for c in parse(header) {
-        if let Some(i) = chunk_index(c.name, name) {
-            i?;
-            any = true;
-            total += decoded(c.value);
-        }
-    }
-    if !any {
-        return Err(CookieError::NotFound.into());
+    for index in 0..=highest {
+        total += decoded(chunk_at(header, name, index)?.value);
     }
     Ok(Some(total))
 }
@@ -330,6 +332,15 @@ mod tests {
             join("s__0=ab", "s", &mut tiny),
             Err(Error::BufferTooSmall { .. })
         ));
+    }
+
+    #[test]
+    fn duplicate_chunks_last_wins_and_length_agrees() {
+        // Found by the chunk_join fuzz target: the announced length must count each index once.
+        let header = "s__0=aaaa; s__1=b; s__0=cc";
+        let mut buf = [0u8; 16];
+        assert_eq!(joined_len(header, "s").unwrap(), Some(3));
+        assert_eq!(join(header, "s", &mut buf).unwrap(), "ccb");
     }
 
     #[test]

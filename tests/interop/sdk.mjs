@@ -48,6 +48,9 @@ export function usage(message) {
   process.exit(2);
 }
 
+// One JSON line. U+2028/U+2029 are legal raw in JSON but some line splitters break on them, so
+// they are written escaped (same JSON value).
 export function printLine(obj) {
-  process.stdout.write(`${JSON.stringify(obj)}\n`);
+  const line = JSON.stringify(obj).replace(/[\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16)}`);
+  process.stdout.write(`${line}\n`);
 }

@@ -1,0 +1,206 @@
+//! Benchmarks of the core's hot paths. Run with `cargo bench --bench core`; the figures and
+//! the comparison with Node's `jose` (the Next.js SDK's path, `benches/jose`) are recorded in
+//! BENCHMARKS.md.
+//!
+//! The 1 KB and 4 KB session documents are `benches/sessions/*.json`, the same files the
+//! `jose` script seals and opens.
+
+use auth0_edge::cookie::CookieOptions;
+use auth0_edge::cookie::chunk;
+use auth0_edge::jwk::{EcKeyPair, Jwk};
+use auth0_edge::jws::{self, Algorithm};
+use auth0_edge::session::{self, Session};
+use auth0_edge::{buf::Writer, dpop, jwe, pkce};
+use criterion::{Criterion, criterion_group, criterion_main};
+use p256::ecdsa::Signature;
+use p256::ecdsa::signature::Signer;
+use std::hint::black_box;
+
+const SECRET: &str = "a-test-secret-that-is-at-least-32-characters-long!";
+const NOW: i64 = 1_800_000_000;
+
+fn doc(name: &str) -> String {
+    std::fs::read_to_string(format!(
+        "{}/benches/sessions/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap()
+}
+
+/// Seals `json` and returns the Cookie header a browser would send back.
+fn cookie_header(json: &str, key: &jwe::Key) -> String {
+    let opened = Session::parse(json).unwrap();
+    let mut buf = vec![0u8; 64 * 1024];
+    let sealed = opened
+        .session
+        .seal(key, &mut rand_core::OsRng, NOW + 3600, &mut buf)
+        .unwrap();
+    let opts = CookieOptions::default();
+    session::set_cookies("__session", sealed, &opts, 3600, NOW, "")
+        .unwrap()
+        .filter(|c| !c.is_deletion())
+        .map(|c| format!("{}={}", c.name, c.value))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// Seal and write every Set-Cookie value into one buffer, as a response would.
+fn seal_cookies(s: &Session<'_>, key: &jwe::Key, buf: &mut [u8], out: &mut [u8]) -> usize {
+    let sealed = s.seal(key, &mut rand_core::OsRng, NOW + 3600, buf).unwrap();
+    let opts = CookieOptions::default();
+    let mut w = Writer::new(out, "headers");
+    for c in session::set_cookies("__session", sealed, &opts, 3600, NOW, "").unwrap() {
+        use core::fmt::Write;
+        write!(w, "{c}\r\n").unwrap();
+    }
+    w.len()
+}
+
+fn sessions(c: &mut Criterion) {
+    let key = jwe::Key::from_secret(SECRET).unwrap();
+    for (label, file) in [("1k", "session-1k.json"), ("4k", "session-4k.json")] {
+        let json = doc(file);
+        let header = cookie_header(&json, &key);
+        let mut buf = vec![0u8; 32 * 1024];
+        c.bench_function(&format!("session open {label}"), |b| {
+            b.iter(|| {
+                let opened =
+                    session::open(black_box(&header), "__session", &key, NOW, &mut buf).unwrap();
+                black_box(opened.session.token_set.expires_at);
+            })
+        });
+        let opened = Session::parse(&json).unwrap();
+        let mut out = vec![0u8; 32 * 1024];
+        c.bench_function(&format!("session seal {label}"), |b| {
+            b.iter(|| {
+                black_box(seal_cookies(
+                    black_box(&opened.session),
+                    &key,
+                    &mut buf,
+                    &mut out,
+                ))
+            })
+        });
+    }
+}
+
+fn chunking(c: &mut Criterion) {
+    let value = "x".repeat(5600);
+    let opts = CookieOptions::default();
+    let mut out = vec![0u8; 16 * 1024];
+    c.bench_function("chunk split 5.6k", |b| {
+        b.iter(|| {
+            let mut w = Writer::new(&mut out, "headers");
+            for c in chunk::write("__session", black_box(&value), &opts, 3600, NOW, "").unwrap() {
+                use core::fmt::Write;
+                write!(w, "{c}\r\n").unwrap();
+            }
+            black_box(w.len())
+        })
+    });
+    let header = format!(
+        "__session__1={}; __session__0={}",
+        &value[3500..],
+        &value[..3500]
+    );
+    let mut buf = vec![0u8; 8192];
+    c.bench_function("chunk join 5.6k", |b| {
+        b.iter(|| {
+            black_box(
+                chunk::join(black_box(&header), "__session", &mut buf)
+                    .unwrap()
+                    .len(),
+            )
+        })
+    });
+}
+
+fn jose(c: &mut Criterion) {
+    c.bench_function("pkce", |b| {
+        b.iter(|| black_box(pkce::Pkce::generate(&mut rand_core::OsRng)))
+    });
+    c.bench_function("hkdf key derivation", |b| {
+        b.iter(|| black_box(jwe::Key::from_secret(black_box(SECRET)).unwrap()))
+    });
+
+    let pair = EcKeyPair::generate(&mut rand_core::OsRng);
+    let payload = br#"{"iat":1800000000,"jti":"0123456789012345678901234567890123456789012","htm":"POST","htu":"https://tenant.auth0.com/oauth/token"}"#;
+    let mut out = [0u8; 1024];
+    c.bench_function("p256 bare sign", |b| {
+        b.iter(|| {
+            let s: Signature = pair.signing_key().sign(black_box(payload));
+            black_box(s)
+        })
+    });
+    c.bench_function("es256 sign", |b| {
+        b.iter(|| {
+            black_box(
+                jws::sign_es256(
+                    pair.signing_key(),
+                    br#"{"alg":"ES256"}"#,
+                    black_box(payload),
+                    &mut out,
+                )
+                .unwrap()
+                .len(),
+            )
+        })
+    });
+    let token = jws::sign_es256(pair.signing_key(), br#"{"alg":"ES256"}"#, payload, &mut out)
+        .unwrap()
+        .to_string();
+    let public = pair.public_key();
+    let mut buf = [0u8; 1024];
+    c.bench_function("es256 verify", |b| {
+        b.iter(|| {
+            black_box(
+                jws::verify(
+                    black_box(&token),
+                    public.as_jws_key(),
+                    &[Algorithm::ES256],
+                    &mut buf,
+                )
+                .is_ok(),
+            )
+        })
+    });
+    let dp = dpop::Dpop::new(pair.clone());
+    let req = dpop::Request {
+        htm: "POST",
+        htu: "https://tenant.auth0.com/oauth/token",
+        ..Default::default()
+    };
+    c.bench_function("dpop proof", |b| {
+        b.iter(|| {
+            black_box(
+                dp.proof(black_box(&req), NOW, &mut rand_core::OsRng, &mut out)
+                    .unwrap()
+                    .len(),
+            )
+        })
+    });
+
+    let v: serde_json::Value =
+        serde_json::from_str(include_str!("../tests/vectors/rfc7515.json")).unwrap();
+    let rsa = Jwk::parse(&v["a2_rs256"]["jwk"].to_string())
+        .unwrap()
+        .public_key()
+        .unwrap();
+    let rs_token = v["a2_rs256"]["jws"].as_str().unwrap().to_string();
+    c.bench_function("rs256-2048 verify", |b| {
+        b.iter(|| {
+            black_box(
+                jws::verify(
+                    black_box(&rs_token),
+                    rsa.as_jws_key(),
+                    &[Algorithm::RS256],
+                    &mut buf,
+                )
+                .is_ok(),
+            )
+        })
+    });
+}
+
+criterion_group!(benches, sessions, chunking, jose);
+criterion_main!(benches);
