@@ -112,9 +112,7 @@ impl<'b> Writer<'b> {
     /// Appends `bytes` as unpadded base64url.
     pub fn push_base64url(&mut self, bytes: &[u8]) -> Result<(), Error> {
         let overflow = self.overflow();
-        let n = crate::base64url::encode(bytes, self.spare_mut())
-            .map_err(|_| overflow)?
-            .len();
+        let n = crate::base64url::encode_raw(bytes, self.spare_mut()).ok_or(overflow)?;
         self.len += n;
         Ok(())
     }

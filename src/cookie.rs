@@ -29,7 +29,7 @@ pub struct Cookie<'a> {
 impl<'a> Cookie<'a> {
     /// Whether the value contains percent-escapes that [`Cookie::decode_into`] would decode.
     pub fn is_encoded(&self) -> bool {
-        self.value.contains('%')
+        memchr::memchr(b'%', self.value.as_bytes()).is_some()
     }
 
     /// The value percent-decoded (as `decodeURIComponent` does) into `buf`.
@@ -43,6 +43,9 @@ impl<'a> Cookie<'a> {
 /// Appends the percent-decoding of `value` to `w`. Malformed escapes, or escapes that do not
 /// decode to UTF-8, are [`CookieError::InvalidEncoding`].
 pub(crate) fn percent_decode(value: &str, w: &mut Writer<'_>) -> Result<(), Error> {
+    if memchr::memchr(b'%', value.as_bytes()).is_none() {
+        return w.push_str(value);
+    }
     let start = w.len();
     let b = value.as_bytes();
     let mut i = 0;
@@ -109,7 +112,7 @@ impl<'a> Iterator for Cookies<'a> {
 
     fn next(&mut self) -> Option<Cookie<'a>> {
         while !self.rest.is_empty() {
-            let (pair, rest) = match self.rest.find(';') {
+            let (pair, rest) = match memchr::memchr(b';', self.rest.as_bytes()) {
                 Some(i) => (&self.rest[..i], &self.rest[i + 1..]),
                 None => (self.rest, ""),
             };
@@ -292,26 +295,50 @@ impl SetCookie<'_> {
 /// Writes `value` percent-encoded as `encodeURIComponent` does.
 pub(crate) struct UriComponent<'a>(pub &'a str);
 
+/// Bytes `encodeURIComponent` leaves alone.
+const URI_KEEP: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        t[c] = b.is_ascii_alphanumeric()
+            || matches!(
+                b,
+                b'-' | b'_' | b'.' | b'!' | b'~' | b'*' | b'\'' | b'(' | b')'
+            );
+        c += 1;
+    }
+    t
+};
+
+/// The index of the first byte at or after `i` that `encodeURIComponent` would escape, or
+/// `b.len()`.
+fn uri_keep_run(b: &[u8], i: usize) -> usize {
+    crate::json::run_while(b, i, &URI_KEEP)
+}
+
 impl fmt::Display for UriComponent<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         const HEX: &[u8; 16] = b"0123456789ABCDEF";
-        let b = self.0.as_bytes();
-        let keep = |c: u8| c.is_ascii_alphanumeric() || b"-_.!~*'()".contains(&c);
-        // Kept runs are ASCII, so every slice written below is valid UTF-8.
         fn text(s: &[u8]) -> Result<&str, fmt::Error> {
             core::str::from_utf8(s).map_err(|_| fmt::Error)
         }
+        if crate::base64url::is_compact_jose(self.0) {
+            return f.write_str(self.0);
+        }
+        let b = self.0.as_bytes();
         let mut start = 0;
-        for (i, &c) in b.iter().enumerate() {
-            if keep(c) {
-                continue;
-            }
+        loop {
+            // Kept runs are ASCII, so every slice written is valid UTF-8.
+            let i = uri_keep_run(b, start);
             f.write_str(text(&b[start..i])?)?;
+            let Some(&c) = b.get(i) else {
+                return Ok(());
+            };
             let esc = [b'%', HEX[usize::from(c >> 4)], HEX[usize::from(c & 15)]];
             f.write_str(text(&esc)?)?;
             start = i + 1;
         }
-        f.write_str(text(&b[start..])?)
     }
 }
 
@@ -480,6 +507,28 @@ mod tests {
         assert_eq!(show(&c3), "__session=abc; Path=/; HttpOnly; SameSite=lax");
         let mut small = [0u8; 10];
         assert!(c.write_into(&mut small).is_err());
+    }
+
+    #[test]
+    fn uri_component_matches_encode_uri_component() {
+        let all: heapless::String<512> = (1u8..128).map(char::from).chain("é€😀".chars()).collect();
+        let mut out = heapless::String::<2048>::new();
+        fmt::write(&mut out, format_args!("{}", UriComponent(&all))).unwrap();
+        // encodeURIComponent of the same string, computed by Node.js.
+        let expected = "%01%02%03%04%05%06%07%08%09%0A%0B%0C%0D%0E%0F%10%11%12%13%14%15%16%17%18%19%1A%1B%1C%1D%1E%1F%20!%22%23%24%25%26'()*%2B%2C-.%2F0123456789%3A%3B%3C%3D%3E%3F%40ABCDEFGHIJKLMNOPQRSTUVWXYZ%5B%5C%5D%5E_%60abcdefghijklmnopqrstuvwxyz%7B%7C%7D~%7F%C3%A9%E2%82%AC%F0%9F%98%80";
+        assert_eq!(out, expected);
+        // Long base64url runs go through the word-at-a-time path.
+        let jwe = "eyJlbmMiOiJBMjU2R0NNIiwiYWxnIjoiZGlyIn0..abc_DEF-123.xyz";
+        let mut out = heapless::String::<128>::new();
+        fmt::write(&mut out, format_args!("{}", UriComponent(jwe))).unwrap();
+        assert_eq!(out, jwe);
+        let mut out = heapless::String::<128>::new();
+        fmt::write(
+            &mut out,
+            format_args!("{}", UriComponent("abcdefgh:ijklmnop/")),
+        )
+        .unwrap();
+        assert_eq!(out, "abcdefgh%3Aijklmnop%2F");
     }
 
     #[test]

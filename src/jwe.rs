@@ -155,8 +155,21 @@ struct Parts<'a> {
 }
 
 fn split(compact: &str) -> Result<Parts<'_>, JweError> {
-    let mut it = compact.split('.');
-    let mut next = || it.next().ok_or(JweError::Malformed);
+    let mut dots = memchr::memchr_iter(b'.', compact.as_bytes());
+    let mut start = 0;
+    let mut last = false;
+    let mut next = || {
+        if last {
+            return Err(JweError::Malformed);
+        }
+        let end = dots.next().unwrap_or_else(|| {
+            last = true;
+            compact.len()
+        });
+        let part = compact.get(start..end).ok_or(JweError::Malformed);
+        start = end + 1;
+        part
+    };
     let parts = Parts {
         header: next()?,
         encrypted_key: next()?,
@@ -164,7 +177,7 @@ fn split(compact: &str) -> Result<Parts<'_>, JweError> {
         ciphertext: next()?,
         tag: next()?,
     };
-    if it.next().is_some() {
+    if next().is_ok() {
         return Err(JweError::Malformed);
     }
     Ok(parts)

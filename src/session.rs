@@ -352,59 +352,23 @@ impl<'a> Session<'a> {
     ///
     /// `user` and `tokenSet` must be objects; everything else is optional.
     pub fn parse(json: &'a str) -> Result<Opened<'a>, Error> {
-        Self::from_object(Object::parse(json)?)
+        Self::parse_nbf(json).map(|(o, _)| o)
+    }
+
+    /// [`Session::parse`], also returning the payload's `nbf`; one pass over the text.
+    fn parse_nbf(json: &'a str) -> Result<(Opened<'a>, Option<i64>), Error> {
+        let mut b = Builder::default();
+        let doc = Object::parse_each(json, |k, v| b.member(k, v))?;
+        b.finish(doc)
     }
 
     /// Like [`Session::parse`] for a parsed object.
     pub fn from_object(doc: Object<'a>) -> Result<Opened<'a>, Error> {
-        let mut user = None;
-        let mut token_set = None;
-        let mut access_tokens = heapless::Vec::new();
-        let mut internal = Internal::default();
-        let mut exp = None;
+        let mut b = Builder::default();
         for (k, v) in doc.members() {
-            match k.as_str().unwrap_or("") {
-                "user" => user = Some(v.as_object().ok_or(SessionError::InvalidField("user"))?),
-                "tokenSet" => {
-                    let o = v
-                        .as_object()
-                        .ok_or(SessionError::InvalidField("tokenSet"))?;
-                    token_set = Some(TokenSet::parse(o)?);
-                }
-                "accessTokens" => {
-                    let a = v
-                        .as_array()
-                        .ok_or(SessionError::InvalidField("accessTokens"))?;
-                    access_tokens.clear();
-                    for e in a.iter() {
-                        let o = e
-                            .as_object()
-                            .ok_or(SessionError::InvalidField("accessTokens"))?;
-                        access_tokens
-                            .push(AccessToken::parse(o)?)
-                            .map_err(|_| SessionError::TooManyAccessTokens)?;
-                    }
-                }
-                "internal" => {
-                    let o = v
-                        .as_object()
-                        .ok_or(SessionError::InvalidField("internal"))?;
-                    internal = Internal::parse(o)?;
-                }
-                "exp" => exp = num(v),
-                _ => {}
-            }
+            b.member(k, v)?;
         }
-        Ok(Opened {
-            session: Session {
-                user: user.ok_or(SessionError::MissingField("user"))?,
-                token_set: token_set.ok_or(SessionError::MissingField("tokenSet"))?,
-                access_tokens,
-                internal,
-                raw: Some(doc),
-            },
-            exp,
-        })
+        b.finish(doc).map(|(o, _)| o)
     }
 
     /// Writes the session's JSON with `exp` as the last member (or without `exp`).
@@ -439,6 +403,60 @@ impl<'a> Session<'a> {
             },
             e => e,
         })
+    }
+}
+
+/// Collects a session's members as they are read.
+#[derive(Default)]
+struct Builder<'a> {
+    user: Option<Object<'a>>,
+    token_set: Option<TokenSet<'a>>,
+    access_tokens: heapless::Vec<AccessToken<'a>, MAX_ACCESS_TOKENS>,
+    internal: Internal<'a>,
+    exp: Option<i64>,
+    nbf: Option<i64>,
+}
+
+impl<'a> Builder<'a> {
+    fn member(&mut self, k: JsonStr<'a>, v: Value<'a>) -> Result<(), Error> {
+        let field = |name| SessionError::InvalidField(name);
+        match k.as_str().unwrap_or("") {
+            "user" => self.user = Some(v.as_object().ok_or(field("user"))?),
+            "tokenSet" => {
+                self.token_set = Some(TokenSet::parse(v.as_object().ok_or(field("tokenSet"))?)?)
+            }
+            "accessTokens" => {
+                let a = v.as_array().ok_or(field("accessTokens"))?;
+                self.access_tokens.clear();
+                for e in a.iter() {
+                    let o = e.as_object().ok_or(field("accessTokens"))?;
+                    self.access_tokens
+                        .push(AccessToken::parse(o)?)
+                        .map_err(|_| SessionError::TooManyAccessTokens)?;
+                }
+            }
+            "internal" => self.internal = Internal::parse(v.as_object().ok_or(field("internal"))?)?,
+            "exp" => self.exp = num(v),
+            "nbf" => self.nbf = num(v),
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn finish(self, doc: Object<'a>) -> Result<(Opened<'a>, Option<i64>), Error> {
+        let opened = Opened {
+            session: Session {
+                user: self.user.ok_or(SessionError::MissingField("user"))?,
+                token_set: self
+                    .token_set
+                    .ok_or(SessionError::MissingField("tokenSet"))?,
+                access_tokens: self.access_tokens,
+                internal: self.internal,
+                raw: Some(doc),
+            },
+            exp: self.exp,
+        };
+        Ok((opened, self.nbf))
     }
 }
 
@@ -546,9 +564,10 @@ pub fn open<'b>(
     now: UnixTime,
     buf: &'b mut [u8],
 ) -> Result<Opened<'b>, Error> {
-    let plaintext: &'b [u8] = match chunk::joined_len(header, name)? {
+    let found = chunk::find(header, name)?;
+    let plaintext: &'b [u8] = match found.joined_len() {
         None => {
-            let value = cookie::get(header, name).map_or("", |c| c.value);
+            let value = found.join(&mut [])?;
             jwe::open(key, value, buf)?
         }
         Some(n) => {
@@ -558,7 +577,7 @@ pub fn open<'b>(
                 capacity,
             })?;
             let (head, tail) = buf.split_at_mut(split);
-            let value = chunk::join(header, name, tail)?;
+            let value = found.join(tail)?;
             jwe::open(key, value, head).map_err(|e| match e {
                 Error::BufferTooSmall { .. } => Error::BufferTooSmall {
                     what: "session",
@@ -574,9 +593,10 @@ pub fn open<'b>(
 /// Reads a session from a decrypted payload, checking `exp` and the IPSIE ceiling.
 pub fn open_payload(plaintext: &[u8], now: UnixTime) -> Result<Opened<'_>, Error> {
     let json = core::str::from_utf8(plaintext).map_err(|_| JsonError::Utf8)?;
-    let doc = Object::parse(json).map_err(|_| JweError::Payload)?;
-    let nbf = doc.get("nbf").and_then(num);
-    let opened = Session::from_object(doc)?;
+    let (opened, nbf) = Session::parse_nbf(json).map_err(|e| match e {
+        Error::Json(_) => JweError::Payload.into(),
+        e => e,
+    })?;
     jwe::check_times(opened.exp, nbf, now)?;
     if let Some(ceiling) = opened.session.internal.session_expires_at
         && now >= ceiling - SESSION_EXPIRY_MARGIN

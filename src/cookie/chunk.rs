@@ -43,11 +43,102 @@ pub fn highest_index(header: &str, name: &str) -> Option<usize> {
         .max()
 }
 
+/// The cookies that hold one (possibly chunked) value in a request, found in one pass.
+#[derive(Clone, Copy, Debug)]
+pub struct Found<'h> {
+    /// The last non-empty base cookie `<name>`, which wins over chunks.
+    base: Option<super::Cookie<'h>>,
+    /// The last value seen for each chunk index below `count`.
+    chunks: [&'h str; MAX_CHUNKS],
+    count: usize,
+}
+
+/// Finds the cookies of `name` in a `Cookie` header: the base cookie, or chunks numbered
+/// contiguously from 0 (a gap is [`CookieError::MissingChunk`], none at all
+/// [`CookieError::NotFound`]).
+pub fn find<'h>(header: &'h str, name: &str) -> Result<Found<'h>, Error> {
+    let mut found = Found {
+        base: None,
+        chunks: [""; MAX_CHUNKS],
+        count: 0,
+    };
+    let mut present = 0u64;
+    for c in parse(header) {
+        if c.name == name {
+            found.base = Some(c);
+        } else if let Some(i) = chunk_index(c.name, name) {
+            let i = i?;
+            found.chunks[i] = c.value;
+            present |= 1 << i;
+            found.count = found.count.max(i + 1);
+        }
+    }
+    // A later empty base cookie hides an earlier one, as in the SDK's cookie map.
+    if found.base.is_some_and(|b| !b.value.is_empty()) {
+        return Ok(found);
+    }
+    found.base = None;
+    if found.count == 0 {
+        return Err(CookieError::NotFound.into());
+    }
+    let missing = (!present).trailing_zeros() as usize;
+    if missing < found.count {
+        return Err(CookieError::MissingChunk { index: missing }.into());
+    }
+    Ok(found)
+}
+
+fn decoded_len(v: &str) -> usize {
+    match memchr::memchr(b'%', v.as_bytes()) {
+        None => v.len(),
+        Some(_) => v
+            .len()
+            .saturating_sub(2 * memchr::memchr_iter(b'%', v.as_bytes()).count()),
+    }
+}
+
+impl<'h> Found<'h> {
+    /// Whether the value is split over chunks.
+    pub fn is_chunked(&self) -> bool {
+        self.base.is_none()
+    }
+
+    /// `None` when the value can be borrowed from the header (a base cookie without
+    /// percent-escapes), else the exact length [`Found::join`] writes.
+    pub fn joined_len(&self) -> Option<usize> {
+        match self.base {
+            Some(b) => b.is_encoded().then(|| decoded_len(b.value)),
+            None => Some(
+                self.chunks[..self.count]
+                    .iter()
+                    .map(|c| decoded_len(c))
+                    .sum(),
+            ),
+        }
+    }
+
+    /// The value, percent-decoded: borrowed from the header when possible, else joined into
+    /// `buf`.
+    pub fn join<'r>(&self, buf: &'r mut [u8]) -> Result<&'r str, Error>
+    where
+        'h: 'r,
+    {
+        if let Some(base) = self.base {
+            if !base.is_encoded() {
+                return Ok(base.value);
+            }
+            return base.decode_into(buf);
+        }
+        let mut w = Writer::new(buf, "joined cookie");
+        for chunk in &self.chunks[..self.count] {
+            percent_decode(chunk, &mut w)?;
+        }
+        Ok(w.into_str())
+    }
+}
+
 /// Reads the value of `name` from a `Cookie` header, joining chunks if there is no base
-/// cookie. The value is percent-decoded.
-///
-/// The result borrows `header` when the base cookie needs no decoding, and `buf` otherwise;
-/// `buf` needs room for the joined value.
+/// cookie; see [`find`] and [`Found::join`].
 ///
 /// ```
 /// use auth0_edge::cookie::chunk;
@@ -57,62 +148,12 @@ pub fn highest_index(header: &str, name: &str) -> Option<usize> {
 /// # Ok::<(), auth0_edge::Error>(())
 /// ```
 pub fn join<'r>(header: &'r str, name: &str, buf: &'r mut [u8]) -> Result<&'r str, Error> {
-    if let Some(base) = super::get(header, name)
-        && !base.value.is_empty()
-    {
-        if !base.is_encoded() {
-            return Ok(base.value);
-        }
-        return base.decode_into(buf);
-    }
-    let highest = highest_chunk(header, name)?;
-    let mut w = Writer::new(buf, "joined cookie");
-    for index in 0..=highest {
-        let chunk = chunk_at(header, name, index)?;
-        percent_decode(chunk.value, &mut w)?;
-    }
-    Ok(w.into_str())
+    find(header, name)?.join(buf)
 }
 
-/// The highest chunk index of `name` in the header; an absurd index is an error, no chunk at
-/// all is [`CookieError::NotFound`].
-fn highest_chunk(header: &str, name: &str) -> Result<usize, Error> {
-    let mut highest = None;
-    for c in parse(header) {
-        if let Some(i) = chunk_index(c.name, name) {
-            let i = i?;
-            highest = Some(highest.map_or(i, |h: usize| h.max(i)));
-        }
-    }
-    highest.ok_or(CookieError::NotFound.into())
-}
-
-/// The last cookie in the header that is chunk `index` of `name`.
-fn chunk_at<'h>(header: &'h str, name: &str, index: usize) -> Result<super::Cookie<'h>, Error> {
-    parse(header)
-        .filter(|c| chunk_index(c.name, name) == Some(Ok(index)))
-        .last()
-        .ok_or(CookieError::MissingChunk { index }.into())
-}
-
-/// How many bytes of buffer [`join`] needs for `name`: `None` when the value can be borrowed
-/// from the header (a base cookie without percent-escapes), else the exact joined length.
+/// How many bytes of buffer [`join`] needs for `name`; see [`Found::joined_len`].
 pub fn joined_len(header: &str, name: &str) -> Result<Option<usize>, Error> {
-    let decoded = |v: &str| {
-        v.len()
-            .saturating_sub(2 * v.bytes().filter(|&b| b == b'%').count())
-    };
-    if let Some(base) = super::get(header, name)
-        && !base.value.is_empty()
-    {
-        return Ok(base.is_encoded().then(|| decoded(base.value)));
-    }
-    let highest = highest_chunk(header, name)?;
-    let mut total = 0usize;
-    for index in 0..=highest {
-        total += decoded(chunk_at(header, name, index)?.value);
-    }
-    Ok(Some(total))
+    Ok(find(header, name)?.joined_len())
 }
 
 /// How many chunks of at most [`MAX_CHUNK_SIZE`] bytes, cut on character boundaries,
