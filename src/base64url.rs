@@ -109,7 +109,7 @@ pub fn decode_secret<'o>(input: &str, out: &'o mut [u8]) -> Result<&'o [u8], Bas
         return Err(Base64Error::BufferTooSmall);
     }
     base64ct::Base64UrlUnpadded::decode(input, out)
-        .map(|s| &*s)
+        .map(|s| s as &[u8])
         .map_err(|_| Base64Error::Invalid)
 }
 

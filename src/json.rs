@@ -368,7 +368,7 @@ impl<'a> Number<'a> {
             return Some(i);
         }
         let f = self.as_f64()?;
-        if !f.is_finite() || f < -9.2e18 || f > 9.2e18 {
+        if !f.is_finite() || !(-9.2e18..=9.2e18).contains(&f) {
             return None;
         }
         let t = f as i64;

@@ -110,6 +110,7 @@ fn coordinate(b: &[u8], name: &'static str) -> Result<[u8; 32], JwkError> {
 /// A public key usable for verification.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
+#[allow(clippy::large_enum_variant)] // No heap to box the RSA key in; keys are few and long-lived.
 pub enum PublicKey {
     /// A P-256 key (ES256).
     Ec(VerifyingKey),

@@ -23,6 +23,7 @@ struct Modulus<const L: usize> {
 }
 
 #[derive(Clone, Debug)]
+#[allow(clippy::large_enum_variant)] // No heap: the modulus lives inline at its width.
 enum Width {
     W2048(Modulus<{ 2048 / Limb::BITS }>),
     W3072(Modulus<{ 3072 / Limb::BITS }>),
