@@ -514,6 +514,15 @@ impl<'a> Object<'a> {
         }
     }
 
+    /// Like [`Object::members`], told that `known` is one of the member values (the same text,
+    /// as a view taken from this object hands out): iteration jumps over it instead of scanning
+    /// it. A `known` that is not a member value of this object changes nothing.
+    pub fn members_knowing(&self, known: &'a str) -> Members<'a> {
+        let mut m = self.members();
+        m.p.known = Some(known);
+        m
+    }
+
     /// Whether the object has no members.
     pub fn is_empty(&self) -> bool {
         self.members().next().is_none()
@@ -669,6 +678,9 @@ struct Parser<'a> {
     text: &'a str,
     i: usize,
     trusted: bool,
+    /// A value of the (trusted) text whose extent is already known; see
+    /// [`Object::members_knowing`].
+    known: Option<&'a str>,
 }
 
 impl<'a> Parser<'a> {
@@ -677,6 +689,7 @@ impl<'a> Parser<'a> {
             text,
             i: 0,
             trusted: false,
+            known: None,
         }
     }
 
@@ -686,6 +699,7 @@ impl<'a> Parser<'a> {
             text,
             i,
             trusted: true,
+            known: None,
         }
     }
 
@@ -740,7 +754,16 @@ impl<'a> Parser<'a> {
         let start = self.i;
         match b.get(start) {
             Some(b'{') => {
-                self.i = Self::skip_container(b, start);
+                // The same text at the same place is the same value: jump over it.
+                self.i = match self.known {
+                    Some(k)
+                        if core::ptr::eq(k.as_ptr(), b[start..].as_ptr())
+                            && start + k.len() <= b.len() =>
+                    {
+                        start + k.len()
+                    }
+                    _ => Self::skip_container(b, start),
+                };
                 Ok(Value::Object(Object {
                     raw: self.slice(start, self.i),
                 }))
@@ -1216,6 +1239,20 @@ mod tests {
         assert_eq!(c.unescape_into(&mut buf).unwrap(), "dé\n");
         assert_eq!(o.get_str("a2").unwrap().as_str(), Some("x"));
         assert!(o.get("zz").is_none());
+    }
+
+    #[test]
+    fn members_knowing_jumps_without_changing_results() {
+        let text = r#"{"a":{"x":"}{\"","y":[1,{"z":2}]},"b":2,"c":{"k":1}}"#;
+        let o = Object::parse(text).unwrap();
+        let a = o.get_object("a").unwrap();
+        let copy = heapless::String::<64>::try_from(a.raw()).unwrap();
+        let plain: heapless::Vec<_, 4> = o.members().collect();
+        let knowing: heapless::Vec<_, 4> = o.members_knowing(a.raw()).collect();
+        let unrelated: heapless::Vec<_, 4> = o.members_knowing(copy.as_str()).collect();
+        assert_eq!(plain, knowing);
+        assert_eq!(plain, unrelated);
+        assert_eq!(plain.len(), 3);
     }
 
     #[test]

@@ -42,6 +42,10 @@ pub(crate) trait Document {
     const KEYS: &'static [&'static str];
     /// The object the document was read from (or `{}`).
     fn raw(&self) -> Object<'_>;
+    /// A large member value known to be in `raw` unchanged, which writing can jump over.
+    fn known(&self) -> Option<&str> {
+        None
+    }
     /// Writes known member `index` if it has a value.
     fn write_known(&self, index: usize, o: &mut ObjectWriter<'_, '_>) -> Result<(), Error>;
 
@@ -55,7 +59,11 @@ pub(crate) trait Document {
     ) -> Result<(), Error> {
         let mut o = ObjectWriter::begin(w)?;
         let mut done = 0u64;
-        for (k, v) in self.raw().members() {
+        let members = match self.known() {
+            Some(known) => self.raw().members_knowing(known),
+            None => self.raw().members(),
+        };
+        for (k, v) in members {
             match Self::KEYS.iter().position(|name| k == *name) {
                 Some(i) => {
                     if done & (1 << i) == 0 {
@@ -465,6 +473,10 @@ impl Document for Session<'_> {
 
     fn raw(&self) -> Object<'_> {
         self.raw.unwrap_or(Object::EMPTY)
+    }
+
+    fn known(&self) -> Option<&str> {
+        Some(self.user.raw())
     }
 
     fn write_known(&self, i: usize, o: &mut ObjectWriter<'_, '_>) -> Result<(), Error> {

@@ -117,7 +117,12 @@ fn hot_paths_do_not_allocate() {
     let ((), n) = allocations(|| {
         let opened = session::open(header, "__session", &key, NOW, &mut open_buf).unwrap();
         assert!(opened.session.user.get_str("c149").unwrap() == "value 149 value 149 value 149");
-        assert!(chunk::join(header, "__session", &mut join_buf).unwrap().len() > 3500);
+        assert!(
+            chunk::join(header, "__session", &mut join_buf)
+                .unwrap()
+                .len()
+                > 3500
+        );
     });
     assert_eq!(n, 0, "session open and chunk join");
 
