@@ -1,3 +1,6 @@
+//! Where the time of a 4 KB session goes: base64url, AES-GCM, JSON validation, parsing and
+//! writing, each alone. `cargo bench --bench components`; see BENCHMARKS.md.
+
 use auth0_edge::json::Object;
 use auth0_edge::session::Session;
 use auth0_edge::{base64url, jwe};
