@@ -6,7 +6,7 @@
 //! - Reading ([`join`]): a non-empty base cookie wins over chunks; otherwise the chunks must be
 //!   numbered contiguously from 0 and are concatenated in index order. A gap is
 //!   [`CookieError::MissingChunk`], never a partial value.
-//! - Writing ([`write`]): every write also deletes the chunk names that could be stale, from
+//! - Writing ([`write()`]): every write also deletes the chunk names that could be stale, from
 //!   `__0` up to `K-1` where `K = max(5, highest chunk index in the request + 1)`; a chunked
 //!   write then deletes the base cookie.
 
@@ -225,7 +225,7 @@ fn cleanup_range(request: &str, name: &str) -> usize {
     MIN_CLEANUP.max(highest_index(request, name).map_or(0, |h| h + 1))
 }
 
-/// The `Set-Cookie` values of one chunked write, in the SDK's order; see [`write`].
+/// The `Set-Cookie` values of one chunked write, in the SDK's order; see [`write()`].
 #[derive(Clone, Debug)]
 pub struct ChunkedWrite<'a> {
     name: &'a str,
