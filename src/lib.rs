@@ -58,9 +58,12 @@ extern crate std;
 
 pub mod base64url;
 pub mod buf;
+pub mod config;
 pub mod cookie;
+pub mod discovery;
 pub mod dpop;
 mod error;
+pub mod http;
 pub mod json;
 pub mod jwe;
 pub mod jwk;
@@ -71,6 +74,7 @@ mod rsa;
 pub mod session;
 pub mod time;
 pub mod transaction;
+pub mod url;
 
 pub use error::{
     ConfigError, CookieError, Error, JsonError, JweError, JwkError, JwsError, JwtError,
