@@ -18,7 +18,7 @@ pub trait Headers {
     fn get(&self, name: &str) -> Option<&str>;
 }
 
-impl Headers for [(&str, &str)] {
+impl Headers for &[(&str, &str)] {
     fn get(&self, name: &str) -> Option<&str> {
         self.iter()
             .find(|(k, _)| k.eq_ignore_ascii_case(name))
@@ -28,7 +28,9 @@ impl Headers for [(&str, &str)] {
 
 impl<const N: usize> Headers for [(&str, &str); N] {
     fn get(&self, name: &str) -> Option<&str> {
-        Headers::get(self.as_slice(), name)
+        self.iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| *v)
     }
 }
 

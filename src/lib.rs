@@ -56,6 +56,7 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+pub mod authorize;
 pub mod base64url;
 pub mod buf;
 pub mod config;
@@ -64,11 +65,14 @@ pub mod discovery;
 pub mod dpop;
 mod error;
 pub mod http;
+pub mod id_token;
 pub mod json;
 pub mod jwe;
 pub mod jwk;
 pub mod jws;
 pub mod jwt;
+pub mod logout;
+pub mod oauth;
 pub mod pkce;
 mod rsa;
 pub mod session;

@@ -1,0 +1,467 @@
+//! Token endpoint messages (RFC 6749 §4.1.3, §6; RFC 7636; RFC 7523; RFC 8707): request
+//! bodies with client authentication, and checked views of token and error responses.
+//!
+//! Provider quirks are data, not errors: `expires_in` as a number or a numeric string, a
+//! missing `refresh_token` or `id_token`, `token_type` in any case, unknown members.
+
+use crate::buf::Writer;
+use crate::json::{JsonStr, Object, ObjectWriter, Value};
+use crate::jwk::EcKeyPair;
+use crate::pkce::Token;
+use crate::time::UnixTime;
+use crate::url::FormWriter;
+use crate::{Error, JsonError};
+use rand_core::CryptoRngCore;
+
+/// `client_assertion_type` for `private_key_jwt`.
+pub const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+
+/// Client authentication at the token endpoint, resolved from the configuration.
+#[derive(Clone, Copy, Debug)]
+#[non_exhaustive]
+pub enum ClientAuth<'a> {
+    /// `client_secret_post`.
+    SecretPost(&'a str),
+    /// `client_secret_basic`.
+    SecretBasic(&'a str),
+    /// `private_key_jwt` with an ES256 key.
+    PrivateKeyJwt(&'a EcKeyPair),
+    /// No authentication (public client).
+    None,
+}
+
+/// The grant of a token request.
+#[derive(Clone, Copy, Debug)]
+#[non_exhaustive]
+pub enum Grant<'a> {
+    /// `authorization_code` with PKCE.
+    AuthorizationCode {
+        /// The `code` from the callback.
+        code: &'a str,
+        /// The `redirect_uri` sent to `/authorize`.
+        redirect_uri: &'a str,
+        /// The PKCE `code_verifier`.
+        code_verifier: JsonStr<'a>,
+    },
+    /// `refresh_token`.
+    RefreshToken {
+        /// The refresh token.
+        refresh_token: JsonStr<'a>,
+        /// `scope`, sent only when the caller asked for one.
+        scope: Option<&'a str>,
+        /// `audience`, sent only when the caller asked for one.
+        audience: Option<&'a str>,
+    },
+}
+
+/// Appends a JSON string's characters form-encoded.
+fn push_form_json(w: &mut Writer<'_>, s: JsonStr<'_>) -> Result<(), Error> {
+    match s.as_str() {
+        Some(plain) => crate::url::push_form(w, plain),
+        None => {
+            for c in s.chars() {
+                let mut tmp = [0u8; 4];
+                crate::url::push_form(w, c.encode_utf8(&mut tmp))?;
+            }
+            Ok(())
+        }
+    }
+}
+
+/// A token request: the form body, and the `Authorization` header value when
+/// `client_secret_basic` is used.
+pub struct TokenRequest<'b> {
+    /// The form-encoded body.
+    pub body: &'b str,
+    /// `Basic …`, for `client_secret_basic`.
+    pub authorization: Option<&'b str>,
+}
+
+/// Writes a token request for `grant` into `buf`.
+///
+/// `issuer` is the audience of a `private_key_jwt` client assertion.
+///
+/// ```
+/// use auth0_edge::oauth::{self, ClientAuth, Grant};
+/// let mut buf = [0u8; 512];
+/// let grant = Grant::RefreshToken { refresh_token: "rt".into(), scope: None, audience: None };
+/// let req = oauth::token_request(&grant, "cid", &ClientAuth::SecretPost("s3cret"), "https://t.auth0.com/", 0, &mut rand_core::OsRng, &mut buf)?;
+/// assert_eq!(req.body, "grant_type=refresh_token&refresh_token=rt&client_id=cid&client_secret=s3cret");
+/// # Ok::<(), auth0_edge::Error>(())
+/// ```
+pub fn token_request<'b>(
+    grant: &Grant<'_>,
+    client_id: &str,
+    auth: &ClientAuth<'_>,
+    issuer: &str,
+    now: UnixTime,
+    rng: &mut impl CryptoRngCore,
+    buf: &'b mut [u8],
+) -> Result<TokenRequest<'b>, Error> {
+    let mut w = Writer::new(buf, "token request");
+    {
+        let mut f = FormWriter::new(&mut w, '\0');
+        match grant {
+            Grant::AuthorizationCode {
+                code,
+                redirect_uri,
+                code_verifier,
+            } => {
+                f.pair("grant_type", "authorization_code")?;
+                f.pair("code", code)?;
+                f.pair("redirect_uri", redirect_uri)?;
+                push_form_json(f.pair_with("code_verifier")?, *code_verifier)?;
+            }
+            Grant::RefreshToken {
+                refresh_token,
+                scope,
+                audience,
+            } => {
+                f.pair("grant_type", "refresh_token")?;
+                push_form_json(f.pair_with("refresh_token")?, *refresh_token)?;
+                if let Some(scope) = scope {
+                    f.pair("scope", scope)?;
+                }
+                if let Some(audience) = audience {
+                    f.pair("audience", audience)?;
+                }
+            }
+        }
+        write_client_auth(&mut f, client_id, auth, issuer, now, rng)?;
+    }
+    let (body, rest) = w.into_parts();
+    let body: &'b [u8] = body;
+    let body = core::str::from_utf8(body).unwrap_or("");
+    let authorization = match auth {
+        ClientAuth::SecretBasic(secret) => Some(basic_auth(client_id, secret, rest)?),
+        _ => None,
+    };
+    Ok(TokenRequest {
+        body,
+        authorization,
+    })
+}
+
+/// Appends the client authentication members of a form body (`client_id` and the secret or
+/// assertion).
+pub fn write_client_auth(
+    f: &mut FormWriter<'_, '_>,
+    client_id: &str,
+    auth: &ClientAuth<'_>,
+    issuer: &str,
+    now: UnixTime,
+    rng: &mut impl CryptoRngCore,
+) -> Result<(), Error> {
+    match auth {
+        ClientAuth::SecretPost(secret) => {
+            f.pair("client_id", client_id)?;
+            f.pair("client_secret", secret)
+        }
+        ClientAuth::SecretBasic(_) => Ok(()),
+        ClientAuth::PrivateKeyJwt(key) => {
+            f.pair("client_id", client_id)?;
+            f.pair("client_assertion_type", JWT_BEARER)?;
+            let mut jwt = [0u8; 1024];
+            let assertion =
+                client_assertion(key, client_id, issuer, now, &Token::random(rng), &mut jwt)?;
+            f.pair("client_assertion", assertion)
+        }
+        ClientAuth::None => f.pair("client_id", client_id),
+    }
+}
+
+/// A `private_key_jwt` client assertion: `iss` = `sub` = client id, `aud` = issuer,
+/// `iat` = `nbf` = now, `exp` = now + 60, a random `jti`, signed ES256.
+pub fn client_assertion<'b>(
+    key: &EcKeyPair,
+    client_id: &str,
+    issuer: &str,
+    now: UnixTime,
+    jti: &Token,
+    buf: &'b mut [u8],
+) -> Result<&'b str, Error> {
+    let mut claims = [0u8; 512];
+    let mut cw = Writer::new(&mut claims, "client assertion");
+    let mut o = ObjectWriter::begin(&mut cw)?;
+    o.str("iss", client_id)?;
+    o.str("sub", client_id)?;
+    o.str("aud", issuer)?;
+    o.i64("iat", now)?;
+    o.i64("nbf", now)?;
+    o.i64("exp", now + 60)?;
+    o.str("jti", jti.as_str())?;
+    o.end()?;
+    crate::jws::sign_es256(key.signing_key(), br#"{"alg":"ES256"}"#, cw.as_bytes(), buf)
+}
+
+/// `Basic base64(urlencode(id):urlencode(secret))` (RFC 6749 §2.3.1), written into `buf`.
+fn basic_auth<'b>(client_id: &str, secret: &str, buf: &'b mut [u8]) -> Result<&'b str, Error> {
+    let (raw, out) = buf.split_at_mut(buf.len() / 2);
+    let mut w = Writer::new(raw, "client credentials");
+    crate::url::push_form(&mut w, client_id)?;
+    w.push_ascii(b':')?;
+    crate::url::push_form(&mut w, secret)?;
+    let n = w.len();
+    let (prefix, rest) = out.split_at_mut(6.min(out.len()));
+    if prefix.len() < 6 {
+        return Err(Error::BufferTooSmall {
+            what: "client credentials",
+            capacity: n,
+        });
+    }
+    prefix.copy_from_slice(b"Basic ");
+    let encoded = {
+        use base64ct::Encoding;
+        base64ct::Base64::encode(&raw[..n], rest)
+            .map_err(|_| Error::BufferTooSmall {
+                what: "client credentials",
+                capacity: n,
+            })?
+            .len()
+    };
+    // Wipe the plain credentials.
+    raw[..n].iter_mut().for_each(|b| *b = 0);
+    core::str::from_utf8(&out[..6 + encoded]).map_err(|_| JsonError::Utf8.into())
+}
+
+/// A successful token response.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct TokenResponse<'a> {
+    /// `access_token`.
+    pub access_token: JsonStr<'a>,
+    /// `token_type` as sent (compare case-insensitively).
+    pub token_type: Option<JsonStr<'a>>,
+    /// `expires_in`, seconds (a number, or a string of digits).
+    pub expires_in: Option<i64>,
+    /// `refresh_token`, when issued or rotated.
+    pub refresh_token: Option<JsonStr<'a>>,
+    /// `id_token`, when issued.
+    pub id_token: Option<JsonStr<'a>>,
+    /// `scope` granted.
+    pub scope: Option<JsonStr<'a>>,
+    /// The whole response (`authorization_details` and other members).
+    pub raw: Object<'a>,
+}
+
+/// An OAuth 2.0 error response (RFC 6749 §5.2).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct OAuthError<'a> {
+    /// `error`.
+    pub error: JsonStr<'a>,
+    /// `error_description`.
+    pub error_description: Option<JsonStr<'a>>,
+}
+
+/// Why a token endpoint response could not be used.
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[non_exhaustive]
+pub enum TokenResponseError<'a> {
+    /// The server answered with an OAuth error.
+    OAuth {
+        /// The HTTP status.
+        status: u16,
+        /// The error.
+        error: OAuthError<'a>,
+    },
+    /// The response is not a JSON object with a string `access_token` (or an error object).
+    Malformed {
+        /// The HTTP status.
+        status: u16,
+        /// What is wrong.
+        reason: &'static str,
+    },
+}
+
+fn str_member<'a>(o: &Object<'a>, name: &'static str) -> Result<Option<JsonStr<'a>>, &'static str> {
+    match o.get(name) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s)),
+        Some(_) => Err(name),
+    }
+}
+
+/// Reads a token endpoint response.
+pub fn parse_token_response(
+    status: u16,
+    body: &[u8],
+) -> Result<TokenResponse<'_>, TokenResponseError<'_>> {
+    let malformed = |reason| TokenResponseError::Malformed { status, reason };
+    let Ok(o) = Object::parse_bytes(body) else {
+        return Err(malformed("the body is not a JSON object"));
+    };
+    if !(200..300).contains(&status) || o.get("error").is_some() {
+        return Err(match parse_error(&o) {
+            Some(error) => TokenResponseError::OAuth { status, error },
+            None => malformed("an error status without an OAuth `error` member"),
+        });
+    }
+    let bad_type = |_| malformed("a member has the wrong type");
+    let access_token = str_member(&o, "access_token")
+        .map_err(bad_type)?
+        .filter(|s| !s.is_empty())
+        .ok_or(malformed("`access_token` is missing"))?;
+    let expires_in = match o.get("expires_in") {
+        None | Some(Value::Null) => None,
+        Some(Value::Number(n)) => Some(
+            n.floor_i64()
+                .ok_or(malformed("`expires_in` is not a number"))?,
+        ),
+        Some(Value::String(s)) => Some(
+            s.as_str()
+                .and_then(|s| s.trim().parse::<i64>().ok())
+                .ok_or(malformed("`expires_in` is not a number"))?,
+        ),
+        Some(_) => return Err(malformed("`expires_in` is not a number")),
+    };
+    Ok(TokenResponse {
+        access_token,
+        token_type: str_member(&o, "token_type").map_err(bad_type)?,
+        expires_in,
+        refresh_token: str_member(&o, "refresh_token").map_err(bad_type)?,
+        id_token: str_member(&o, "id_token").map_err(bad_type)?,
+        scope: str_member(&o, "scope").map_err(bad_type)?,
+        raw: o,
+    })
+}
+
+/// Reads `error` and `error_description` from an error response object.
+pub fn parse_error<'a>(o: &Object<'a>) -> Option<OAuthError<'a>> {
+    Some(OAuthError {
+        error: o.get_str("error")?,
+        error_description: o.get_str("error_description"),
+    })
+}
+
+/// Whether a `token_type` is `DPoP` (case-insensitive).
+pub fn is_dpop(token_type: Option<JsonStr<'_>>) -> bool {
+    token_type.is_some_and(|t| t.chars().map(|c| c.to_ascii_lowercase()).eq("dpop".chars()))
+}
+
+impl From<JsonError> for TokenResponseError<'_> {
+    fn from(_: JsonError) -> Self {
+        TokenResponseError::Malformed {
+            status: 0,
+            reason: "the body is not JSON",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn authorization_code_request_with_each_auth() {
+        let grant = Grant::AuthorizationCode {
+            code: "c o+d",
+            redirect_uri: "https://app.example.com/auth/callback",
+            code_verifier: "v".into(),
+        };
+        let mut buf = [0u8; 1024];
+        let r = token_request(
+            &grant,
+            "cid",
+            &ClientAuth::SecretPost("s&x"),
+            "iss",
+            0,
+            &mut rand_core::OsRng,
+            &mut buf,
+        )
+        .unwrap();
+        assert_eq!(
+            r.body,
+            "grant_type=authorization_code&code=c+o%2Bd&redirect_uri=https%3A%2F%2Fapp.example.com%2Fauth%2Fcallback&code_verifier=v&client_id=cid&client_secret=s%26x"
+        );
+        assert!(r.authorization.is_none());
+        let mut buf = [0u8; 1024];
+        let r = token_request(
+            &grant,
+            "c:id",
+            &ClientAuth::SecretBasic("se cret"),
+            "iss",
+            0,
+            &mut rand_core::OsRng,
+            &mut buf,
+        )
+        .unwrap();
+        assert!(!r.body.contains("client_secret") && !r.body.contains("client_id"));
+        // base64("c%3Aid:se+cret")
+        assert_eq!(r.authorization, Some("Basic YyUzQWlkOnNlK2NyZXQ="));
+    }
+
+    #[test]
+    fn private_key_jwt_assertion() {
+        let key = EcKeyPair::generate(&mut rand_core::OsRng);
+        let grant = Grant::RefreshToken {
+            refresh_token: "rt".into(),
+            scope: Some("openid read"),
+            audience: Some("https://api"),
+        };
+        let mut buf = [0u8; 2048];
+        let r = token_request(
+            &grant,
+            "cid",
+            &ClientAuth::PrivateKeyJwt(&key),
+            "https://t.example/",
+            100,
+            &mut rand_core::OsRng,
+            &mut buf,
+        )
+        .unwrap();
+        assert!(r.body.starts_with("grant_type=refresh_token&refresh_token=rt&scope=openid+read&audience=https%3A%2F%2Fapi&client_id=cid&client_assertion_type=urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3Ajwt-bearer&client_assertion=ey"));
+        let jwt = r.body.rsplit("client_assertion=").next().unwrap();
+        let mut vbuf = [0u8; 1024];
+        let public = key.public_key();
+        let v = crate::jws::verify(
+            jwt,
+            public.as_jws_key(),
+            &[crate::jws::Algorithm::ES256],
+            &mut vbuf,
+        )
+        .unwrap();
+        let claims = Object::parse_bytes(v.payload).unwrap();
+        assert_eq!(claims.get_str("aud").unwrap(), "https://t.example/");
+        assert_eq!(claims.get_i64("exp"), Some(160));
+        assert_eq!(claims.get_str("sub").unwrap(), "cid");
+    }
+
+    #[test]
+    fn token_responses_and_quirks() {
+        let r = parse_token_response(200, br#"{"access_token":"at","token_type":"Bearer","expires_in":"86400","scope":"openid","extra":[1]}"#).unwrap();
+        assert_eq!(r.expires_in, Some(86400));
+        assert!(r.refresh_token.is_none() && r.id_token.is_none());
+        assert!(!is_dpop(r.token_type));
+        assert!(is_dpop(Some("DPoP".into())));
+        let e = parse_token_response(
+            400,
+            br#"{"error":"invalid_grant","error_description":"Unknown or invalid refresh token."}"#,
+        )
+        .unwrap_err();
+        match e {
+            TokenResponseError::OAuth { status: 400, error } => {
+                assert_eq!(error.error, "invalid_grant");
+                assert_eq!(
+                    error.error_description.unwrap(),
+                    "Unknown or invalid refresh token."
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+        for (status, body) in [
+            (200, &b"<html>"[..]),
+            (200, br#"{"token_type":"Bearer"}"#),
+            (200, br#"{"access_token":7}"#),
+            (200, br#"{"access_token":"a","expires_in":"soon"}"#),
+            (500, br#"{"message":"down"}"#),
+            (502, b""),
+        ] {
+            assert!(
+                matches!(
+                    parse_token_response(status, body),
+                    Err(TokenResponseError::Malformed { .. })
+                ),
+                "{body:?}"
+            );
+        }
+    }
+}
