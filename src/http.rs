@@ -91,6 +91,13 @@ pub struct Response<'b> {
 }
 
 impl<'b> Response<'b> {
+    /// A 200 response with no headers and no body.
+    pub const EMPTY: Response<'static> = Response {
+        status: 200,
+        head: "",
+        body: &[],
+    };
+
     /// The headers in order (`Set-Cookie` may repeat).
     pub fn headers(&self) -> impl Iterator<Item = (&'b str, &'b str)> + 'b {
         let head: &'b str = self.head;
@@ -327,17 +334,45 @@ impl fmt::Display for TransportError {
 
 impl core::error::Error for TransportError {}
 
+/// Where a response read by a [`Transport`] lies in the caller's buffer: the header lines at
+/// `buf[..headers_len]` (`Name: value` separated by CRLF), then the body at
+/// `buf[headers_len..headers_len + body_len]`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ResponseHead {
+    /// The status code.
+    pub status: u16,
+    /// Bytes of header lines at the start of the buffer.
+    pub headers_len: usize,
+    /// Bytes of body after them.
+    pub body_len: usize,
+}
+
+impl ResponseHead {
+    /// The response as a view of `buf` (the buffer the transport wrote into); `None` if the
+    /// lengths do not fit it.
+    pub fn view<'b>(&self, buf: &'b [u8]) -> Option<IncomingResponse<'b>> {
+        let headers = core::str::from_utf8(buf.get(..self.headers_len)?).ok()?;
+        let body = buf.get(self.headers_len..self.headers_len.checked_add(self.body_len)?)?;
+        Some(IncomingResponse {
+            status: self.status,
+            headers,
+            body,
+        })
+    }
+}
+
 /// Sends one HTTP request and reads the response; implemented by each runtime.
 ///
-/// The runtime enforces its timeout and writes the response headers and body into `buf`.
+/// The runtime enforces its timeout, writes the response header lines and then the body into
+/// `buf`, and says where they are.
 #[allow(async_fn_in_trait)] // Not Send-bound on purpose: the same flows run on embassy.
 pub trait Transport {
-    /// Sends `req` and returns the response, read into `buf`.
-    async fn send<'b>(
+    /// Sends `req`; reads the response into `buf`.
+    async fn send(
         &self,
         req: &OutgoingRequest<'_>,
-        buf: &'b mut [u8],
-    ) -> Result<IncomingResponse<'b>, TransportError>;
+        buf: &mut [u8],
+    ) -> Result<ResponseHead, TransportError>;
 }
 
 /// The current time; implemented by each runtime.

@@ -142,6 +142,36 @@ pub fn token_request<'b>(
     })
 }
 
+/// Writes a token revocation request (RFC 7009) for a refresh token into `buf`.
+pub fn revocation_request<'b>(
+    token: JsonStr<'_>,
+    client_id: &str,
+    auth: &ClientAuth<'_>,
+    issuer: &str,
+    now: UnixTime,
+    rng: &mut impl CryptoRngCore,
+    buf: &'b mut [u8],
+) -> Result<TokenRequest<'b>, Error> {
+    let mut w = Writer::new(buf, "revocation request");
+    {
+        let mut f = FormWriter::new(&mut w, '\0');
+        push_form_json(f.pair_with("token")?, token)?;
+        f.pair("token_type_hint", "refresh_token")?;
+        write_client_auth(&mut f, client_id, auth, issuer, now, rng)?;
+    }
+    let (body, rest) = w.into_parts();
+    let body: &'b [u8] = body;
+    let body = core::str::from_utf8(body).unwrap_or("");
+    let authorization = match auth {
+        ClientAuth::SecretBasic(secret) => Some(basic_auth(client_id, secret, rest)?),
+        _ => None,
+    };
+    Ok(TokenRequest {
+        body,
+        authorization,
+    })
+}
+
 /// Appends the client authentication members of a form body (`client_id` and the secret or
 /// assertion).
 pub fn write_client_auth(

@@ -1,0 +1,362 @@
+//! The callback: `GET /auth/callback`.
+
+use super::hooks::{CallbackContext, SessionToSave};
+use super::{Arena, Auth0, AuthError, GrantFailure, Hooks, ProviderError, copy_str};
+use crate::Error;
+use crate::buf::Writer;
+use crate::cookie::{self, CookieName, Lifetime, SetCookie};
+use crate::discovery::{Metadata, ProviderCache};
+use crate::http::{
+    Clock, IncomingResponse, OutgoingRequest, Request, Response, ResponseBuilder, Transport,
+};
+use crate::json::{JsonStr, Object};
+use crate::oauth::{self, Grant};
+use crate::session::{Internal, Session, TokenSet};
+use crate::store::SessionStore;
+use crate::transaction;
+use crate::url::{self, query_get};
+use rand_core::CryptoRngCore;
+
+/// What the callback found before it could fail: the transaction (for the context and to
+/// delete its cookie).
+struct Found<'b> {
+    cookie_name: &'b str,
+    ctx: CallbackContext<'b>,
+}
+
+impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks> Auth0<'_, T, C, P, S, H> {
+    /// The callback route: checks `state` against the transaction cookie, the provider's
+    /// answer (`error`, `iss`), exchanges the code (with the configured client
+    /// authentication), validates the ID token (signature included), builds the session,
+    /// runs the `on_callback` and `before_session_saved` hooks, writes the session cookie and
+    /// deletes the transaction cookie.
+    ///
+    /// Errors are answered by the `on_callback` hook (by default 500 with the SDK's message).
+    pub async fn callback<'b>(
+        &self,
+        req: &Request<'_>,
+        rng: &mut impl CryptoRngCore,
+        buf: &'b mut [u8],
+    ) -> Result<Response<'b>, AuthError> {
+        let (mut arena, res_buf) = Arena::split_for_response(buf);
+        let body_buf = arena.take(4096.min(arena.remaining() / 4))?;
+        let mut body = Writer::new(body_buf, "callback body");
+        let mut res = ResponseBuilder::new(res_buf, 200);
+        let cookie_header = copy_str(&mut arena, req.cookie())?;
+        let query = copy_str(&mut arena, req.query)?;
+        let mut found = None;
+        let outcome = self
+            .exchange(query, cookie_header, rng, &mut arena, &mut found)
+            .await;
+        let ctx = found.as_ref().map(|f| f.ctx).unwrap_or(CallbackContext {
+            app_base_url: self.config.app_base_url,
+            ..CallbackContext::default()
+        });
+        match outcome {
+            Ok((session, id_token, claims)) => {
+                self.hooks
+                    .on_callback(Ok(&session), &ctx, &mut res, &mut body)?;
+                // before_session_saved decides the stored `user` (and extra top-level members).
+                let user_buf = arena.take(arena.remaining() / 3)?;
+                let extra_buf = arena.take(2048.min(arena.remaining() / 4))?;
+                let mut user_w = Writer::new(user_buf, "session user");
+                let mut extra_w = Writer::new(extra_buf, "session extra");
+                self.hooks.before_session_saved(&mut SessionToSave {
+                    claims: &claims,
+                    id_token,
+                    user: &mut user_w,
+                    extra: &mut extra_w,
+                })?;
+                let user_text: &str = user_w.into_str();
+                let user = Object::parse(user_text).map_err(|_| crate::ConfigError::Invalid {
+                    option: "before_session_saved",
+                    reason: "must write a JSON object into `user`",
+                })?;
+                let extra_text: &str = extra_w.into_str();
+                let raw = if extra_text.trim().is_empty() {
+                    None
+                } else {
+                    let extra =
+                        Object::parse(extra_text).map_err(|_| crate::ConfigError::Invalid {
+                            option: "before_session_saved",
+                            reason: "must write a JSON object (or nothing) into `extra`",
+                        })?;
+                    Some(session_template(&mut arena, &extra)?)
+                };
+                let saved = Session {
+                    user,
+                    raw,
+                    ..session
+                };
+                self.save(&saved, cookie_header, None, true, rng, &mut arena, &mut res)
+                    .await?;
+            }
+            Err(e) => {
+                self.hooks.on_callback(Err(&e), &ctx, &mut res, &mut body)?;
+            }
+        }
+        if let Some(f) = &found {
+            let topts = self.config.transaction_cookie();
+            let d = SetCookie {
+                name: CookieName::plain(f.cookie_name),
+                value: "",
+                options: &topts,
+                lifetime: Lifetime::Delete,
+            };
+            res.header_display("Set-Cookie", &d)?;
+        }
+        let body: &str = body.into_str();
+        Ok(res.body(None, body.as_bytes())?)
+    }
+
+    /// Everything of the callback that can fail: returns the (unfiltered) session, the ID
+    /// token and its claims.
+    async fn exchange<'b>(
+        &self,
+        query: &'b str,
+        cookie_header: &'b str,
+        rng: &mut impl CryptoRngCore,
+        arena: &mut Arena<'b>,
+        found: &mut Option<Found<'b>>,
+    ) -> Result<(Session<'b>, &'b str, Object<'b>), AuthError> {
+        let config = &self.config;
+        let now = self.now();
+        let raw_state = query_get(query, "state")
+            .filter(|s| !s.is_empty())
+            .ok_or(AuthError::MissingState)?;
+        let state = url::decode_component(raw_state, arena.take(raw_state.len() + 8)?)?;
+
+        // The transaction cookie for this state.
+        let name = {
+            let buf = arena.take(config.transaction.prefix.len() + state.len() + 1)?;
+            crate::authorize::cookie_name(config, state, buf)?
+        };
+        let c = cookie::get(cookie_header, name).ok_or(AuthError::InvalidState)?;
+        let value = c
+            .decode_into(arena.take(c.value.len())?)
+            .map_err(|_| AuthError::InvalidState)?;
+        let txn_buf = arena.take(value.len())?;
+        let t = transaction::open(&self.key, value, now, txn_buf)
+            .map_err(|_| AuthError::InvalidState)?
+            .transaction;
+        if t.state != *state {
+            return Err(AuthError::InvalidState);
+        }
+        let text = |arena: &mut Arena<'b>, s: JsonStr<'b>| -> Result<&'b str, Error> {
+            match s.as_str() {
+                Some(p) => Ok(p),
+                None => super::json_text(arena, s),
+            }
+        };
+        let return_to = text(arena, t.return_to)?;
+        let response_type = text(arena, t.response_type)?;
+        let challenge_mode = match t.challenge_mode {
+            Some(m) => Some(text(arena, m)?),
+            None => None,
+        };
+        let app_base_url = copy_str(arena, config.app_base_url)?;
+        *found = Some(Found {
+            cookie_name: name,
+            ctx: CallbackContext {
+                response_type,
+                return_to,
+                challenge_mode,
+                app_base_url,
+            },
+        });
+
+        let metadata = self.metadata(arena).await?;
+        // The authorization response (RFC 6749 §4.1.2, RFC 9207).
+        if let Some(error) = query_get(query, "error") {
+            let desc = query_get(query, "error_description").unwrap_or("");
+            let mut e = [0u8; 256];
+            let mut d = [0u8; 256];
+            let error = url::decode_component(error, &mut e).unwrap_or("invalid_request");
+            let desc = url::decode_component(desc, &mut d).unwrap_or("");
+            return Err(AuthError::Authorization(ProviderError {
+                error: super::ErrorText::new(&error),
+                description: super::ErrorText::new(&desc),
+            }));
+        }
+        match query_get(query, "iss") {
+            Some(iss) if !url::component_eq(iss, metadata.issuer) => {
+                return Err(authorization_error(
+                    "invalid_request",
+                    "response parameter \"iss\" (issuer) does not match the issuer",
+                ));
+            }
+            None if metadata.authorization_response_iss_parameter_supported => {
+                return Err(authorization_error(
+                    "invalid_request",
+                    "response parameter \"iss\" (issuer) missing",
+                ));
+            }
+            _ => {}
+        }
+        let raw_code = query_get(query, "code")
+            .filter(|c| !c.is_empty())
+            .ok_or_else(|| {
+                authorization_error("invalid_request", "response parameter \"code\" missing")
+            })?;
+        let code = url::decode_component(raw_code, arena.take(raw_code.len() + 8)?)?;
+
+        // The code exchange.
+        let redirect_uri = arena.write(|w| crate::authorize::write_redirect_uri(w, config))?;
+        let grant = Grant::AuthorizationCode {
+            code,
+            redirect_uri,
+            code_verifier: t.code_verifier,
+        };
+        let res = self
+            .token_post(&grant, &metadata, rng, arena)
+            .await
+            .map_err(AuthError::AuthorizationCodeGrantRequest)?;
+        let tokens = oauth::parse_token_response(res.status, res.body)
+            .map_err(|e| AuthError::AuthorizationCodeGrant(GrantFailure::from_response(&e)))?;
+        let malformed = |reason| {
+            AuthError::AuthorizationCodeGrant(GrantFailure::Malformed {
+                status: res.status,
+                reason,
+            })
+        };
+        let id_token = tokens.id_token.ok_or(malformed("`id_token` is missing"))?;
+        let id_token = text(arena, id_token)?;
+        let nonce = text(arena, t.nonce)?;
+        let claims = self
+            .validate_id_token(id_token, &metadata, Some(nonce), t.max_age, arena)
+            .await?;
+
+        // The session (SDK `buildSessionFromCallback`).
+        let session_expires_at = crate::id_token::session_expiry(&claims);
+        if let Some(ceiling) = session_expires_at {
+            let iat = claims.get_i64("iat").unwrap_or(now);
+            if ceiling <= iat + 30 {
+                return Err(AuthError::SessionExpired);
+            }
+        }
+        let token_set = TokenSet {
+            access_token: Some(tokens.access_token),
+            id_token: Some(JsonStr::new(id_token)),
+            scope: tokens.scope,
+            requested_scope: t.scope,
+            audience: t.audience,
+            refresh_token: tokens.refresh_token,
+            expires_at: tokens.expires_in.map(|e| now + e),
+            token_type: None,
+            raw: None,
+        };
+        let mut session = Session::new(claims, token_set, claims.get_str("sid"), now);
+        session.internal = Internal {
+            session_expires_at,
+            ..session.internal
+        };
+        Ok((session, id_token, claims))
+    }
+
+    /// POSTs a token request (with DPoP when configured, retried once with the server's
+    /// nonce on `use_dpop_nonce`).
+    pub(crate) async fn token_post<'b>(
+        &self,
+        grant: &Grant<'_>,
+        metadata: &Metadata<'_>,
+        rng: &mut impl CryptoRngCore,
+        arena: &mut Arena<'b>,
+    ) -> Result<IncomingResponse<'b>, crate::http::TransportError> {
+        let now = self.now();
+        let client_auth = self.client_auth();
+        let req_buf = arena
+            .take(8192.min(arena.remaining() / 4))
+            .map_err(|_| crate::http::TransportError::ResponseTooLarge)?;
+        let r = oauth::token_request(
+            grant,
+            self.config.client_id,
+            &client_auth,
+            metadata.issuer,
+            now,
+            rng,
+            req_buf,
+        )
+        .map_err(|_| crate::http::TransportError::ResponseTooLarge)?;
+        let mut nonce_buf = [0u8; 256];
+        let mut nonce: Option<&str> = None;
+        for attempt in 0..2 {
+            let mut proof_buf = [0u8; 1024];
+            let proof = match &self.dpop {
+                Some(d) => {
+                    let skew = self.config.dpop.map_or(0, |c| c.clock_skew);
+                    let req = crate::dpop::Request {
+                        htm: "POST",
+                        htu: metadata.token_endpoint,
+                        nonce,
+                        access_token: None,
+                    };
+                    Some(
+                        d.proof(&req, now + skew, rng, &mut proof_buf)
+                            .map_err(|_| crate::http::TransportError::ResponseTooLarge)?,
+                    )
+                }
+                None => None,
+            };
+            let mut headers: heapless::Vec<(&str, &str), 4> = heapless::Vec::new();
+            let _ = headers.push(("Content-Type", "application/x-www-form-urlencoded"));
+            let _ = headers.push(("Accept", "application/json"));
+            if let Some(a) = r.authorization {
+                let _ = headers.push(("Authorization", a));
+            }
+            if let Some(p) = proof {
+                let _ = headers.push(("DPoP", p));
+            }
+            let req = OutgoingRequest {
+                method: "POST",
+                url: metadata.token_endpoint,
+                headers: &headers,
+                body: r.body.as_bytes(),
+            };
+            let res = self.fetch(arena, &req).await?;
+            let retry = attempt == 0
+                && self.dpop.is_some()
+                && res.status == 400
+                && Object::parse_bytes(res.body)
+                    .ok()
+                    .and_then(|o| o.get_str("error"))
+                    .is_some_and(|e| e == "use_dpop_nonce");
+            if retry && let Some(n) = res.header("DPoP-Nonce") {
+                let len = n.len().min(nonce_buf.len());
+                nonce_buf[..len].copy_from_slice(&n.as_bytes()[..len]);
+                nonce = core::str::from_utf8(&nonce_buf[..len]).ok();
+                continue;
+            }
+            return Ok(res);
+        }
+        Err(crate::http::TransportError::Io)
+    }
+}
+
+fn authorization_error(error: &str, description: &str) -> AuthError {
+    AuthError::Authorization(ProviderError {
+        error: super::ErrorText::new(&error),
+        description: super::ErrorText::new(&description),
+    })
+}
+
+/// A top-level template for a session with extra members: the known members as placeholders
+/// (replaced by the typed values when written) followed by the extra ones, so the document has
+/// the SDK's order (`user`, `tokenSet`, `internal`, extras, `exp`).
+fn session_template<'b>(arena: &mut Arena<'b>, extra: &Object<'_>) -> Result<Object<'b>, Error> {
+    let text = arena.write(|w| {
+        let mut o = crate::json::ObjectWriter::begin(w)?;
+        for k in ["user", "tokenSet", "accessTokens", "internal"] {
+            o.raw(k, "null")?;
+        }
+        for (k, v) in extra.members() {
+            if !["user", "tokenSet", "accessTokens", "internal", "exp"]
+                .iter()
+                .any(|n| k == *n)
+            {
+                o.member(k, v)?;
+            }
+        }
+        o.end()
+    })?;
+    Ok(Object::parse(text)?)
+}

@@ -1,0 +1,300 @@
+//! The errors of the flows, with the SDK's codes, messages and HTTP statuses.
+
+use crate::http::TransportError;
+use crate::id_token::IdTokenError;
+use crate::oauth::{OAuthError, TokenResponseError};
+use crate::store::StoreError;
+use crate::{ConfigError, Error};
+use core::fmt;
+
+/// Text copied from a provider's error response (bounded; longer text ends with `…`).
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct ErrorText(heapless::String<256>);
+
+impl ErrorText {
+    /// Copies `s` (truncated at a character boundary if longer than 256 bytes).
+    pub fn new(s: &dyn fmt::Display) -> Self {
+        let mut t = ErrorText::default();
+        let _ = fmt::write(&mut Bounded(&mut t.0), format_args!("{s}"));
+        t
+    }
+
+    /// The text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+struct Bounded<'a>(&'a mut heapless::String<256>);
+
+impl fmt::Write for Bounded<'_> {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        for c in s.chars() {
+            if self.0.len() + c.len_utf8() > 253 {
+                let _ = self.0.push('…');
+                return Err(fmt::Error);
+            }
+            let _ = self.0.push(c);
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for ErrorText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.0.as_str(), f)
+    }
+}
+
+impl fmt::Display for ErrorText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// An OAuth error from the provider: `error` and `error_description`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ProviderError {
+    /// `error`.
+    pub error: ErrorText,
+    /// `error_description`.
+    pub description: ErrorText,
+}
+
+impl ProviderError {
+    /// Copies an OAuth error response.
+    pub fn from_oauth(e: &OAuthError<'_>) -> Self {
+        ProviderError {
+            error: ErrorText::new(&e.error),
+            description: e
+                .error_description
+                .map(|d| ErrorText::new(&d))
+                .unwrap_or_default(),
+        }
+    }
+}
+
+impl fmt::Display for ProviderError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.description.as_str().is_empty() {
+            write!(f, "{}", self.error)
+        } else {
+            write!(f, "{}: {}", self.error, self.description)
+        }
+    }
+}
+
+/// Why a token request or its response failed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum GrantFailure {
+    /// The provider could not be reached or did not answer in time.
+    Transport(TransportError),
+    /// The provider answered with an OAuth error.
+    Provider(ProviderError),
+    /// The response was not a usable token response.
+    Malformed {
+        /// The HTTP status.
+        status: u16,
+        /// What is wrong.
+        reason: &'static str,
+    },
+    /// The ID token was refused.
+    IdToken(IdTokenError),
+}
+
+impl GrantFailure {
+    /// From a token response error.
+    pub fn from_response(e: &TokenResponseError<'_>) -> Self {
+        match e {
+            TokenResponseError::OAuth { error, .. } => {
+                GrantFailure::Provider(ProviderError::from_oauth(error))
+            }
+            TokenResponseError::Malformed { status, reason } => GrantFailure::Malformed {
+                status: *status,
+                reason,
+            },
+        }
+    }
+}
+
+impl fmt::Display for GrantFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            GrantFailure::Transport(e) => write!(f, "{e}"),
+            GrantFailure::Provider(e) => write!(f, "{e}"),
+            GrantFailure::Malformed { status, reason } => {
+                write!(f, "unusable token response (HTTP {status}): {reason}")
+            }
+            GrantFailure::IdToken(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+/// Why discovery (or the JWKS) could not be fetched.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum DiscoveryFailure {
+    /// The provider could not be reached.
+    Transport(TransportError),
+    /// The provider answered with an HTTP error.
+    Status(u16),
+    /// The document is not valid.
+    Invalid(Error),
+}
+
+impl fmt::Display for DiscoveryFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DiscoveryFailure::Transport(e) => write!(f, "{e}"),
+            DiscoveryFailure::Status(s) => {
+                write!(f, "the provider answered HTTP {s}; check AUTH0_DOMAIN")
+            }
+            DiscoveryFailure::Invalid(e) => write!(f, "invalid provider metadata: {e}"),
+        }
+    }
+}
+
+/// An error of a flow. [`AuthError::code`], [`AuthError::message`] and [`AuthError::status`]
+/// are the SDK's.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum AuthError {
+    /// Invalid configuration.
+    Config(ConfigError),
+    /// Discovery or the JWKS failed (`discovery_error`).
+    Discovery(DiscoveryFailure),
+    /// The callback has no `state` (`missing_state`).
+    MissingState,
+    /// No transaction cookie for the `state`, or it cannot be opened (`invalid_state`).
+    InvalidState,
+    /// The provider returned an error to the callback, or `iss` did not match
+    /// (`authorization_error`).
+    Authorization(ProviderError),
+    /// The token endpoint could not be reached (`authorization_code_grant_request_error`).
+    AuthorizationCodeGrantRequest(TransportError),
+    /// The code exchange or ID token failed (`authorization_code_grant_error`).
+    AuthorizationCodeGrant(GrantFailure),
+    /// No session (`missing_session`).
+    MissingSession,
+    /// A refresh is needed but there is no refresh token (`missing_refresh_token`).
+    MissingRefreshToken {
+        /// Whether an access token exists but has expired.
+        expired: bool,
+    },
+    /// The refresh failed (`failed_to_refresh_token`).
+    FailedToRefreshToken(GrantFailure),
+    /// The session's ceiling is reached (`session_expired`).
+    SessionExpired,
+    /// The request is invalid (HTTP 400 with this text).
+    BadRequest(&'static str),
+    /// The session store failed.
+    Store(StoreError),
+    /// A core error (a buffer too small, a malformed cookie written by us).
+    Core(Error),
+}
+
+impl AuthError {
+    /// The SDK's error code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            AuthError::Config(_) => "invalid_configuration",
+            AuthError::Discovery(_) => "discovery_error",
+            AuthError::MissingState => "missing_state",
+            AuthError::InvalidState => "invalid_state",
+            AuthError::Authorization(_) => "authorization_error",
+            AuthError::AuthorizationCodeGrantRequest(_) => "authorization_code_grant_request_error",
+            AuthError::AuthorizationCodeGrant(_) => "authorization_code_grant_error",
+            AuthError::MissingSession => "missing_session",
+            AuthError::MissingRefreshToken { .. } => "missing_refresh_token",
+            AuthError::FailedToRefreshToken(_) => "failed_to_refresh_token",
+            AuthError::SessionExpired => "session_expired",
+            AuthError::BadRequest(_) => "invalid_request",
+            AuthError::Store(_) => "session_store_error",
+            AuthError::Core(_) => "internal_error",
+        }
+    }
+
+    /// The SDK's message (what users of the Next.js SDK see in responses and logs).
+    pub fn message(&self) -> &'static str {
+        match self {
+            AuthError::Config(_) => "The configuration is invalid.",
+            AuthError::Discovery(_) => "Discovery failed for the OpenID Connect configuration.",
+            AuthError::MissingState => "The state parameter is missing.",
+            AuthError::InvalidState => "The state parameter is invalid.",
+            AuthError::Authorization(_) => "An error occurred during the authorization flow.",
+            AuthError::AuthorizationCodeGrantRequest(_) => {
+                "An error occurred while trying to request the authorization code grant."
+            }
+            AuthError::AuthorizationCodeGrant(_) => {
+                "An error occurred while trying to exchange the authorization code."
+            }
+            AuthError::MissingSession => "The user does not have an active session.",
+            AuthError::MissingRefreshToken { expired: true } => {
+                "The access token has expired and a refresh token was not provided. The user needs to re-authenticate."
+            }
+            AuthError::MissingRefreshToken { expired: false } => {
+                "No access token found and a refresh token was not provided. The user needs to re-authenticate."
+            }
+            AuthError::FailedToRefreshToken(_) => {
+                "The access token has expired and there was an error while trying to refresh it."
+            }
+            AuthError::SessionExpired => {
+                "The session has expired and the user must re-authenticate."
+            }
+            AuthError::BadRequest(m) => m,
+            AuthError::Store(_) => "The session store failed.",
+            AuthError::Core(_) => "An internal error occurred.",
+        }
+    }
+
+    /// The HTTP status of the route's error response.
+    pub fn status(&self) -> u16 {
+        match self {
+            AuthError::BadRequest(_) => 400,
+            AuthError::MissingSession
+            | AuthError::MissingRefreshToken { .. }
+            | AuthError::FailedToRefreshToken(_)
+            | AuthError::SessionExpired => 401,
+            _ => 500,
+        }
+    }
+}
+
+impl fmt::Display for AuthError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.message())?;
+        match self {
+            AuthError::Config(e) => write!(f, " {e}"),
+            AuthError::Discovery(e) => write!(f, " ({e})"),
+            AuthError::Authorization(e) => write!(f, " ({e})"),
+            AuthError::AuthorizationCodeGrantRequest(e) => write!(f, " ({e})"),
+            AuthError::AuthorizationCodeGrant(e) | AuthError::FailedToRefreshToken(e) => {
+                write!(f, " ({e})")
+            }
+            AuthError::Store(e) => write!(f, " ({e})"),
+            AuthError::Core(e) => write!(f, " ({e})"),
+            _ => Ok(()),
+        }
+    }
+}
+
+impl core::error::Error for AuthError {}
+
+impl From<Error> for AuthError {
+    fn from(e: Error) -> Self {
+        AuthError::Core(e)
+    }
+}
+
+impl From<ConfigError> for AuthError {
+    fn from(e: ConfigError) -> Self {
+        AuthError::Config(e)
+    }
+}
+
+impl From<StoreError> for AuthError {
+    fn from(e: StoreError) -> Self {
+        AuthError::Store(e)
+    }
+}

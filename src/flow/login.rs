@@ -1,0 +1,239 @@
+//! Login: the route `GET /auth/login` and `start_interactive_login`.
+
+use super::{Arena, Auth0, AuthError, Hooks, copy_str};
+use crate::authorize::{self, MAX_STORED_FIELD, Secrets};
+use crate::cookie::{CookieName, Lifetime, SetCookie};
+use crate::discovery::ProviderCache;
+use crate::http::{Clock, Request, Response, ResponseBuilder, Transport};
+use crate::pkce::{Pkce, Token};
+use crate::store::SessionStore;
+use crate::transaction::Transaction;
+use crate::url::{self, query_get};
+use rand_core::CryptoRngCore;
+
+/// Options of [`Auth0::start_interactive_login`].
+#[derive(Clone, Copy, Debug, Default)]
+pub struct LoginOptions<'a> {
+    /// Authorization parameters as a form-encoded query string (`connection=github&prompt=login`);
+    /// they override the configured ones (a `scope` replaces the configured scope).
+    pub authorization_params: &'a str,
+    /// Where to send the user after the callback; kept only when same-origin with the app.
+    pub return_to: Option<&'a str>,
+}
+
+impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks> Auth0<'_, T, C, P, S, H> {
+    /// The login route: checks the query (`max_age` digits only, `challengeMode` `redirect` or
+    /// `popup`), answers prefetches with 204, and redirects (307) to the provider's
+    /// authorization endpoint with a new transaction cookie.
+    pub async fn login<'b>(
+        &self,
+        req: &Request<'_>,
+        rng: &mut impl CryptoRngCore,
+        buf: &'b mut [u8],
+    ) -> Result<Response<'b>, AuthError> {
+        if authorize::is_prefetch(req.headers) {
+            let mut res = ResponseBuilder::new(buf, 204);
+            res.header("Cache-Control", "no-store")?;
+            return Ok(res.finish()?);
+        }
+        let mut mode = [0u8; 16];
+        let challenge_mode = match query_get(req.query, "challengeMode") {
+            None => None,
+            Some(raw) => match url::decode_component(raw, &mut mode) {
+                Ok("redirect") => None,
+                Ok("popup") => Some("popup"),
+                _ => {
+                    return text(
+                        buf,
+                        400,
+                        "Invalid challengeMode: it must be `redirect` or `popup`.",
+                    );
+                }
+            },
+        };
+        if let Some(raw) = query_get(req.query, "max_age")
+            && (raw.is_empty() || !raw.bytes().all(|b| b.is_ascii_digit()))
+        {
+            return text(
+                buf,
+                400,
+                "Invalid max_age: it must be a whole number of seconds.",
+            );
+        }
+        let return_to = query_get(req.query, "returnTo");
+        self.start(
+            &[req.query],
+            return_to,
+            challenge_mode,
+            req.cookie(),
+            rng,
+            buf,
+        )
+        .await
+    }
+
+    /// Starts a login from application code (`startInteractiveLogin`): the redirect (307) to
+    /// the authorization endpoint, with the transaction cookie. `cookie_header` is the
+    /// request's, for the eviction of old transaction cookies.
+    ///
+    /// ```no_run
+    /// # async fn example<T: auth0_edge::http::Transport, C: auth0_edge::http::Clock, P: auth0_edge::discovery::ProviderCache>(
+    /// #     auth0: &auth0_edge::flow::Auth0<'_, T, C, P>) -> Result<(), auth0_edge::flow::AuthError> {
+    /// use auth0_edge::flow::LoginOptions;
+    /// let opts = LoginOptions { authorization_params: "screen_hint=signup", return_to: Some("/welcome") };
+    /// let mut buf = vec![0u8; auth0_edge::flow::FLOW_BUFFER_LEN];
+    /// let res = auth0.start_interactive_login(&opts, "", &mut rand_core::OsRng, &mut buf).await?;
+    /// assert_eq!(res.status, 307);
+    /// # Ok(()) }
+    /// ```
+    pub async fn start_interactive_login<'b>(
+        &self,
+        opts: &LoginOptions<'_>,
+        cookie_header: &str,
+        rng: &mut impl CryptoRngCore,
+        buf: &'b mut [u8],
+    ) -> Result<Response<'b>, AuthError> {
+        let raw_return_to = opts.return_to.map(|r| r.as_bytes());
+        let mut encoded = [0u8; 2 * MAX_STORED_FIELD];
+        // `return_to` is a plain value here; encode it so it is read like a query value.
+        let return_to = match raw_return_to {
+            Some(r) => {
+                let mut w = crate::buf::Writer::new(&mut encoded, "returnTo");
+                match url::push_form(&mut w, core::str::from_utf8(r).unwrap_or("")) {
+                    Ok(()) => Some(w.into_str()),
+                    Err(_) => None,
+                }
+            }
+            None => None,
+        };
+        self.start(
+            &[opts.authorization_params],
+            return_to,
+            None,
+            cookie_header,
+            rng,
+            buf,
+        )
+        .await
+    }
+
+    async fn start<'b>(
+        &self,
+        sources: &[&str],
+        raw_return_to: Option<&str>,
+        challenge_mode: Option<&str>,
+        cookie_header: &str,
+        rng: &mut impl CryptoRngCore,
+        buf: &'b mut [u8],
+    ) -> Result<Response<'b>, AuthError> {
+        let (mut arena, res_buf) = Arena::split_for_response(buf);
+        let config = &self.config;
+        let now = self.now();
+        let metadata = match self.metadata(&mut arena).await {
+            Ok(m) => m,
+            Err(AuthError::Discovery(_)) => {
+                return text(
+                    res_buf,
+                    500,
+                    "An error occurred while trying to initiate the login request.",
+                );
+            }
+            Err(e) => return Err(e),
+        };
+        let pkce = Pkce::generate(rng);
+        let state = Token::random(rng);
+        let nonce = Token::random(rng);
+        let redirect_uri = arena.write(|w| authorize::write_redirect_uri(w, config))?;
+        let aud_buf = arena.take(MAX_STORED_FIELD + 64)?;
+        let audience = authorize::audience(config, sources, aud_buf)?;
+        let scope_buf = arena.take(MAX_STORED_FIELD + 64)?;
+        let scope = authorize::scope(config, sources, audience, scope_buf)?;
+
+        // returnTo: same-origin only, else the sign-in return path; too long is dropped too.
+        let rt_raw = arena.take(MAX_STORED_FIELD * 2)?;
+        let rt_out = arena.take(MAX_STORED_FIELD * 3)?;
+        let return_to = raw_return_to
+            .and_then(|raw| url::decode_component(raw, rt_raw).ok())
+            .and_then(|v| url::safe_return_to(config.app_base_url, v, rt_out))
+            .filter(|r| r.len() <= MAX_STORED_FIELD)
+            .unwrap_or(config.sign_in_return_to_path);
+        let max_age = sources
+            .iter()
+            .filter_map(|q| query_get(q, "max_age"))
+            .last()
+            .and_then(|v| v.parse::<i64>().ok());
+
+        let transaction = Transaction {
+            nonce: nonce.as_str().into(),
+            max_age,
+            code_verifier: pkce.code_verifier.as_str().into(),
+            response_type: "code".into(),
+            state: state.as_str().into(),
+            return_to: return_to.into(),
+            scope: (scope.len() <= MAX_STORED_FIELD).then(|| scope.into()),
+            audience: audience
+                .filter(|a| a.len() <= MAX_STORED_FIELD)
+                .map(Into::into),
+            challenge_mode: challenge_mode.map(Into::into),
+            raw: None,
+        };
+        let txn_buf = arena.take(arena.remaining())?;
+        let value = transaction.seal(&self.key, rng, now, config.transaction.max_age, txn_buf)?;
+        let mut name_buf = [0u8; 256];
+        let name = authorize::cookie_name(config, state.as_str(), &mut name_buf)?;
+        let request_cookie = copy_str(&mut arena, cookie_header)?;
+
+        let mut res = ResponseBuilder::new(res_buf, 307);
+        {
+            let w = res.begin_header("Location")?;
+            let secrets = Secrets {
+                state: state.as_str(),
+                nonce: nonce.as_str(),
+                code_challenge: pkce.code_challenge.as_str(),
+                dpop_jkt: self.dpop.as_ref().map(|d| d.jkt()),
+            };
+            authorize::write_url(
+                w,
+                metadata.authorization_endpoint,
+                config,
+                sources,
+                scope,
+                audience,
+                redirect_uri,
+                &secrets,
+            )?;
+            res.end_header()?;
+        }
+        let topts = config.transaction_cookie();
+        for c in authorize::evictions(
+            request_cookie,
+            config.transaction.prefix,
+            name,
+            value.len(),
+            &topts,
+        ) {
+            res.header_display("Set-Cookie", &c)?;
+        }
+        let c = SetCookie {
+            name: CookieName::plain(name),
+            value,
+            options: &topts,
+            lifetime: Lifetime::MaxAge {
+                max_age: config.transaction.max_age,
+                now,
+            },
+        };
+        res.header_display("Set-Cookie", &c)?;
+        Ok(res.finish()?)
+    }
+}
+
+/// A plain-text response.
+pub(crate) fn text<'b>(
+    buf: &'b mut [u8],
+    status: u16,
+    message: &str,
+) -> Result<Response<'b>, AuthError> {
+    let res = ResponseBuilder::new(buf, status);
+    Ok(res.body(Some("text/plain; charset=utf-8"), message.as_bytes())?)
+}

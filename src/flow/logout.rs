@@ -1,0 +1,133 @@
+//! Logout: `GET /auth/logout`.
+
+use super::{Arena, Auth0, AuthError, Hooks, copy_str};
+use crate::discovery::ProviderCache;
+use crate::http::{Clock, OutgoingRequest, Request, Response, ResponseBuilder, Transport};
+use crate::logout::{self, Params};
+use crate::store::SessionStore;
+use crate::url::{self, query_get};
+use rand_core::CryptoRngCore;
+
+impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks> Auth0<'_, T, C, P, S, H> {
+    /// The logout route: revokes the refresh token (errors ignored), deletes the store
+    /// record, clears every session, chunk, connection and transaction cookie, and redirects
+    /// (307) to the provider's logout URL (`oidc`, `v2` or `auto` strategy) with `returnTo`
+    /// (default: the app base URL), `state`, `logout_hint`, `id_token_hint` and `federated`.
+    pub async fn logout<'b>(
+        &self,
+        req: &Request<'_>,
+        rng: &mut impl CryptoRngCore,
+        buf: &'b mut [u8],
+    ) -> Result<Response<'b>, AuthError> {
+        let (mut arena, res_buf) = Arena::split_for_response(buf);
+        let config = &self.config;
+        let cookie = copy_str(&mut arena, req.cookie())?;
+        let query = copy_str(&mut arena, req.query)?;
+        let loaded = self.load(cookie, &mut arena).await.ok().flatten();
+
+        let decode = |arena: &mut Arena<'b>, name: &str| -> Result<Option<&'b str>, AuthError> {
+            match query_get(query, name) {
+                Some(raw) => Ok(Some(url::decode_component(
+                    raw,
+                    arena.take(raw.len() * 3 + 4)?,
+                )?)),
+                None => Ok(None),
+            }
+        };
+        let return_to = decode(&mut arena, "returnTo")?.unwrap_or(config.app_base_url);
+        let state = decode(&mut arena, "state")?;
+        let federated = decode(&mut arena, "federated")?.is_some_and(|v| v != "false");
+
+        let metadata = self.metadata(&mut arena).await;
+        // Revoke the refresh token first; failures are ignored, as in the SDK.
+        if let (Ok(m), Some(l)) = (&metadata, &loaded)
+            && let (Some(endpoint), Some(rt)) =
+                (m.revocation_endpoint, l.session.token_set.refresh_token)
+        {
+            let mut scratch = arena.checkpoint();
+            if let Ok(body_buf) = scratch.take(4096.min(scratch.remaining() / 2))
+                && let Ok(r) = crate::oauth::revocation_request(
+                    rt,
+                    config.client_id,
+                    &self.client_auth(),
+                    m.issuer,
+                    self.now(),
+                    rng,
+                    body_buf,
+                )
+            {
+                let mut headers: heapless::Vec<(&str, &str), 3> = heapless::Vec::new();
+                let _ = headers.push(("Content-Type", "application/x-www-form-urlencoded"));
+                if let Some(a) = r.authorization {
+                    let _ = headers.push(("Authorization", a));
+                }
+                let req = OutgoingRequest {
+                    method: "POST",
+                    url: endpoint,
+                    headers: &headers,
+                    body: r.body.as_bytes(),
+                };
+                let _ = scratch.fetch(&self.transport, &req).await;
+            }
+        }
+        if let (Some(store), Some(id)) = (&self.store, loaded.as_ref().and_then(|l| l.id)) {
+            store.delete(id).await?;
+        }
+
+        let mut res = ResponseBuilder::new(res_buf, 307);
+        let m = match metadata {
+            Ok(m) => m,
+            Err(_) => {
+                return self.logout_failure(
+                    res,
+                    cookie,
+                    "An error occurred while trying to initiate the logout request.",
+                );
+            }
+        };
+        let sid_buf = arena.take(256)?;
+        let sid = loaded
+            .as_ref()
+            .and_then(|l| l.session.internal.sid)
+            .and_then(|s| s.to_str_in(sid_buf).ok());
+        let id_token = match loaded.as_ref().and_then(|l| l.session.token_set.id_token) {
+            Some(t) if config.include_id_token_hint_in_oidc_logout_url => {
+                Some(super::json_text(&mut arena, t)?)
+            }
+            _ => None,
+        };
+        let params = Params {
+            return_to,
+            state,
+            sid,
+            id_token,
+            federated,
+        };
+        let mut supported = true;
+        let url = arena.write(|w| {
+            supported =
+                logout::write_url(w, config.logout_strategy, &m, config.client_id, &params)?
+                    .is_ok();
+            Ok(())
+        })?;
+        if !supported {
+            return self.logout_failure(res, cookie, "OIDC RP-Initiated Logout is not supported by the authorization server. Enable it or use a different logout strategy.");
+        }
+        res.header("Location", url)?;
+        self.clear_cookies(cookie, &mut res)?;
+        res.no_cache()?;
+        Ok(res.finish()?)
+    }
+
+    fn logout_failure<'b>(
+        &self,
+        mut res: ResponseBuilder<'b>,
+        cookie: &str,
+        message: &str,
+    ) -> Result<Response<'b>, AuthError> {
+        res.set_status(500);
+        self.clear_cookies(cookie, &mut res)?;
+        res.no_cache()?;
+        Ok(res.body(Some("text/plain; charset=utf-8"), message.as_bytes())?)
+    }
+}

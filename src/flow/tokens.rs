@@ -1,0 +1,432 @@
+//! The profile and access-token routes, and `get_access_token` with refresh and
+//! multi-resource refresh tokens (MRRT).
+
+use super::hooks::SessionToSave;
+use super::{Arena, Auth0, AuthError, GrantFailure, Hooks, Loaded, copy_str};
+use crate::buf::Writer;
+use crate::discovery::ProviderCache;
+use crate::http::{Clock, Request, Response, ResponseBuilder, Transport};
+use crate::json::{JsonStr, Object, ObjectWriter};
+use crate::oauth::{self, Grant};
+use crate::session::{AccessToken as Entry, TokenSet};
+use crate::store::SessionStore;
+use crate::time::UnixTime;
+use crate::url::{self, query_get};
+use rand_core::CryptoRngCore;
+
+/// Options of [`Auth0::get_access_token`] (`getAccessToken(options)`).
+#[derive(Clone, Copy, Debug)]
+pub struct AccessTokenOptions<'a> {
+    /// Refresh even if the token has not expired (`refresh: true`).
+    pub refresh: bool,
+    /// The scope needed (merged with the configured scope unless `merge_scopes` is false).
+    pub scope: Option<&'a str>,
+    /// The audience needed (another API: multi-resource refresh tokens).
+    pub audience: Option<&'a str>,
+    /// Merge `scope` with the configured scope for the audience (default true).
+    pub merge_scopes: bool,
+}
+
+impl Default for AccessTokenOptions<'_> {
+    fn default() -> Self {
+        AccessTokenOptions {
+            refresh: false,
+            scope: None,
+            audience: None,
+            merge_scopes: true,
+        }
+    }
+}
+
+/// An access token and the response headers that persist any refresh.
+#[derive(Debug)]
+pub struct AccessToken<'b> {
+    /// The access token.
+    pub token: &'b str,
+    /// The scope granted, when known.
+    pub scope: Option<&'b str>,
+    /// When it expires (Unix seconds).
+    pub expires_at: UnixTime,
+    /// `token_type`, lower case, when stored (only after a refresh).
+    pub token_type: Option<&'b str>,
+    /// Headers to add to the response (`Set-Cookie` and cache headers) when the session
+    /// changed; empty otherwise.
+    pub headers: Response<'b>,
+}
+
+/// Whether every scope of `wanted` is in `have`.
+fn superset(have: &str, wanted: &str) -> bool {
+    wanted
+        .split(' ')
+        .filter(|s| !s.is_empty())
+        .all(|w| have.split(' ').any(|h| h == w))
+}
+
+/// The scopes of `a` then those of `b`, each once, in first-seen order (no sorting), into an
+/// empty writer `w`.
+fn merge_scopes(w: &mut Writer<'_>, a: &str, b: &str) -> Result<(), crate::Error> {
+    for s in a.split(' ').chain(b.split(' ')).filter(|s| !s.is_empty()) {
+        if !w.as_str().split(' ').any(|x| x == s) {
+            if !w.is_empty() {
+                w.push_ascii(b' ')?;
+            }
+            w.push_str(s)?;
+        }
+    }
+    Ok(())
+}
+
+fn text<'b>(
+    arena: &mut Arena<'b>,
+    s: Option<JsonStr<'b>>,
+) -> Result<Option<&'b str>, crate::Error> {
+    match s {
+        None => Ok(None),
+        Some(s) => match s.as_str() {
+            Some(p) => Ok(Some(p)),
+            None => super::json_text(arena, s).map(Some),
+        },
+    }
+}
+
+impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks> Auth0<'_, T, C, P, S, H> {
+    /// The profile route: 200 with the session's `user` as JSON and the cache headers; 401
+    /// (or 204 when configured) without a session.
+    pub async fn profile<'b>(
+        &self,
+        req: &Request<'_>,
+        buf: &'b mut [u8],
+    ) -> Result<Response<'b>, AuthError> {
+        let (mut arena, res_buf) = Arena::split_for_response(buf);
+        let cookie = copy_str(&mut arena, req.cookie())?;
+        match self.load(cookie, &mut arena).await? {
+            Some(l) => {
+                let mut res = ResponseBuilder::new(res_buf, 200);
+                res.no_cache()?;
+                Ok(res.body(Some("application/json"), l.session.user.raw().as_bytes())?)
+            }
+            None => {
+                let status = if self.config.no_content_profile_response_when_unauthenticated {
+                    204
+                } else {
+                    401
+                };
+                Ok(ResponseBuilder::new(res_buf, status).finish()?)
+            }
+        }
+    }
+
+    /// The access-token route: `{"token", "scope", "expires_at", "expires_in", "token_type"}`
+    /// (refreshing when needed; query `audience`, `scope`, `mergeScopes=false`), or 401 with
+    /// `{"error":{"message","code"}}`. A `session_expired` error also deletes the session.
+    pub async fn access_token_route<'b>(
+        &self,
+        req: &Request<'_>,
+        rng: &mut impl CryptoRngCore,
+        buf: &'b mut [u8],
+    ) -> Result<Response<'b>, AuthError> {
+        let (mut arena, res_buf) = Arena::split_for_response(buf);
+        let cookie = copy_str(&mut arena, req.cookie())?;
+        let query = copy_str(&mut arena, req.query)?;
+        let decode = |arena: &mut Arena<'b>, name: &str| -> Result<Option<&'b str>, AuthError> {
+            match query_get(query, name) {
+                Some(raw) => Ok(Some(url::decode_component(
+                    raw,
+                    arena.take(raw.len() * 3 + 4)?,
+                )?)),
+                None => Ok(None),
+            }
+        };
+        let opts = AccessTokenOptions {
+            refresh: false,
+            audience: decode(&mut arena, "audience")?,
+            scope: decode(&mut arena, "scope")?,
+            merge_scopes: decode(&mut arena, "mergeScopes")? != Some("false"),
+        };
+        let mut res = ResponseBuilder::new(res_buf, 200);
+        match self
+            .access_token_into(cookie, &opts, rng, &mut arena, &mut res)
+            .await
+        {
+            Ok(t) => {
+                let now = self.now();
+                let mut b = res.body_writer("application/json")?;
+                let mut o = ObjectWriter::begin(&mut b.body)?;
+                o.str("token", t.token)?;
+                if let Some(s) = t.scope {
+                    o.str("scope", s)?;
+                }
+                o.i64("expires_at", t.expires_at)?;
+                o.i64("expires_in", (t.expires_at - now).max(0))?;
+                if let Some(tt) = t.token_type {
+                    o.str("token_type", tt)?;
+                }
+                o.end()?;
+                Ok(b.finish())
+            }
+            Err(e @ (AuthError::Core(_) | AuthError::Store(_) | AuthError::Config(_))) => Err(e),
+            Err(e) => {
+                let mut res = ResponseBuilder::new(arena.take(arena.remaining().min(16384))?, 401);
+                if matches!(e, AuthError::SessionExpired) {
+                    self.clear_cookies(cookie, &mut res)?;
+                }
+                let mut b = res.body_writer("application/json")?;
+                let mut o = ObjectWriter::begin(&mut b.body)?;
+                let w = o.key("error")?;
+                let mut inner = ObjectWriter::begin(w)?;
+                inner.str("message", e.message())?;
+                inner.str("code", e.code())?;
+                inner.end()?;
+                o.end()?;
+                Ok(b.finish())
+            }
+        }
+    }
+
+    /// An access token for the session (`getAccessToken`): the stored one while it is valid,
+    /// else refreshed with the refresh token (and persisted: apply
+    /// [`AccessToken::headers`] to the response). With `audience`/`scope` that differ from the
+    /// configured ones, tokens are kept per audience in `accessTokens` (MRRT).
+    ///
+    /// A refresh that fails (provider down, `invalid_grant`) leaves the session as it was.
+    ///
+    /// ```no_run
+    /// # async fn example<T: auth0_edge::http::Transport, C: auth0_edge::http::Clock, P: auth0_edge::discovery::ProviderCache>(
+    /// #     auth0: &auth0_edge::flow::Auth0<'_, T, C, P>, cookie_header: &str) -> Result<(), auth0_edge::flow::AuthError> {
+    /// use auth0_edge::flow::AccessTokenOptions;
+    /// let mut buf = vec![0u8; auth0_edge::flow::FLOW_BUFFER_LEN];
+    /// let opts = AccessTokenOptions { audience: Some("https://api.example.com"), ..Default::default() };
+    /// let token = auth0.get_access_token(cookie_header, &opts, &mut rand_core::OsRng, &mut buf).await?;
+    /// println!("Authorization: Bearer {}", token.token);
+    /// for (name, value) in token.headers.headers() { /* add to the response */ }
+    /// # Ok(()) }
+    /// ```
+    pub async fn get_access_token<'b>(
+        &self,
+        cookie_header: &str,
+        opts: &AccessTokenOptions<'_>,
+        rng: &mut impl CryptoRngCore,
+        buf: &'b mut [u8],
+    ) -> Result<AccessToken<'b>, AuthError> {
+        let (mut arena, res_buf) = Arena::split_for_response(buf);
+        let cookie = copy_str(&mut arena, cookie_header)?;
+        let mut res = ResponseBuilder::new(res_buf, 200);
+        let t = self
+            .access_token_into(cookie, opts, rng, &mut arena, &mut res)
+            .await?;
+        Ok(AccessToken {
+            headers: res.finish()?,
+            ..t
+        })
+    }
+
+    async fn access_token_into<'b>(
+        &self,
+        cookie: &'b str,
+        opts: &AccessTokenOptions<'_>,
+        rng: &mut impl CryptoRngCore,
+        arena: &mut Arena<'b>,
+        res: &mut ResponseBuilder<'_>,
+    ) -> Result<AccessToken<'b>, AuthError> {
+        let config = &self.config;
+        let now = self.now();
+        let Some(Loaded { mut session, id }) = self.load(cookie, arena).await? else {
+            return Err(AuthError::MissingSession);
+        };
+        // Copies into the work buffer, so the results borrow nothing else.
+        let copy =
+            |arena: &mut Arena<'b>, s: Option<&str>| -> Result<Option<&'b str>, crate::Error> {
+                s.map(|s| copy_str(arena, s)).transpose()
+            };
+        let opt_audience = copy(arena, opts.audience)?;
+        let opt_scope = copy(arena, opts.scope)?;
+        let config_audience = copy(arena, config.authorization_parameters.audience)?;
+        let audience = opt_audience.or(config_audience);
+        let config_scope = copy_str(
+            arena,
+            config.authorization_parameters.scope.for_audience(audience),
+        )?;
+        let requested = if opts.merge_scopes {
+            arena.write(|w| merge_scopes(w, config_scope, opt_scope.unwrap_or("")))?
+        } else {
+            opt_scope.unwrap_or("")
+        };
+        let ts = session.token_set;
+        let global_audience = text(arena, ts.audience)?.or(config_audience);
+        let stored_requested = text(arena, ts.requested_scope)?.unwrap_or(config_scope);
+        let uses_global = opt_audience.is_none_or(|a| Some(a) == global_audience)
+            && (opt_scope.is_none() || superset(stored_requested, requested));
+
+        // The token in use: the global one, or the best MRRT entry.
+        let entry_index = if uses_global {
+            None
+        } else {
+            let mut best: Option<(usize, usize)> = None;
+            for (i, e) in session.access_tokens.iter().enumerate() {
+                let same_audience = match (e.audience, audience) {
+                    (Some(a), Some(b)) => a == *b,
+                    (None, None) => true,
+                    _ => false,
+                };
+                let have = text(arena, e.requested_scope.or(e.scope))?.unwrap_or("");
+                if same_audience && superset(have, requested) {
+                    let granted = text(arena, e.scope)?
+                        .unwrap_or("")
+                        .split(' ')
+                        .filter(|s| !s.is_empty())
+                        .count();
+                    if best.is_none_or(|(_, g)| granted < g) {
+                        best = Some((i, granted));
+                    }
+                }
+            }
+            best.map(|(i, _)| i)
+        };
+        let (current, expires_at, token_type, scope) = match entry_index {
+            Some(i) => {
+                let e = session.access_tokens[i];
+                (e.access_token, e.expires_at, e.token_type, e.scope)
+            }
+            None if uses_global => (ts.access_token, ts.expires_at, ts.token_type, ts.scope),
+            None => (None, None, None, None),
+        };
+        let fresh = expires_at.is_some_and(|e| e > now + config.token_refresh_buffer);
+        if let Some(tok) = current.filter(|_| fresh && !opts.refresh) {
+            return Ok(AccessToken {
+                token: text(arena, Some(tok))?.unwrap_or(""),
+                scope: text(arena, scope)?,
+                expires_at: expires_at.unwrap_or(0),
+                token_type: text(arena, token_type)?,
+                headers: Response::EMPTY,
+            });
+        }
+        let Some(refresh_token) = ts.refresh_token else {
+            return Err(AuthError::MissingRefreshToken {
+                expired: current.is_some(),
+            });
+        };
+
+        // Refresh.
+        let failed = |f| AuthError::FailedToRefreshToken(f);
+        let metadata = self.metadata(arena).await?;
+        let grant = Grant::RefreshToken {
+            refresh_token,
+            scope: opt_scope.map(|_| requested),
+            audience: opt_audience,
+        };
+        let reply = self
+            .token_post(&grant, &metadata, rng, arena)
+            .await
+            .map_err(|e| failed(GrantFailure::Transport(e)))?;
+        let tokens = oauth::parse_token_response(reply.status, reply.body)
+            .map_err(|e| failed(GrantFailure::from_response(&e)))?;
+        let token_type = match tokens.token_type {
+            Some(t) => Some(arena.write(|w| {
+                for c in t.chars() {
+                    let mut tmp = [0u8; 4];
+                    w.push_str(c.to_ascii_lowercase().encode_utf8(&mut tmp))?;
+                }
+                Ok(())
+            })?),
+            None => None,
+        };
+        let new_expires_at = tokens.expires_in.map(|e| now + e);
+        let new_id_token = text(arena, tokens.id_token)?;
+        // A refreshed ID token replaces `user` (filtered); it may lack a nonce.
+        if let Some(idt) = new_id_token {
+            let claims = self
+                .validate_id_token(idt, &metadata, None, None, arena)
+                .await
+                .map_err(|e| match e {
+                    AuthError::AuthorizationCodeGrant(f) => failed(f),
+                    other => other,
+                })?;
+            let user_buf = arena.take(arena.remaining() / 4)?;
+            let mut user_w = Writer::new(user_buf, "session user");
+            let extra_buf = arena.take(64)?;
+            let mut extra_w = Writer::new(extra_buf, "session extra");
+            self.hooks.before_session_saved(&mut SessionToSave {
+                claims: &claims,
+                id_token: idt,
+                user: &mut user_w,
+                extra: &mut extra_w,
+            })?;
+            let user: &'b str = user_w.into_str();
+            session.user = Object::parse(user).map_err(|_| crate::ConfigError::Invalid {
+                option: "before_session_saved",
+                reason: "must write a JSON object into `user`",
+            })?;
+        }
+        let new_refresh = tokens.refresh_token.or(Some(refresh_token));
+        if uses_global {
+            session.token_set = TokenSet {
+                access_token: Some(tokens.access_token),
+                id_token: new_id_token.map(JsonStr::new),
+                scope: tokens.scope,
+                requested_scope: Some(JsonStr::new(requested)),
+                expires_at: new_expires_at,
+                audience: ts.audience.or(opt_audience.map(JsonStr::new)),
+                token_type: token_type.map(JsonStr::new),
+                refresh_token: new_refresh,
+                raw: ts.raw,
+            };
+        } else {
+            let entry = Entry {
+                access_token: Some(tokens.access_token),
+                expires_at: new_expires_at,
+                audience: audience.map(JsonStr::new),
+                scope: tokens.scope,
+                requested_scope: Some(JsonStr::new(requested)),
+                token_type: token_type.map(JsonStr::new),
+                raw: None,
+            };
+            let granted_match = |e: &Entry<'_>| {
+                e.audience == entry.audience && e.scope.is_some() && e.scope == entry.scope
+            };
+            match entry_index.or_else(|| session.access_tokens.iter().position(granted_match)) {
+                Some(i) => {
+                    let old = session.access_tokens[i];
+                    session.access_tokens[i] = Entry {
+                        raw: old.raw,
+                        ..entry
+                    };
+                }
+                None => session.access_tokens.push(entry).map_err(|_| {
+                    AuthError::Core(crate::SessionError::TooManyAccessTokens.into())
+                })?,
+            }
+            session.token_set.id_token = new_id_token.map(JsonStr::new).or(ts.id_token);
+            session.token_set.refresh_token = new_refresh;
+        }
+        self.save(&session, cookie, id, false, rng, arena, res)
+            .await?;
+        Ok(AccessToken {
+            token: text(arena, Some(tokens.access_token))?.unwrap_or(""),
+            scope: text(arena, tokens.scope)?,
+            expires_at: new_expires_at.unwrap_or(now),
+            token_type,
+            headers: Response::EMPTY,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scope_merging_and_supersets() {
+        let mut buf = [0u8; 128];
+        let mut w = Writer::new(&mut buf, "t");
+        merge_scopes(
+            &mut w,
+            "openid profile openid email",
+            "read:x profile write:y",
+        )
+        .unwrap();
+        assert_eq!(w.as_str(), "openid profile email read:x write:y");
+        assert!(superset("openid profile read:x", "read:x openid"));
+        assert!(!superset("openid profile", "read:x"));
+        assert!(superset("anything", ""));
+    }
+}
