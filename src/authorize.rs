@@ -56,10 +56,7 @@ fn is_reserved(raw_key: &str) -> bool {
 /// The last raw value of `name` among request parameters (which may be several sources: the
 /// request query, then `start_interactive_login` options, later ones winning).
 fn last_value<'q>(sources: &[&'q str], name: &str) -> Option<&'q str> {
-    sources
-        .iter()
-        .filter_map(|q| url::query_get(q, name))
-        .last()
+    sources.iter().rev().find_map(|q| url::query_get(q, name))
 }
 
 /// The `audience` in effect: a request `audience` (decoded into `buf`) or the configured one.

@@ -6,7 +6,9 @@
 //! [`Config::from_env`] loads one whose strings live for the whole process.
 
 use crate::ConfigError;
-use crate::cookie::{CookieOptions, SameSite};
+use crate::cookie::CookieOptions;
+#[cfg(feature = "std")]
+use crate::cookie::SameSite;
 use crate::session::Durations;
 use crate::url::Url;
 

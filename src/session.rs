@@ -31,6 +31,10 @@ pub const MAX_ACCESS_TOKENS: usize = 8;
 pub const SESSION_EXPIRY_MARGIN: i64 = 30;
 /// A buffer size that opens or seals any session of up to about 6 KB of JSON.
 pub const DEFAULT_BUFFER_LEN: usize = 16 * 1024;
+/// The largest sealed session written to cookies: 10 chunks. Browsers keep more, but the
+/// request headers of a larger session exceed what common servers and proxies accept (8-16 KB);
+/// a larger session is [`SessionError::TooLarge`]: use a session store.
+pub const MAX_COOKIE_SESSION_LEN: usize = 10 * crate::cookie::chunk::MAX_CHUNK_SIZE;
 
 // ---------------------------------------------------------------------------------------------
 // Documents with known members and preserved unknown ones
@@ -639,6 +643,12 @@ pub fn set_cookies<'a>(
     now: UnixTime,
     request: &'a str,
 ) -> Result<SessionCookies<'a>, Error> {
+    if sealed.len() > MAX_COOKIE_SESSION_LEN {
+        return Err(SessionError::TooLarge {
+            sealed_len: sealed.len(),
+        }
+        .into());
+    }
     Ok(SessionCookies {
         main: chunk::write(name, sealed, options, max_age, now, request)?,
         legacy: LegacyDeletions::new(request, options),

@@ -45,10 +45,23 @@ fn sealed_header(user_json: &str, key: &jwe::Key) -> String {
     let mut buf = vec![0u8; 256 * 1024];
     let sealed = s.seal(key, &mut OsRng, NOW + 86_400, &mut buf).unwrap();
     let opts = CookieOptions::default();
-    let lines: Vec<String> = session::set_cookies("__session", sealed, &opts, 86_400, NOW, "")
-        .unwrap()
-        .map(|c| c.to_string())
-        .collect();
+    // Sessions above MAX_COOKIE_SESSION_LEN are refused by set_cookies; chunk them directly
+    // to test what a reader does with them.
+    let lines: Vec<String> = if sealed.len() > session::MAX_COOKIE_SESSION_LEN {
+        assert!(matches!(
+            session::set_cookies("__session", sealed, &opts, 86_400, NOW, ""),
+            Err(Error::Session(SessionError::TooLarge { .. }))
+        ));
+        chunk::write("__session", sealed, &opts, 86_400, NOW, "")
+            .unwrap()
+            .map(|c| c.to_string())
+            .collect()
+    } else {
+        session::set_cookies("__session", sealed, &opts, 86_400, NOW, "")
+            .unwrap()
+            .map(|c| c.to_string())
+            .collect()
+    };
     browser_header(&lines)
 }
 

@@ -57,7 +57,8 @@ impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks> Auth0<
                 self.hooks
                     .on_callback(Ok(&session), &ctx, &mut res, &mut body)?;
                 // before_session_saved decides the stored `user` (and extra top-level members).
-                let user_buf = arena.take(arena.remaining() / 3)?;
+                let user_buf =
+                    arena.take((claims.raw().len() + 1024).min(arena.remaining() / 2))?;
                 let extra_buf = arena.take(2048.min(arena.remaining() / 4))?;
                 let mut user_w = Writer::new(user_buf, "session user");
                 let mut extra_w = Writer::new(extra_buf, "session extra");
@@ -88,8 +89,26 @@ impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks> Auth0<
                     raw,
                     ..session
                 };
-                self.save(&saved, cookie_header, None, true, rng, &mut arena, &mut res)
-                    .await?;
+                // With a store, the record of a previous session is replaced (new id).
+                let previous = match &self.store {
+                    Some(_) => self
+                        .load(cookie_header, &mut arena)
+                        .await
+                        .ok()
+                        .flatten()
+                        .and_then(|l| l.id),
+                    None => None,
+                };
+                self.save(
+                    &saved,
+                    cookie_header,
+                    previous,
+                    true,
+                    rng,
+                    &mut arena,
+                    &mut res,
+                )
+                .await?;
             }
             Err(e) => {
                 self.hooks.on_callback(Err(&e), &ctx, &mut res, &mut body)?;

@@ -7,12 +7,12 @@ use crate::store::StoreError;
 use crate::{ConfigError, Error};
 use core::fmt;
 
-/// Text copied from a provider's error response (bounded; longer text ends with `…`).
+/// Text copied from a provider's error response (at most 128 bytes; longer text ends with `…`).
 #[derive(Clone, Default, PartialEq, Eq)]
-pub struct ErrorText(heapless::String<256>);
+pub struct ErrorText(heapless::String<128>);
 
 impl ErrorText {
-    /// Copies `s` (truncated at a character boundary if longer than 256 bytes).
+    /// Copies `s` (truncated at a character boundary if longer than 128 bytes).
     pub fn new(s: &dyn fmt::Display) -> Self {
         let mut t = ErrorText::default();
         let _ = fmt::write(&mut Bounded(&mut t.0), format_args!("{s}"));
@@ -25,12 +25,12 @@ impl ErrorText {
     }
 }
 
-struct Bounded<'a>(&'a mut heapless::String<256>);
+struct Bounded<'a>(&'a mut heapless::String<128>);
 
 impl fmt::Write for Bounded<'_> {
     fn write_str(&mut self, s: &str) -> fmt::Result {
         for c in s.chars() {
-            if self.0.len() + c.len_utf8() > 253 {
+            if self.0.len() + c.len_utf8() > 125 {
                 let _ = self.0.push('…');
                 return Err(fmt::Error);
             }
@@ -87,6 +87,7 @@ impl fmt::Display for ProviderError {
 /// Why a token request or its response failed.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
+#[allow(clippy::large_enum_variant)] // No heap to box the provider's error text in.
 pub enum GrantFailure {
     /// The provider could not be reached or did not answer in time.
     Transport(TransportError),

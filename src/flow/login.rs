@@ -159,8 +159,8 @@ impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks> Auth0<
             .unwrap_or(config.sign_in_return_to_path);
         let max_age = sources
             .iter()
-            .filter_map(|q| query_get(q, "max_age"))
-            .last()
+            .rev()
+            .find_map(|q| query_get(q, "max_age"))
             .and_then(|v| v.parse::<i64>().ok());
 
         let transaction = Transaction {
@@ -177,11 +177,11 @@ impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks> Auth0<
             challenge_mode: challenge_mode.map(Into::into),
             raw: None,
         };
-        let txn_buf = arena.take(arena.remaining())?;
-        let value = transaction.seal(&self.key, rng, now, config.transaction.max_age, txn_buf)?;
+        let request_cookie = copy_str(&mut arena, cookie_header)?;
         let mut name_buf = [0u8; 256];
         let name = authorize::cookie_name(config, state.as_str(), &mut name_buf)?;
-        let request_cookie = copy_str(&mut arena, cookie_header)?;
+        let txn_buf = arena.take(arena.remaining())?;
+        let value = transaction.seal(&self.key, rng, now, config.transaction.max_age, txn_buf)?;
 
         let mut res = ResponseBuilder::new(res_buf, 307);
         {

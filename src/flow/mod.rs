@@ -9,6 +9,9 @@
 //! [`crate::oauth`], [`crate::id_token`], [`crate::logout`], [`crate::session`]) and never parse
 //! or format bytes themselves.
 
+// Errors carry the provider's error text inline (no heap to box it in).
+#![allow(clippy::result_large_err)]
+
 mod callback;
 mod error;
 mod hooks;
@@ -41,7 +44,7 @@ use rand_core::CryptoRngCore;
 
 /// A work buffer size that fits every flow with a typical Auth0 tenant (discovery document,
 /// JWKS, token response, a session of a few KB and its cookies).
-pub const FLOW_BUFFER_LEN: usize = 96 * 1024;
+pub const FLOW_BUFFER_LEN: usize = 192 * 1024;
 /// The most a discovery document or JWKS may take in the work buffer.
 pub const PROVIDER_DOCUMENT_MAX: usize = 16 * 1024;
 

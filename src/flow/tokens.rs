@@ -341,7 +341,7 @@ impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks> Auth0<
                     AuthError::AuthorizationCodeGrant(f) => failed(f),
                     other => other,
                 })?;
-            let user_buf = arena.take(arena.remaining() / 4)?;
+            let user_buf = arena.take((claims.raw().len() + 1024).min(arena.remaining() / 2))?;
             let mut user_w = Writer::new(user_buf, "session user");
             let extra_buf = arena.take(64)?;
             let mut extra_w = Writer::new(extra_buf, "session extra");
