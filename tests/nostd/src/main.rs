@@ -9,12 +9,17 @@
 #![no_std]
 #![no_main]
 
+use auth0_edge::config::{ClientAuth, Config};
 use auth0_edge::cookie::{CookieOptions, chunk};
+use auth0_edge::discovery::MemoryCache;
+use auth0_edge::flow::{AccessTokenOptions, Auth0, Handled};
+use auth0_edge::http::{Clock, OutgoingRequest, Request, ResponseHead, Transport, TransportError};
 use auth0_edge::json::Object;
 use auth0_edge::jwk::{EcKeyPair, Jwk};
 use auth0_edge::jws::{self, Algorithm};
 use auth0_edge::session::{self, Session, TokenSet};
 use auth0_edge::{dpop, jwe, pkce};
+use core::cell::{Cell, RefCell};
 use core::panic::PanicInfo;
 use rand_core::{CryptoRng, RngCore};
 
@@ -66,6 +71,236 @@ const NOW: i64 = 1_800_000_000;
 /// RFC 7515 appendix A.2.
 const RS256_N: &str = "ofgWCuLjybRlzo0tZWJjNiuSfb4p4fAkd_wWJcyQoTbji9k0l8W26mPddxHmfHQp-Vaw-4qPCJrcS2mJPMEzP1Pt0Bm4d4QlL-yRT-SFd2lZS-pCgNMsD1W_YpRPEwOWvG6b32690r2jZ47soMZo9wGzjb_7OMg0LOL-bSf63kpaSHSXndS5z5rexMdbBYUsLA9e-KXBdQOS-UTo7WTBEMa2R2CapHg665xsmtdVMTBQY4uDZlxvb3qCo5ZwKh9kG4LT6_I5IhlJH7aGhyxXFvUK-DWNmoudF8NAco9_h9iaGNj8q2ethFkMLs91kzk2PAcDTW9gb54h4FRWyuXpoQ";
 const RS256_JWS: &str = "eyJhbGciOiJSUzI1NiJ9.eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVlfQ.cC4hiUPoj9Eetdgtv3hF80EGrhuB__dzERat0XF9g2VtQgr9PJbu3XOiZj5RZmh7AAuHIm4Bh-0Qc_lF5YKt_O8W2Fp5jujGbds9uJdbF9CUAr7t1dnZcAcQjbKBYNX4BAynRFdiuB--f_nZLgrnbyTyWzO75vRK5h6xBArLIARNPvkSjtQBMHlb1L07Qe7K0GarZRmB_eSN9383LcOLn6_dO--xi12jzDwusC-eOkHWEsqtFZESc6BfI7noOPqvhJ1phCnvWh6IeYI2w9QOYEUipUTI8np6LbgGY9Fs98rqVt5AXLIhWkWywlVmtVrBp0igcN_IoypGlUPQGe77Rw";
+
+/// A provider answering from memory: discovery, JWKS and the token endpoint.
+struct Canned {
+    jwks: RefCell<heapless::String<512>>,
+    token: RefCell<heapless::String<2048>>,
+    requests: Cell<u32>,
+}
+
+const DISCOVERY: &str = r#"{"issuer":"https://t.example.com/","authorization_endpoint":"https://t.example.com/authorize","token_endpoint":"https://t.example.com/oauth/token","jwks_uri":"https://t.example.com/jwks","end_session_endpoint":"https://t.example.com/oidc/logout","id_token_signing_alg_values_supported":["ES256"]}"#;
+
+impl Transport for Canned {
+    async fn send(
+        &self,
+        req: &OutgoingRequest<'_>,
+        buf: &mut [u8],
+    ) -> Result<ResponseHead, TransportError> {
+        self.requests.set(self.requests.get() + 1);
+        let jwks = self.jwks.borrow();
+        let token = self.token.borrow();
+        let body: &str = match req.url {
+            "https://t.example.com/.well-known/openid-configuration" => DISCOVERY,
+            "https://t.example.com/jwks" => jwks.as_str(),
+            "https://t.example.com/oauth/token" if req.method == "POST" => token.as_str(),
+            _ => return Err(TransportError::Connect),
+        };
+        let dst = buf
+            .get_mut(..body.len())
+            .ok_or(TransportError::ResponseTooLarge)?;
+        dst.copy_from_slice(body.as_bytes());
+        Ok(ResponseHead {
+            status: 200,
+            headers_len: 0,
+            body_len: body.len(),
+        })
+    }
+}
+
+struct StepClock(Cell<i64>);
+
+impl Clock for StepClock {
+    fn now(&self) -> i64 {
+        self.0.get()
+    }
+}
+
+/// Polls a future that never waits on I/O (the canned transport answers at once).
+fn block_on<F: core::future::Future>(f: F) -> F::Output {
+    let mut f = core::pin::pin!(f);
+    let mut cx = core::task::Context::from_waker(core::task::Waker::noop());
+    loop {
+        if let core::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) {
+            return v;
+        }
+    }
+}
+
+/// The first `Set-Cookie` pair (`name=value`) of a response whose name starts with `prefix`.
+fn cookie_pair<'r>(res: &auth0_edge::http::Response<'r>, prefix: &str) -> Option<&'r str> {
+    res.headers()
+        .filter(|(k, _)| *k == "Set-Cookie")
+        .map(|(_, v)| v.split("; ").next().unwrap_or(""))
+        .find(|p| p.starts_with(prefix) && !p.ends_with('='))
+}
+
+/// Login, callback, access token (valid, then refreshed) and logout, with no heap.
+fn flows(rng: &mut CheckRng) -> i32 {
+    let key = EcKeyPair::generate(rng);
+    let canned = Canned {
+        jwks: RefCell::new(heapless::String::new()),
+        token: RefCell::new(heapless::String::new()),
+        requests: Cell::new(0),
+    };
+    {
+        let mut jwks = canned.jwks.borrow_mut();
+        let mut b = [0u8; 256];
+        let mut w = auth0_edge::buf::Writer::new(&mut b, "jwk");
+        if key.public_key().write_jwk(&mut w).is_err() {
+            return 30;
+        }
+        let ok = jwks.push_str(r#"{"keys":["#).is_ok()
+            && jwks.push_str(w.as_str()).is_ok()
+            && jwks.push_str("]}").is_ok();
+        if !ok {
+            return 30;
+        }
+    }
+    let config = Config {
+        secret: SECRET,
+        ..Config::new(
+            "t.example.com",
+            "cid",
+            ClientAuth::SecretPost("s"),
+            "https://app.example.com",
+        )
+    };
+    let Ok(auth0) = Auth0::new(
+        config,
+        canned,
+        StepClock(Cell::new(NOW)),
+        MemoryCache::<2048>::new(),
+    ) else {
+        return 31;
+    };
+    let mut work = [0u8; auth0_edge::flow::FLOW_BUFFER_LEN];
+
+    // Login.
+    let no_headers: [(&str, &str); 0] = [];
+    let req = Request::get("/auth/login?returnTo=%2Fhome", &no_headers);
+    let Ok(Handled::Response(res)) = block_on(auth0.handle(&req, rng, &mut work)) else {
+        return 32;
+    };
+    if res.status != 307 {
+        return 33;
+    }
+    let location = res.header("Location").unwrap_or("");
+    let query = location.split_once('?').map_or("", |(_, q)| q);
+    let mut state = heapless::String::<64>::new();
+    let mut nonce = heapless::String::<64>::new();
+    let _ = state.push_str(auth0_edge::url::query_get(query, "state").unwrap_or(""));
+    let _ = nonce.push_str(auth0_edge::url::query_get(query, "nonce").unwrap_or(""));
+    let mut txn = heapless::String::<2048>::new();
+    let _ = txn.push_str(cookie_pair(&res, "__txn_").unwrap_or(""));
+    if state.len() != 43 || txn.is_empty() {
+        return 34;
+    }
+
+    // The provider's answer: an ES256 ID token for this nonce.
+    {
+        let mut claims = [0u8; 512];
+        let mut cw = auth0_edge::buf::Writer::new(&mut claims, "claims");
+        let Ok(mut o) = auth0_edge::json::ObjectWriter::begin(&mut cw) else {
+            return 35;
+        };
+        let ok = o.str("iss", "https://t.example.com/").is_ok()
+            && o.str("sub", "user_1").is_ok()
+            && o.str("aud", "cid").is_ok()
+            && o.i64("iat", NOW).is_ok()
+            && o.i64("exp", NOW + 3600).is_ok()
+            && o.str("nonce", &nonce).is_ok()
+            && o.str("sid", "sid-1").is_ok()
+            && o.end().is_ok();
+        if !ok {
+            return 35;
+        }
+        let mut idt = [0u8; 1024];
+        let Ok(id_token) = jws::sign_es256(
+            key.signing_key(),
+            br#"{"alg":"ES256"}"#,
+            cw.as_bytes(),
+            &mut idt,
+        ) else {
+            return 36;
+        };
+        let mut t = auth0.transport.token.borrow_mut();
+        t.clear();
+        let ok = t.push_str(r#"{"access_token":"at-1","refresh_token":"rt-1","token_type":"Bearer","expires_in":60,"id_token":""#).is_ok()
+            && t.push_str(id_token).is_ok()
+            && t.push_str(r#""}"#).is_ok();
+        if !ok {
+            return 36;
+        }
+    }
+
+    // Callback.
+    let mut path = heapless::String::<128>::new();
+    let _ = path.push_str("/auth/callback?code=c&state=");
+    let _ = path.push_str(&state);
+    let headers = [("cookie", txn.as_str())];
+    let req = Request::get(&path, &headers);
+    let Ok(Handled::Response(res)) = block_on(auth0.handle(&req, rng, &mut work)) else {
+        return 37;
+    };
+    if res.status != 307 || res.header("Location") != Some("https://app.example.com/home") {
+        return 38;
+    }
+    let mut session_cookie = heapless::String::<4096>::new();
+    let _ = session_cookie.push_str(cookie_pair(&res, "__session=").unwrap_or(""));
+    if session_cookie.is_empty() {
+        return 39;
+    }
+
+    // Access token: valid, then refreshed (forced).
+    let mut tok_buf = [0u8; auth0_edge::flow::FLOW_BUFFER_LEN];
+    let Ok(t) = block_on(auth0.get_access_token(
+        &session_cookie,
+        &AccessTokenOptions::default(),
+        rng,
+        &mut tok_buf,
+    )) else {
+        return 40;
+    };
+    if t.token != "at-1" {
+        return 41;
+    }
+    {
+        let mut t = auth0.transport.token.borrow_mut();
+        t.clear();
+        let _ = t.push_str(r#"{"access_token":"at-2","token_type":"DPoP","expires_in":60}"#);
+    }
+    let before = auth0.transport.requests.get();
+    let opts = AccessTokenOptions {
+        refresh: true,
+        ..AccessTokenOptions::default()
+    };
+    let Ok(t) = block_on(auth0.get_access_token(&session_cookie, &opts, rng, &mut tok_buf)) else {
+        return 42;
+    };
+    if t.token != "at-2"
+        || t.token_type != Some("dpop")
+        || auth0.transport.requests.get() != before + 1
+    {
+        return 43;
+    }
+
+    // Logout.
+    let headers = [("cookie", session_cookie.as_str())];
+    let req = Request::get("/auth/logout", &headers);
+    let Ok(Handled::Response(res)) = block_on(auth0.handle(&req, rng, &mut work)) else {
+        return 44;
+    };
+    if res.status != 307
+        || !res
+            .header("Location")
+            .unwrap_or("")
+            .starts_with("https://t.example.com/oidc/logout?client_id=cid")
+    {
+        return 45;
+    }
+    0
+}
 
 /// Runs every check; returns the number of the first that failed, or 0.
 fn checks() -> i32 {
@@ -207,7 +442,7 @@ fn checks() -> i32 {
     if jws::verify(RS256_JWS, rsa.as_jws_key(), &[Algorithm::RS256], &mut rbuf).is_err() {
         return 20;
     }
-    0
+    flows(&mut rng)
 }
 
 #[unsafe(no_mangle)]
