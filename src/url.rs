@@ -252,7 +252,7 @@ pub fn push_form_from_raw(w: &mut Writer<'_>, raw: &str) -> Result<(), Error> {
 /// use auth0_edge::{buf::Writer, url::FormWriter};
 /// let mut buf = [0u8; 64];
 /// let mut w = Writer::new(&mut buf, "example");
-/// let mut f = FormWriter::new(&mut w, '&');
+/// let mut f = FormWriter::new(&mut w, '\0');
 /// f.pair("scope", "openid profile")?;
 /// f.pair("redirect_uri", "https://app/cb")?;
 /// assert_eq!(w.as_str(), "scope=openid+profile&redirect_uri=https%3A%2F%2Fapp%2Fcb");

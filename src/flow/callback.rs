@@ -32,6 +32,17 @@ impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks> Auth0<
     /// deletes the transaction cookie.
     ///
     /// Errors are answered by the `on_callback` hook (by default 500 with the SDK's message).
+    ///
+    /// ```no_run
+    /// # async fn example<T: auth0_edge::http::Transport, C: auth0_edge::http::Clock, P: auth0_edge::discovery::ProviderCache>(
+    /// #     auth0: &auth0_edge::flow::Auth0<'_, T, C, P>, headers: &[(&str, &str)]) -> Result<(), auth0_edge::flow::AuthError> {
+    /// use auth0_edge::http::Request;
+    /// let mut buf = vec![0u8; auth0_edge::flow::FLOW_BUFFER_LEN];
+    /// let req = Request::get("/auth/callback?code=abc&state=xyz", &headers);
+    /// let res = auth0.callback(&req, &mut rand_core::OsRng, &mut buf).await?;
+    /// // 307 to returnTo with the session's Set-Cookie headers, or the hook's error response.
+    /// # Ok(()) }
+    /// ```
     pub async fn callback<'b>(
         &self,
         req: &Request<'_>,

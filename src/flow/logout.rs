@@ -13,6 +13,17 @@ impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks> Auth0<
     /// record, clears every session, chunk, connection and transaction cookie, and redirects
     /// (307) to the provider's logout URL (`oidc`, `v2` or `auto` strategy) with `returnTo`
     /// (default: the app base URL), `state`, `logout_hint`, `id_token_hint` and `federated`.
+    ///
+    /// ```no_run
+    /// # async fn example<T: auth0_edge::http::Transport, C: auth0_edge::http::Clock, P: auth0_edge::discovery::ProviderCache>(
+    /// #     auth0: &auth0_edge::flow::Auth0<'_, T, C, P>, headers: &[(&str, &str)]) -> Result<(), auth0_edge::flow::AuthError> {
+    /// use auth0_edge::http::Request;
+    /// let mut buf = vec![0u8; auth0_edge::flow::FLOW_BUFFER_LEN];
+    /// let req = Request::get("/auth/logout?returnTo=https%3A%2F%2Fapp.example.com%2Fbye", &headers);
+    /// let res = auth0.logout(&req, &mut rand_core::OsRng, &mut buf).await?;
+    /// assert_eq!(res.status, 307);
+    /// # Ok(()) }
+    /// ```
     pub async fn logout<'b>(
         &self,
         req: &Request<'_>,

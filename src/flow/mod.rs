@@ -584,6 +584,16 @@ impl<'c, T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks>
     /// The SDK's middleware touch for a non-auth request: when rolling is on and a session
     /// exists, write it back with the same `createdAt` (a later expiry) and add the cache
     /// headers. The returned response carries only headers to add to the application's.
+    ///
+    /// ```no_run
+    /// # async fn example<T: auth0_edge::http::Transport, C: auth0_edge::http::Clock, P: auth0_edge::discovery::ProviderCache>(
+    /// #     auth0: &auth0_edge::flow::Auth0<'_, T, C, P>, headers: &[(&str, &str)]) -> Result<(), auth0_edge::flow::AuthError> {
+    /// use auth0_edge::http::Request;
+    /// let mut buf = vec![0u8; auth0_edge::flow::FLOW_BUFFER_LEN];
+    /// let extra = auth0.touch(&Request::get("/dashboard", &headers), &mut rand_core::OsRng, &mut buf).await?;
+    /// for (name, value) in extra.headers() { /* append to the application's response */ }
+    /// # Ok(()) }
+    /// ```
     pub async fn touch<'b>(
         &self,
         req: &Request<'_>,
@@ -606,6 +616,17 @@ impl<'c, T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks>
     /// members of `session` are written back; `internal` (`sid`, `createdAt`) is kept from the
     /// current session. The returned headers (`Set-Cookie`, cache) must be added to the
     /// response. Without a session this is [`AuthError::MissingSession`].
+    ///
+    /// ```no_run
+    /// # async fn example<T: auth0_edge::http::Transport, C: auth0_edge::http::Clock, P: auth0_edge::discovery::ProviderCache>(
+    /// #     auth0: &auth0_edge::flow::Auth0<'_, T, C, P>, cookie_header: &str) -> Result<(), auth0_edge::flow::AuthError> {
+    /// let mut buf = vec![0u8; auth0_edge::session::DEFAULT_BUFFER_LEN];
+    /// let mut session = auth0.get_session(cookie_header, &mut buf).await?.expect("signed in");
+    /// session.user = auth0_edge::json::Object::parse(r#"{"sub":"auth0|1","nickname":"z"}"#).unwrap();
+    /// let mut out = vec![0u8; auth0_edge::flow::FLOW_BUFFER_LEN];
+    /// let headers = auth0.update_session(cookie_header, &session, &mut rand_core::OsRng, &mut out).await?;
+    /// # Ok(()) }
+    /// ```
     pub async fn update_session<'b>(
         &self,
         cookie_header: &str,

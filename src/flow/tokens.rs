@@ -92,6 +92,16 @@ fn text<'b>(
 impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks> Auth0<'_, T, C, P, S, H> {
     /// The profile route: 200 with the session's `user` as JSON and the cache headers; 401
     /// (or 204 when configured) without a session.
+    ///
+    /// ```no_run
+    /// # async fn example<T: auth0_edge::http::Transport, C: auth0_edge::http::Clock, P: auth0_edge::discovery::ProviderCache>(
+    /// #     auth0: &auth0_edge::flow::Auth0<'_, T, C, P>, headers: &[(&str, &str)]) -> Result<(), auth0_edge::flow::AuthError> {
+    /// use auth0_edge::http::Request;
+    /// let mut buf = vec![0u8; auth0_edge::flow::FLOW_BUFFER_LEN];
+    /// let res = auth0.profile(&Request::get("/auth/profile", &headers), &mut buf).await?;
+    /// if res.status == 200 { println!("{}", res.body_str()); }
+    /// # Ok(()) }
+    /// ```
     pub async fn profile<'b>(
         &self,
         req: &Request<'_>,
@@ -119,6 +129,17 @@ impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks> Auth0<
     /// The access-token route: `{"token", "scope", "expires_at", "expires_in", "token_type"}`
     /// (refreshing when needed; query `audience`, `scope`, `mergeScopes=false`), or 401 with
     /// `{"error":{"message","code"}}`. A `session_expired` error also deletes the session.
+    ///
+    /// ```no_run
+    /// # async fn example<T: auth0_edge::http::Transport, C: auth0_edge::http::Clock, P: auth0_edge::discovery::ProviderCache>(
+    /// #     auth0: &auth0_edge::flow::Auth0<'_, T, C, P>, headers: &[(&str, &str)]) -> Result<(), auth0_edge::flow::AuthError> {
+    /// use auth0_edge::http::Request;
+    /// let mut buf = vec![0u8; auth0_edge::flow::FLOW_BUFFER_LEN];
+    /// let req = Request::get("/auth/access-token?audience=https%3A%2F%2Fapi.example.com", &headers);
+    /// let res = auth0.access_token_route(&req, &mut rand_core::OsRng, &mut buf).await?;
+    /// // 200 {"token":…} (with Set-Cookie when refreshed) or 401 {"error":{…}}
+    /// # Ok(()) }
+    /// ```
     pub async fn access_token_route<'b>(
         &self,
         req: &Request<'_>,
