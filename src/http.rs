@@ -44,14 +44,14 @@ pub struct Request<'a> {
     /// The raw query, without `?` (empty when there is none).
     pub query: &'a str,
     /// The headers.
-    pub headers: &'a dyn Headers,
+    pub headers: &'a (dyn Headers + Sync),
     /// The body (only read for form posts such as back-channel logout).
     pub body: &'a [u8],
 }
 
 impl<'a> Request<'a> {
     /// A `GET` of `path_and_query` with these headers.
-    pub fn get(path_and_query: &'a str, headers: &'a dyn Headers) -> Self {
+    pub fn get(path_and_query: &'a str, headers: &'a (dyn Headers + Sync)) -> Self {
         let (path, query) = path_and_query
             .split_once('?')
             .unwrap_or((path_and_query, ""));

@@ -54,6 +54,7 @@
 #[cfg(feature = "alloc")]
 extern crate alloc;
 #[cfg(feature = "std")]
+#[macro_use]
 extern crate std;
 
 pub mod authorize;
@@ -79,6 +80,9 @@ mod rsa;
 pub mod session;
 pub mod store;
 pub mod time;
+#[cfg(feature = "tokio")]
+#[path = "../runtimes/tokio/mod.rs"]
+pub mod tokio;
 pub mod transaction;
 pub mod url;
 

@@ -48,6 +48,22 @@ pub const FLOW_BUFFER_LEN: usize = 192 * 1024;
 /// The most a discovery document or JWKS may take in the work buffer.
 pub const PROVIDER_DOCUMENT_MAX: usize = 16 * 1024;
 
+/// The SDK routes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Route {
+    /// `GET /auth/login`.
+    Login,
+    /// `GET /auth/callback`.
+    Callback,
+    /// `GET /auth/logout`.
+    Logout,
+    /// `GET /auth/profile`.
+    Profile,
+    /// `GET /auth/access-token`.
+    AccessToken,
+}
+
 /// The result of [`Auth0::handle`]: answer the request, or pass it on.
 #[derive(Debug)]
 #[non_exhaustive]
@@ -58,6 +74,15 @@ pub enum Handled<'b> {
     /// `Set-Cookie` values and cache headers; none when there is nothing to roll) to its
     /// response.
     Next(Response<'b>),
+}
+
+/// The result of [`Auth0::touch`]: the request's session, and the headers that roll it.
+#[derive(Debug)]
+pub struct Touched<'b> {
+    /// The session, if the request has one.
+    pub session: Option<Session<'b>>,
+    /// Headers to add to the application's response (empty when nothing was rolled).
+    pub headers: Response<'b>,
 }
 
 /// The flows, bound to a configuration and a runtime.
@@ -141,6 +166,14 @@ impl<'c, T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks>
 {
     /// Uses `store` for stateful sessions (the cookie then only holds a sealed id).
     pub fn with_store<S2: SessionStore>(self, store: S2) -> Auth0<'c, T, C, P, S2, H> {
+        self.with_optional_store(Some(store))
+    }
+
+    /// Like [`Auth0::with_store`], with `None` meaning stateless (cookie) sessions.
+    pub fn with_optional_store<S2: SessionStore>(
+        self,
+        store: Option<S2>,
+    ) -> Auth0<'c, T, C, P, S2, H> {
         Auth0 {
             config: self.config,
             key: self.key,
@@ -149,7 +182,7 @@ impl<'c, T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks>
             transport: self.transport,
             clock: self.clock,
             cache: self.cache,
-            store: Some(store),
+            store,
             hooks: self.hooks,
         }
     }
@@ -238,29 +271,44 @@ impl<'c, T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks>
         rng: &mut impl CryptoRngCore,
         buf: &'b mut [u8],
     ) -> Result<Handled<'b>, AuthError> {
-        let r = &self.config.routes;
-        let path = self.route_path(req.path);
-        let is = |route: &str| path == Some(route);
-        let get = req.method.eq_ignore_ascii_case("GET") || req.method.eq_ignore_ascii_case("HEAD");
-        if get && is(r.login) {
-            return self.login(req, rng, buf).await.map(Handled::Response);
-        }
-        if get && is(r.callback) {
-            return self.callback(req, rng, buf).await.map(Handled::Response);
-        }
-        if get && is(r.logout) {
-            return self.logout(req, rng, buf).await.map(Handled::Response);
-        }
-        if get && is(r.profile) {
-            return self.profile(req, buf).await.map(Handled::Response);
-        }
-        if get && is(r.access_token) && self.config.enable_access_token_endpoint {
-            return self
+        match self.route(req) {
+            Some(Route::Login) => self.login(req, rng, buf).await.map(Handled::Response),
+            Some(Route::Callback) => self.callback(req, rng, buf).await.map(Handled::Response),
+            Some(Route::Logout) => self.logout(req, rng, buf).await.map(Handled::Response),
+            Some(Route::Profile) => self.profile(req, buf).await.map(Handled::Response),
+            Some(Route::AccessToken) => self
                 .access_token_route(req, rng, buf)
                 .await
-                .map(Handled::Response);
+                .map(Handled::Response),
+            None => self
+                .touch(req, rng, buf)
+                .await
+                .map(|t| Handled::Next(t.headers)),
         }
-        self.touch(req, rng, buf).await.map(Handled::Next)
+    }
+
+    /// Which SDK route `req` is for, if any (`GET`/`HEAD` on a configured path under the
+    /// application's base path; a trailing slash is ignored).
+    pub fn route(&self, req: &Request<'_>) -> Option<Route> {
+        let r = &self.config.routes;
+        let path = self.route_path(req.path)?;
+        let get = req.method.eq_ignore_ascii_case("GET") || req.method.eq_ignore_ascii_case("HEAD");
+        if !get {
+            return None;
+        }
+        if path == r.login {
+            Some(Route::Login)
+        } else if path == r.callback {
+            Some(Route::Callback)
+        } else if path == r.logout {
+            Some(Route::Logout)
+        } else if path == r.profile {
+            Some(Route::Profile)
+        } else if path == r.access_token && self.config.enable_access_token_endpoint {
+            Some(Route::AccessToken)
+        } else {
+            None
+        }
     }
 
     // -----------------------------------------------------------------------------------------
@@ -590,8 +638,8 @@ impl<'c, T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks>
     /// #     auth0: &auth0_edge::flow::Auth0<'_, T, C, P>, headers: &[(&str, &str)]) -> Result<(), auth0_edge::flow::AuthError> {
     /// use auth0_edge::http::Request;
     /// let mut buf = vec![0u8; auth0_edge::flow::FLOW_BUFFER_LEN];
-    /// let extra = auth0.touch(&Request::get("/dashboard", &headers), &mut rand_core::OsRng, &mut buf).await?;
-    /// for (name, value) in extra.headers() { /* append to the application's response */ }
+    /// let touched = auth0.touch(&Request::get("/dashboard", &headers), &mut rand_core::OsRng, &mut buf).await?;
+    /// for (name, value) in touched.headers.headers() { /* append to the application's response */ }
     /// # Ok(()) }
     /// ```
     pub async fn touch<'b>(
@@ -599,17 +647,22 @@ impl<'c, T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks>
         req: &Request<'_>,
         rng: &mut impl CryptoRngCore,
         buf: &'b mut [u8],
-    ) -> Result<Response<'b>, AuthError> {
+    ) -> Result<Touched<'b>, AuthError> {
         let (mut arena, res_buf) = Arena::split_for_response(buf);
         let mut res = ResponseBuilder::new(res_buf, 200);
-        if self.config.session.durations.rolling && self.hooks.before_session_rolled(req) {
-            let cookie = copy_str(&mut arena, req.cookie())?;
-            if let Some(l) = self.load(cookie, &mut arena).await? {
-                self.save(&l.session, cookie, l.id, false, rng, &mut arena, &mut res)
-                    .await?;
-            }
+        let cookie = copy_str(&mut arena, req.cookie())?;
+        let loaded = self.load(cookie, &mut arena).await?;
+        if let Some(l) = &loaded
+            && self.config.session.durations.rolling
+            && self.hooks.before_session_rolled(req)
+        {
+            self.save(&l.session, cookie, l.id, false, rng, &mut arena, &mut res)
+                .await?;
         }
-        Ok(res.finish()?)
+        Ok(Touched {
+            session: loaded.map(|l| l.session),
+            headers: res.finish()?,
+        })
     }
 
     /// Replaces the session's document (`updateSession`): the `user`, token set and extra

@@ -1,0 +1,92 @@
+//! The tower layer: the SDK's middleware for any tower service (axum routers included).
+//!
+//! It answers the SDK routes (login, callback, logout, profile, access token), and for every
+//! other request performs the rolling-session touch, puts the session in the request's
+//! extensions (`Option<SessionData>`), calls the inner service, and adds the rolled cookie and
+//! cache headers to its response.
+
+use std::prelude::rust_2024::*;
+
+use super::client::{Auth0Client, Outcome, SessionData};
+use bytes::Bytes;
+use http_body_util::{Either, Full};
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+/// The layer; see the module documentation.
+#[derive(Clone, Debug)]
+pub struct Auth0Layer {
+    client: Auth0Client,
+}
+
+impl Auth0Layer {
+    /// A layer for `client`.
+    pub fn new(client: Auth0Client) -> Self {
+        Auth0Layer { client }
+    }
+}
+
+impl<S> tower_layer::Layer<S> for Auth0Layer {
+    type Service = Auth0Service<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        Auth0Service {
+            inner,
+            client: self.client.clone(),
+        }
+    }
+}
+
+/// The service made by [`Auth0Layer`].
+#[derive(Clone, Debug)]
+pub struct Auth0Service<S> {
+    inner: S,
+    client: Auth0Client,
+}
+
+/// The session of a request, in its extensions (set by the layer).
+#[derive(Clone, Debug, Default)]
+pub struct RequestSession(pub Option<SessionData>);
+
+impl<S, B, ResBody> tower_service::Service<http::Request<B>> for Auth0Service<S>
+where
+    S: tower_service::Service<http::Request<B>, Response = http::Response<ResBody>>
+        + Clone
+        + Send
+        + 'static,
+    S::Future: Send + 'static,
+    B: Send + 'static,
+{
+    type Response = http::Response<Either<Full<Bytes>, ResBody>>;
+    type Error = S::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self::Response, S::Error>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, req: http::Request<B>) -> Self::Future {
+        // The clone that was made ready is the one to call.
+        let clone = self.inner.clone();
+        let mut inner = std::mem::replace(&mut self.inner, clone);
+        let client = self.client.clone();
+        Box::pin(async move {
+            let (mut parts, body) = req.into_parts();
+            match client
+                .handle(parts.method.as_str(), &parts.uri, &parts.headers)
+                .await
+            {
+                Outcome::Respond(r) => Ok(r.map(Either::Left)),
+                Outcome::Next { session, headers } => {
+                    parts.extensions.insert(RequestSession(session));
+                    let mut res = inner.call(http::Request::from_parts(parts, body)).await?;
+                    for (k, v) in headers.iter() {
+                        res.headers_mut().append(k, v.clone());
+                    }
+                    Ok(res.map(Either::Right))
+                }
+            }
+        })
+    }
+}
