@@ -70,7 +70,7 @@ impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks> Auth0<
                 // before_session_saved decides the stored `user` (and extra top-level members).
                 let user_buf =
                     arena.take((claims.raw().len() + 1024).min(arena.remaining() / 2))?;
-                let extra_buf = arena.take(2048.min(arena.remaining() / 4))?;
+                let extra_buf = arena.take(arena.remaining() / 4)?;
                 let mut user_w = Writer::new(user_buf, "session user");
                 let mut extra_w = Writer::new(extra_buf, "session extra");
                 self.hooks.before_session_saved(&mut SessionToSave {
