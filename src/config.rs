@@ -1,6 +1,6 @@
 //! Configuration: every option of `@auth0/nextjs-auth0` v4 with its default, checked once at
 //! construction ([`Config::validate`]); and, in `std` builds, loading from the SDK's
-//! environment variables ([`OwnedConfig::from_env`]).
+//! environment variables ([`Config::from_env`]).
 //!
 //! [`Config`] borrows its strings, so it can live in a `static` on a device; in `std` builds
 //! [`Config::from_env`] loads one whose strings live for the whole process.
@@ -392,7 +392,9 @@ impl<'a> Config<'a> {
     }
 
     fn base_is_https(&self) -> bool {
-        Url::parse(self.app_base_url).is_ok_and(|u| u.is_https())
+        self.app_base_url
+            .get(..8)
+            .is_some_and(|s| s.eq_ignore_ascii_case("https://"))
     }
 }
 

@@ -100,10 +100,22 @@ impl<'b> Response<'b> {
 
     /// The headers in order (`Set-Cookie` may repeat).
     pub fn headers(&self) -> impl Iterator<Item = (&'b str, &'b str)> + 'b {
-        let head: &'b str = self.head;
-        head.split("\r\n")
-            .filter(|l| !l.is_empty())
-            .filter_map(|l| l.split_once(": "))
+        let mut rest: &'b str = self.head;
+        core::iter::from_fn(move || {
+            // Lines end with CRLF; a value never holds CR or LF (ResponseBuilder refuses them).
+            while !rest.is_empty() {
+                let end = memchr::memchr(b'\r', rest.as_bytes()).unwrap_or(rest.len());
+                let line = &rest[..end];
+                rest = rest.get(end + 2..).unwrap_or("");
+                let colon = memchr::memchr(b':', line.as_bytes());
+                if let Some(i) = colon
+                    && line.as_bytes().get(i + 1) == Some(&b' ')
+                {
+                    return Some((&line[..i], &line[i + 2..]));
+                }
+            }
+            None
+        })
     }
 
     /// The first header named `name`.
@@ -166,10 +178,7 @@ impl<'b> ResponseBuilder<'b> {
         let start = self.w.len();
         fmt::write(&mut self.w, format_args!("{value}")).map_err(|_| self.w.overflow())?;
         // A header value can never carry a line break: refuse rather than split the response.
-        if self.w.as_bytes()[start..]
-            .iter()
-            .any(|&b| b == b'\r' || b == b'\n')
-        {
+        if memchr::memchr2(b'\r', b'\n', &self.w.as_bytes()[start..]).is_some() {
             return Err(crate::ConfigError::Invalid {
                 option: "header value",
                 reason: "contains a line break",

@@ -181,6 +181,15 @@ impl SessionData {
     }
 
     fn from_session(s: &Session<'_>) -> Result<Self, crate::Error> {
+        // A session read from a cookie or store keeps its whole document: copy it as is
+        // (its `exp`, if any, is ignored when it is read back).
+        if let Some(raw) = s.raw
+            && raw.get("user").is_some_and(|u| u.raw() == s.user.raw())
+        {
+            return Ok(SessionData {
+                json: raw.raw().to_string(),
+            });
+        }
         let mut buf = vec![0u8; s.user.raw().len() + 16 * 1024];
         let json = s.to_json(&mut buf, None)?.to_string();
         Ok(SessionData { json })
@@ -188,8 +197,8 @@ impl SessionData {
 
     /// The session document (a view over this value).
     pub fn session(&self) -> Session<'_> {
-        // The JSON was checked when this value was made.
-        Session::parse(&self.json)
+        // The JSON was validated when this value was made: read it without validating again.
+        Session::from_object(Object::assume_valid(&self.json))
             .map(|o| o.session)
             .unwrap_or_else(|_| {
                 Session::new(Object::EMPTY, crate::session::TokenSet::default(), None, 0)

@@ -88,6 +88,8 @@ pub struct Touched<'b> {
 /// The flows, bound to a configuration and a runtime.
 pub struct Auth0<'c, T, C, P, S = NoStore, H = DefaultHooks> {
     config: Config<'c>,
+    /// The path of the application base URL, without a trailing slash.
+    base_path: &'c str,
     key: jwe::Key,
     client_key: Option<EcKeyPair>,
     dpop: Option<Dpop>,
@@ -147,8 +149,12 @@ impl<'c, T: Transport, C: Clock, P: ProviderCache> Auth0<'c, T, C, P> {
             )),
             None => None,
         };
+        let base_path = crate::url::Url::parse(config.app_base_url)
+            .map(|u| u.path.trim_end_matches('/'))
+            .unwrap_or("");
         Ok(Auth0 {
             config,
+            base_path,
             key,
             client_key,
             dpop,
@@ -176,6 +182,7 @@ impl<'c, T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks>
     ) -> Auth0<'c, T, C, P, S2, H> {
         Auth0 {
             config: self.config,
+            base_path: self.base_path,
             key: self.key,
             client_key: self.client_key,
             dpop: self.dpop,
@@ -191,6 +198,7 @@ impl<'c, T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks>
     pub fn with_hooks<H2: Hooks>(self, hooks: H2) -> Auth0<'c, T, C, P, S, H2> {
         Auth0 {
             config: self.config,
+            base_path: self.base_path,
             key: self.key,
             client_key: self.client_key,
             dpop: self.dpop,
@@ -233,9 +241,7 @@ impl<'c, T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks>
     /// The request path with the application base path removed, and without a trailing
     /// slash; `None` when the path is outside the base path.
     fn route_path<'r>(&self, path: &'r str) -> Option<&'r str> {
-        let base_path = crate::url::Url::parse(self.config.app_base_url)
-            .map(|u| u.path.trim_end_matches('/'))
-            .unwrap_or("");
+        let base_path = self.base_path;
         let rest = path.strip_prefix(base_path)?;
         let rest = if rest.len() > 1 {
             rest.trim_end_matches('/')

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Requests per second of the same handler with no auth, behind the layer (unprotected), and
+# behind the layer with the User extractor (session opened and re-sealed on every request),
+# measured back to back with wrk (Debian's `wrk`). Not run by CI.
+#
+# Usage: benches/throughput.sh [seconds=10] [connections=32]
+# The server gets one core (BENCH_WORKERS=1 tokio worker, pinned with taskset when present),
+# wrk one thread on the other core.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+secs=${1:-10}
+conns=${2:-32}
+command -v wrk >/dev/null || { echo "wrk is required: apt-get install wrk"; exit 1; }
+cargo build -q --release --example bench_server
+out=$(mktemp)
+pin_server=(); pin_wrk=()
+if command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then pin_server=(taskset -c 0); pin_wrk=(taskset -c 1); fi
+BENCH_WORKERS=1 "${pin_server[@]}" target/release/examples/bench_server > "$out" &
+server=$!
+trap 'kill $server 2>/dev/null || true; rm -f "$out"' EXIT
+for _ in $(seq 50); do grep -q '^SESSION_BYTES' "$out" && break; sleep 0.1; done
+noauth=$(awk '/^NOAUTH/{print $2}' "$out")
+public=$(awk '/^PUBLIC/{print $2}' "$out")
+protected=$(awk '/^PROTECTED/{print $2}' "$out")
+samebytes=$(awk '/^SAMEBYTES/{print $2}' "$out")
+cookie=$(awk '/^COOKIE/{print $2}' "$out")
+echo "session JSON: $(awk '/^SESSION_BYTES/{print $2}' "$out") bytes; cookie: ${#cookie} bytes"
+run() {
+  local label=$1 url=$2; shift 2
+  "${pin_wrk[@]}" wrk -t1 -c"$conns" -d2s "$@" "$url" >/dev/null
+  local rps
+  rps=$("${pin_wrk[@]}" wrk -t1 -c"$conns" -d"${secs}s" --latency "$@" "$url" | awk '/Requests\/sec/{print $2}')
+  printf '%-48s %10s req/s\n' "$label" "$rps"
+  echo "$rps"
+}
+a=$(run "no auth (no layer), same Cookie header" "$noauth" -H "Cookie: $cookie" | tail -1)
+a0=$(run "no auth (no layer), no cookie" "$noauth" | tail -1)
+b=$(run "unprotected route behind the layer, no cookie" "$public" | tail -1)
+c=$(run "unprotected route behind the layer, session" "$public" -H "Cookie: $cookie" | tail -1)
+d=$(run "protected route (User), session" "$protected" -H "Cookie: $cookie" | tail -1)
+e=$(run "no auth, a rolled session's headers, no crypto" "$samebytes" -H "Cookie: $cookie" | tail -1)
+python3 - "$a" "$a0" "$b" "$c" "$d" "$e" <<'PY'
+import sys
+a, a0, b, c, d, e = map(float, sys.argv[1:])
+print()
+print("| route | req/s | vs no auth (same request) |")
+print("|---|---:|---:|")
+for label, v in [("no auth (no layer), the browser's Cookie header sent as well", a),
+                 ("no auth (no layer), no cookie", a0),
+                 ("unprotected, behind the layer, no cookie", b),
+                 ("unprotected, behind the layer, with a session (rolled)", c),
+                 ("protected (`User`), session opened and re-sealed", d),
+                 ("no auth, answering with a rolled session's headers (no crypto)", e)]:
+    print(f"| {label} | {v:,.0f} | {v / a:.0%} |")
+PY
