@@ -478,25 +478,11 @@ impl Auth0Client {
 
     /// A 307 to the login route with `returnTo`.
     pub fn login_redirect(&self, return_to: &str) -> http::Response<Full<Bytes>> {
-        let mut buf = vec![0u8; return_to.len() * 3 + 256];
-        let mut w = crate::buf::Writer::new(&mut buf, "location");
-        let base_path = crate::url::Url::parse(self.config().app_base_url)
-            .map_or("", |u| u.path.trim_end_matches('/'));
-        let ok = w.push_str(base_path).is_ok()
-            && w.push_str(self.config().routes.login).is_ok()
-            && w.push_str("?returnTo=").is_ok()
-            && crate::url::push_form(&mut w, return_to).is_ok();
-        let location = if ok {
-            w.as_str().to_string()
-        } else {
-            self.config().routes.login.to_string()
-        };
-        let mut res = http::Response::new(Full::new(Bytes::new()));
-        *res.status_mut() = StatusCode::TEMPORARY_REDIRECT;
-        if let Ok(v) = HeaderValue::from_str(&location) {
-            res.headers_mut().insert(http::header::LOCATION, v);
+        let mut buf = vec![0u8; return_to.len() * 3 + 512];
+        match self.inner.core.page_login_redirect(return_to, &mut buf) {
+            Ok(r) => to_http(&r),
+            Err(e) => error_response(&AuthError::Core(e)),
         }
-        res
     }
 
     /// Guards an API: the session, or 401 with the SDK's JSON (`withApiAuthRequired`).
@@ -539,7 +525,7 @@ impl Auth0Client {
 
 /// 401 `{"error":"not_authenticated","description":"The user does not have an active session or is not authenticated"}`.
 pub fn unauthorized() -> http::Response<Full<Bytes>> {
-    let body = r#"{"error":"not_authenticated","description":"The user does not have an active session or is not authenticated"}"#;
+    let body = flow::NOT_AUTHENTICATED_JSON;
     let mut res = http::Response::new(Full::new(Bytes::from_static(body.as_bytes())));
     *res.status_mut() = StatusCode::UNAUTHORIZED;
     res.headers_mut().insert(

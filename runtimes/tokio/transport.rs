@@ -90,22 +90,24 @@ impl HyperTransport {
     }
 }
 
-fn classify(e: &hyper_util::client::legacy::Error) -> TransportError {
-    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
-    while let Some(s) = source {
-        if s.downcast_ref::<rustls::Error>().is_some() {
-            return TransportError::Tls;
-        }
-        if let Some(io) = s.downcast_ref::<std::io::Error>()
-            && io
-                .get_ref()
-                .is_some_and(|inner| inner.downcast_ref::<rustls::Error>().is_some())
-        {
-            return TransportError::Tls;
-        }
-        source = s.source();
+/// Whether `e`, or an error it wraps (through `source` or nested `io::Error`s), is a TLS error.
+fn is_tls(e: &(dyn std::error::Error + 'static)) -> bool {
+    if e.downcast_ref::<rustls::Error>().is_some() {
+        return true;
     }
-    if e.is_connect() {
+    if let Some(io) = e.downcast_ref::<std::io::Error>()
+        && let Some(inner) = io.get_ref()
+        && is_tls(inner)
+    {
+        return true;
+    }
+    e.source().is_some_and(is_tls)
+}
+
+fn classify(e: &hyper_util::client::legacy::Error) -> TransportError {
+    if is_tls(e) {
+        TransportError::Tls
+    } else if e.is_connect() {
         TransportError::Connect
     } else {
         TransportError::Io

@@ -48,6 +48,9 @@ pub const FLOW_BUFFER_LEN: usize = 192 * 1024;
 /// The most a discovery document or JWKS may take in the work buffer.
 pub const PROVIDER_DOCUMENT_MAX: usize = 16 * 1024;
 
+/// The 401 body of an API without a session (the SDK's `withApiAuthRequired`).
+pub const NOT_AUTHENTICATED_JSON: &str = r#"{"error":"not_authenticated","description":"The user does not have an active session or is not authenticated"}"#;
+
 /// The SDK routes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -291,6 +294,23 @@ impl<'c, T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks>
                 .await
                 .map(|t| Handled::Next(t.headers)),
         }
+    }
+
+    /// The redirect of a page that needs a session (the SDK's `withPageAuthRequired`): a 307
+    /// to the login route with `returnTo` set to the page's path and query.
+    pub fn page_login_redirect<'b>(
+        &self,
+        path_and_query: &str,
+        buf: &'b mut [u8],
+    ) -> Result<Response<'b>, Error> {
+        let mut res = ResponseBuilder::new(buf, 307);
+        let w = res.begin_header("Location")?;
+        w.push_str(self.base_path)?;
+        w.push_str(self.config.routes.login)?;
+        w.push_str("?returnTo=")?;
+        crate::url::push_form(w, path_and_query)?;
+        res.end_header()?;
+        res.finish()
     }
 
     /// Which SDK route `req` is for, if any (`GET`/`HEAD` on a configured path under the
