@@ -129,6 +129,16 @@ pub fn token_request<'b>(
         }
         write_client_auth(&mut f, client_id, auth, issuer, now, rng)?;
     }
+    finish(w, client_id, auth)
+}
+
+/// Ends a request body written into `w`, and writes the `Authorization` value of
+/// `client_secret_basic` into the rest of the buffer.
+fn finish<'b>(
+    w: Writer<'b>,
+    client_id: &str,
+    auth: &ClientAuth<'_>,
+) -> Result<TokenRequest<'b>, Error> {
     let (body, rest) = w.into_parts();
     let body: &'b [u8] = body;
     let body = core::str::from_utf8(body).unwrap_or("");
@@ -159,17 +169,7 @@ pub fn revocation_request<'b>(
         f.pair("token_type_hint", "refresh_token")?;
         write_client_auth(&mut f, client_id, auth, issuer, now, rng)?;
     }
-    let (body, rest) = w.into_parts();
-    let body: &'b [u8] = body;
-    let body = core::str::from_utf8(body).unwrap_or("");
-    let authorization = match auth {
-        ClientAuth::SecretBasic(secret) => Some(basic_auth(client_id, secret, rest)?),
-        _ => None,
-    };
-    Ok(TokenRequest {
-        body,
-        authorization,
-    })
+    finish(w, client_id, auth)
 }
 
 /// Appends the client authentication members of a form body (`client_id` and the secret or

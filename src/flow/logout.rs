@@ -5,7 +5,6 @@ use crate::discovery::ProviderCache;
 use crate::http::{Clock, OutgoingRequest, Request, Response, ResponseBuilder, Transport};
 use crate::logout::{self, Params};
 use crate::store::SessionStore;
-use crate::url::{self, query_get};
 use rand_core::CryptoRngCore;
 
 impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks> Auth0<'_, T, C, P, S, H> {
@@ -36,15 +35,7 @@ impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks> Auth0<
         let query = copy_str(&mut arena, req.query)?;
         let loaded = self.load(cookie, &mut arena).await.ok().flatten();
 
-        let decode = |arena: &mut Arena<'b>, name: &str| -> Result<Option<&'b str>, AuthError> {
-            match query_get(query, name) {
-                Some(raw) => Ok(Some(url::decode_component(
-                    raw,
-                    arena.take(raw.len() * 3 + 4)?,
-                )?)),
-                None => Ok(None),
-            }
-        };
+        let decode = |arena: &mut Arena<'b>, name: &str| super::query_value(arena, query, name);
         let return_to = decode(&mut arena, "returnTo")?.unwrap_or(config.app_base_url);
         let state = decode(&mut arena, "state")?;
         let federated = decode(&mut arena, "federated")?.is_some_and(|v| v != "false");

@@ -370,6 +370,19 @@ impl<'c, T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks>
             w.push_str(host)?;
             w.push_str("/.well-known/openid-configuration")
         })?;
+        let text = self.fetch_document(url, Entry::Discovery, arena).await?;
+        Metadata::parse(text).map_err(|e| AuthError::Discovery(DiscoveryFailure::Invalid(e)))
+    }
+
+    /// GETs a provider document (discovery or JWKS), checks it is 200 and UTF-8, and caches
+    /// it as `entry` when it has the document's shape.
+    async fn fetch_document<'b>(
+        &self,
+        url: &str,
+        entry: Entry,
+        arena: &mut Arena<'b>,
+    ) -> Result<&'b str, AuthError> {
+        let now = self.now();
         let req = OutgoingRequest {
             method: "GET",
             url,
@@ -386,10 +399,15 @@ impl<'c, T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks>
         let text = core::str::from_utf8(res.body).map_err(|_| {
             AuthError::Discovery(DiscoveryFailure::Invalid(crate::JsonError::Utf8.into()))
         })?;
-        let m = Metadata::parse(text)
-            .map_err(|e| AuthError::Discovery(DiscoveryFailure::Invalid(e)))?;
-        self.cache.store(Entry::Discovery, res.body, now);
-        Ok(m)
+        // Only documents of the right shape are cached.
+        let valid = match entry {
+            Entry::Discovery => Metadata::parse(text).is_ok(),
+            Entry::Jwks => Jwks::parse(text).is_ok(),
+        };
+        if valid {
+            self.cache.store(entry, res.body, now);
+        }
+        Ok(text)
     }
 
     /// The JWKS, from the cache or fetched; `force` refetches (at most once per
@@ -418,25 +436,9 @@ impl<'c, T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks>
         {
             return Ok(Some(set));
         }
-        let req = OutgoingRequest {
-            method: "GET",
-            url: m.jwks_uri,
-            headers: &[("Accept", "application/json")],
-            body: &[],
-        };
-        let res = self
-            .fetch(arena, &req)
-            .await
-            .map_err(|e| AuthError::Discovery(DiscoveryFailure::Transport(e)))?;
-        if res.status != 200 {
-            return Err(AuthError::Discovery(DiscoveryFailure::Status(res.status)));
-        }
-        let text = core::str::from_utf8(res.body).map_err(|_| {
-            AuthError::Discovery(DiscoveryFailure::Invalid(crate::JsonError::Utf8.into()))
-        })?;
+        let text = self.fetch_document(m.jwks_uri, Entry::Jwks, arena).await?;
         let set =
             Jwks::parse(text).map_err(|e| AuthError::Discovery(DiscoveryFailure::Invalid(e)))?;
-        self.cache.store(Entry::Jwks, res.body, now);
         Ok(Some(set))
     }
 
@@ -789,6 +791,21 @@ fn no_session<T>(e: Error) -> Result<Option<T>, AuthError> {
 pub(crate) struct Loaded<'b> {
     pub(crate) session: Session<'b>,
     pub(crate) id: Option<&'b str>,
+}
+
+/// The decoded value of query parameter `name`, in the arena.
+pub(crate) fn query_value<'b>(
+    arena: &mut Arena<'b>,
+    query: &str,
+    name: &str,
+) -> Result<Option<&'b str>, AuthError> {
+    match crate::url::query_get(query, name) {
+        Some(raw) => Ok(Some(crate::url::decode_component(
+            raw,
+            arena.take(raw.len() * 3 + 4)?,
+        )?)),
+        None => Ok(None),
+    }
 }
 
 /// Copies a request string into the arena, so values borrowed from it live as long as the

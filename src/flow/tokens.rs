@@ -11,7 +11,6 @@ use crate::oauth::{self, Grant};
 use crate::session::{AccessToken as Entry, TokenSet};
 use crate::store::SessionStore;
 use crate::time::UnixTime;
-use crate::url::{self, query_get};
 use rand_core::CryptoRngCore;
 
 /// Options of [`Auth0::get_access_token`] (`getAccessToken(options)`).
@@ -149,15 +148,7 @@ impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks> Auth0<
         let (mut arena, res_buf) = Arena::split_for_response(buf);
         let cookie = copy_str(&mut arena, req.cookie())?;
         let query = copy_str(&mut arena, req.query)?;
-        let decode = |arena: &mut Arena<'b>, name: &str| -> Result<Option<&'b str>, AuthError> {
-            match query_get(query, name) {
-                Some(raw) => Ok(Some(url::decode_component(
-                    raw,
-                    arena.take(raw.len() * 3 + 4)?,
-                )?)),
-                None => Ok(None),
-            }
-        };
+        let decode = |arena: &mut Arena<'b>, name: &str| super::query_value(arena, query, name);
         let opts = AccessTokenOptions {
             refresh: false,
             audience: decode(&mut arena, "audience")?,
