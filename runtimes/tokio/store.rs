@@ -2,7 +2,7 @@
 
 use std::prelude::rust_2024::*;
 
-use crate::store::{RecordInfo, SessionStore, StoreError};
+use crate::store::{NoStore, RecordInfo, SessionStore, StoreError};
 use crate::time::UnixTime;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -118,7 +118,7 @@ impl SessionStore for MemoryStore {
 #[derive(Clone, Default)]
 #[non_exhaustive]
 pub enum Store {
-    /// Sessions live in cookies only.
+    /// Sessions live in cookies only (behaves as [`NoStore`]).
     #[default]
     None,
     /// [`MemoryStore`].
@@ -131,7 +131,7 @@ pub enum Store {
 impl SessionStore for Store {
     async fn get<'b>(&self, id: &str, buf: &'b mut [u8]) -> Result<Option<&'b [u8]>, StoreError> {
         match self {
-            Store::None => Ok(None),
+            Store::None => NoStore.get(id, buf).await,
             Store::Memory(s) => s.get(id, buf).await,
             #[cfg(feature = "redis")]
             Store::Redis(s) => s.get(id, buf).await,
@@ -139,7 +139,7 @@ impl SessionStore for Store {
     }
     async fn set(&self, id: &str, json: &str, info: &RecordInfo<'_>) -> Result<(), StoreError> {
         match self {
-            Store::None => Err(StoreError::Unavailable),
+            Store::None => NoStore.set(id, json, info).await,
             Store::Memory(s) => s.set(id, json, info).await,
             #[cfg(feature = "redis")]
             Store::Redis(s) => s.set(id, json, info).await,
@@ -152,7 +152,7 @@ impl SessionStore for Store {
         info: &RecordInfo<'_>,
     ) -> Result<bool, StoreError> {
         match self {
-            Store::None => Ok(false),
+            Store::None => NoStore.update(id, json, info).await,
             Store::Memory(s) => s.update(id, json, info).await,
             #[cfg(feature = "redis")]
             Store::Redis(s) => s.update(id, json, info).await,
@@ -160,7 +160,7 @@ impl SessionStore for Store {
     }
     async fn delete(&self, id: &str) -> Result<(), StoreError> {
         match self {
-            Store::None => Ok(()),
+            Store::None => NoStore.delete(id).await,
             Store::Memory(s) => s.delete(id).await,
             #[cfg(feature = "redis")]
             Store::Redis(s) => s.delete(id).await,
@@ -172,7 +172,7 @@ impl SessionStore for Store {
         sub: Option<&str>,
     ) -> Result<(), StoreError> {
         match self {
-            Store::None => Err(StoreError::Unavailable),
+            Store::None => NoStore.delete_by_logout_token(sid, sub).await,
             Store::Memory(s) => s.delete_by_logout_token(sid, sub).await,
             #[cfg(feature = "redis")]
             Store::Redis(s) => s.delete_by_logout_token(sid, sub).await,
