@@ -36,6 +36,21 @@ fn login(
     (get("state"), get("nonce"), r)
 }
 
+/// Runs the callback route with `query` and the jar's cookies.
+fn callback<S: auth0_edge::store::SessionStore, H: auth0_edge::flow::Hooks>(
+    auth0: &Client<S, H>,
+    query: &str,
+    jar: &Jar,
+) -> Res {
+    request(
+        auth0,
+        &format!("/auth/callback?{query}"),
+        &jar.header(),
+        &[],
+    )
+    .unwrap()
+}
+
 /// Scripts a successful code exchange answering with `tokens`.
 fn expect_token(script: &Script, tokens: Value, check: impl Fn(&Sent) + 'static) {
     script.expect(
@@ -65,13 +80,11 @@ fn signed_in(auth0: &Client, script: &Script, p: &Provider, tokens_extra: Value)
     }
     expect_token(script, tokens, |_| {});
     expect_jwks(script, p);
-    let r = request(
+    let r = callback(
         auth0,
-        &format!("/auth/callback?code=abc&state={state}&iss=https%3A%2F%2Ft.example.com%2F"),
-        &jar.header(),
-        &[],
-    )
-    .unwrap();
+        &format!("code=abc&state={state}&iss=https%3A%2F%2Ft.example.com%2F"),
+        &jar,
+    );
     assert_eq!(r.status, 307, "{r:?}");
     jar.apply(&r);
     jar
@@ -308,13 +321,7 @@ fn callback_signs_in() {
         },
     );
     expect_jwks(&script, &p);
-    let r = request(
-        &auth0,
-        &format!("/auth/callback?code=the+code&state={state}"),
-        &jar.header(),
-        &[],
-    )
-    .unwrap();
+    let r = callback(&auth0, &format!("code=the+code&state={state}"), &jar);
     assert_eq!(r.status, 307, "{r:?}");
     assert_eq!(
         r.header("Location"),
@@ -368,13 +375,7 @@ fn callback_signs_in() {
     script.done();
 
     // A replayed callback (the transaction cookie is gone) is an invalid state.
-    let r = request(
-        &auth0,
-        &format!("/auth/callback?code=the+code&state={state}"),
-        &jar.header(),
-        &[],
-    )
-    .unwrap();
+    let r = callback(&auth0, &format!("code=the+code&state={state}"), &jar);
     assert_eq!(
         (r.status, r.body.as_str()),
         (500, "The state parameter is invalid.")
@@ -410,13 +411,7 @@ fn callback_verifies_es256_and_refetches_rotated_keys_once() {
         |_| {},
         json_reply(200, &rotated),
     );
-    let r = request(
-        &auth0,
-        &format!("/auth/callback?code=c&state={state}"),
-        &jar.header(),
-        &[],
-    )
-    .unwrap();
+    let r = callback(&auth0, &format!("code=c&state={state}"), &jar);
     assert_eq!(r.status, 307, "{r:?}");
     script.done();
 
@@ -429,13 +424,7 @@ fn callback_verifies_es256_and_refetches_rotated_keys_once() {
         |_| {},
     );
     clock.advance(5);
-    let r = request(
-        &auth0,
-        &format!("/auth/callback?code=c&state={state2}"),
-        &jar.header(),
-        &[],
-    )
-    .unwrap();
+    let r = callback(&auth0, &format!("code=c&state={state2}"), &jar);
     assert_eq!(
         (r.status, r.body.as_str()),
         (
@@ -456,13 +445,7 @@ fn callback_error(tokens: Step, query_extra: &str, with_jwks: bool) -> (Res, Opt
     if with_jwks {
         expect_jwks(&script, &p);
     }
-    let r = request(
-        &auth0,
-        &format!("/auth/callback?code=c&state={state}{query_extra}"),
-        &jar.header(),
-        &[],
-    )
-    .unwrap();
+    let r = callback(&auth0, &format!("code=c&state={state}{query_extra}"), &jar);
     (r, None)
 }
 
@@ -488,13 +471,7 @@ fn callback_errors_follow_the_sdk() {
     let name = format!("__txn_{state}");
     let v = jar.0.get(&name).unwrap().clone();
     jar.0.insert(name.clone(), v.replacen("eyJ", "eyK", 1));
-    let r = request(
-        &auth0,
-        &format!("/auth/callback?code=c&state={state}"),
-        &jar.header(),
-        &[],
-    )
-    .unwrap();
+    let r = callback(&auth0, &format!("code=c&state={state}"), &jar);
     assert_eq!(
         (r.status, r.body.as_str()),
         (500, "The state parameter is invalid.")
@@ -526,13 +503,11 @@ fn callback_errors_follow_the_sdk() {
     // A mix-up: iss from another issuer.
     let mut jar = Jar::default();
     let (state, _, _) = login(&auth0, &script, &p, "", &mut jar, false);
-    let r = request(
+    let r = callback(
         &auth0,
-        &format!("/auth/callback?code=c&state={state}&iss=https%3A%2F%2Fevil.example%2F"),
-        &jar.header(),
-        &[],
-    )
-    .unwrap();
+        &format!("code=c&state={state}&iss=https%3A%2F%2Fevil.example%2F"),
+        &jar,
+    );
     assert_eq!(r.body, "An error occurred during the authorization flow.");
     script.done();
 
@@ -611,13 +586,7 @@ fn id_token_claim_failures_are_refused() {
             |_| {},
         );
         expect_jwks(&script, &p);
-        let r = request(
-            &auth0,
-            &format!("/auth/callback?code=c&state={state}"),
-            &jar.header(),
-            &[],
-        )
-        .unwrap();
+        let r = callback(&auth0, &format!("code=c&state={state}"), &jar);
         assert_eq!(
             (r.status, r.body.as_str()),
             (
@@ -656,14 +625,7 @@ fn client_authentication_methods() {
     );
     expect_jwks(&script, &p);
     assert_eq!(
-        request(
-            &auth0,
-            &format!("/auth/callback?code=c&state={state}"),
-            &jar.header(),
-            &[]
-        )
-        .unwrap()
-        .status,
+        callback(&auth0, &format!("code=c&state={state}"), &jar).status,
         307
     );
 
@@ -704,14 +666,7 @@ fn client_authentication_methods() {
     );
     expect_jwks(&script, &p);
     assert_eq!(
-        request(
-            &auth0,
-            &format!("/auth/callback?code=c&state={state}"),
-            &jar.header(),
-            &[]
-        )
-        .unwrap()
-        .status,
+        callback(&auth0, &format!("code=c&state={state}"), &jar).status,
         307
     );
 }
@@ -1129,13 +1084,7 @@ fn large_sessions_are_chunked_and_read_back() {
         |_| {},
     );
     expect_jwks(&script, &p);
-    let r = request(
-        &auth0,
-        &format!("/auth/callback?code=c&state={state}"),
-        &jar.header(),
-        &[],
-    )
-    .unwrap();
+    let r = callback(&auth0, &format!("code=c&state={state}"), &jar);
     assert_eq!(r.status, 307, "{r:?}");
     jar.apply(&r);
     assert!(
@@ -1167,13 +1116,7 @@ fn stateful_sessions_in_a_store() {
         |_| {},
     );
     expect_jwks(&script, &p);
-    let r = request(
-        &auth0,
-        &format!("/auth/callback?code=c&state={state}"),
-        &jar.header(),
-        &[],
-    )
-    .unwrap();
+    let r = callback(&auth0, &format!("code=c&state={state}"), &jar);
     assert_eq!(r.status, 307, "{r:?}");
     jar.apply(&r);
     assert_eq!(store.records.borrow().len(), 1);
@@ -1205,13 +1148,7 @@ fn stateful_sessions_in_a_store() {
         json!({"access_token": "at2", "id_token": p.sign_rs256(&p.claims(&nonce2, json!({})))}),
         |_| {},
     );
-    let r = request(
-        &auth0,
-        &format!("/auth/callback?code=c&state={state2}"),
-        &jar.header(),
-        &[],
-    )
-    .unwrap();
+    let r = callback(&auth0, &format!("code=c&state={state2}"), &jar);
     assert_eq!(r.status, 307, "{r:?}");
     jar.apply(&r);
     assert!(

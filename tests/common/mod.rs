@@ -378,8 +378,8 @@ pub fn config() -> Config<'static> {
     }
 }
 
-pub type Client<S = auth0_edge::store::NoStore> =
-    Auth0<'static, Script, TestClock, MemoryCache<16384>, S>;
+pub type Client<S = auth0_edge::store::NoStore, H = auth0_edge::flow::DefaultHooks> =
+    Auth0<'static, Script, TestClock, MemoryCache<16384>, S, H>;
 
 pub fn client(config: Config<'static>) -> (Client, Script, TestClock) {
     let script = Script::default();
