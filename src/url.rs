@@ -74,14 +74,8 @@ impl<'a> Url<'a> {
         if !scheme.eq_ignore_ascii_case("http") && !scheme.eq_ignore_ascii_case("https") {
             return Err(UrlError::NotHttp);
         }
-        let (rest, fragment) = match rest.split_once('#') {
-            Some((r, f)) => (r, Some(f)),
-            None => (rest, None),
-        };
-        let (rest, query) = match rest.split_once('?') {
-            Some((r, q)) => (r, Some(q)),
-            None => (rest, None),
-        };
+        let (rest, fragment) = split_off(rest, '#');
+        let (rest, query) = split_off(rest, '?');
         let (authority, path) = match rest.find('/') {
             Some(i) => (&rest[..i], &rest[i..]),
             None => (rest, ""),
@@ -525,18 +519,20 @@ fn same_authority(base: &Url<'_>, target: &str) -> bool {
         && port.unwrap_or(base.effective_port()) == base.effective_port()
 }
 
+/// `s` before the first `c`, and what follows it (`None` without a `c`).
+fn split_off(s: &str, c: char) -> (&str, Option<&str>) {
+    match s.split_once(c) {
+        Some((head, tail)) => (head, Some(tail)),
+        None => (s, None),
+    }
+}
+
 /// Resolves a relative reference (path, `?query`, `#fragment`) against the base path and
 /// writes `path?query#fragment`, dot segments removed and characters percent-encoded as WHATWG
 /// does.
 fn write_resolved<'b>(base: &Url<'_>, rel: &str, buf: &'b mut [u8]) -> Option<&'b str> {
-    let (rel, fragment) = match rel.split_once('#') {
-        Some((r, f)) => (r, Some(f)),
-        None => (rel, None),
-    };
-    let (path, query) = match rel.split_once('?') {
-        Some((p, q)) => (p, Some(q)),
-        None => (rel, None),
-    };
+    let (rel, fragment) = split_off(rel, '#');
+    let (path, query) = split_off(rel, '?');
     // Segments of the resulting path, as (start, end) into `joined`.
     let mut joined = [0u8; 2048];
     let mut jn = 0;
