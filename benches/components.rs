@@ -1,9 +1,10 @@
 //! Where the time of a 4 KB session goes: base64url, AES-GCM, JSON validation, parsing and
 //! writing, each alone. `cargo bench --bench components`; see BENCHMARKS.md.
 
-use auth0_edge::json::Object;
+use auth0_edge::codec::base64url;
+use auth0_edge::codec::json::Object;
+use auth0_edge::jose::jwe;
 use auth0_edge::session::Session;
-use auth0_edge::{base64url, jwe};
 use criterion::{Criterion, criterion_group, criterion_main};
 use std::hint::black_box;
 fn b(c: &mut Criterion) {

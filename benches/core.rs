@@ -5,12 +5,15 @@
 //! The 1 KB and 4 KB session documents are `benches/sessions/*.json`, the same files the
 //! `jose` script seals and opens.
 
+use auth0_edge::codec::buf::Writer;
 use auth0_edge::cookie::CookieOptions;
 use auth0_edge::cookie::chunk;
-use auth0_edge::jwk::{EcKeyPair, Jwk};
-use auth0_edge::jws::{self, Algorithm};
+use auth0_edge::jose::jwe;
+use auth0_edge::jose::jwk::{EcKeyPair, Jwk};
+use auth0_edge::jose::jws::{self, Algorithm};
+use auth0_edge::oauth::dpop;
+use auth0_edge::oauth::pkce;
 use auth0_edge::session::{self, Session};
-use auth0_edge::{buf::Writer, dpop, jwe, pkce};
 use criterion::{Criterion, criterion_group, criterion_main};
 use p256::ecdsa::Signature;
 use p256::ecdsa::signature::Signer;

@@ -14,9 +14,10 @@
 #[path = "support/dev_issuer.rs"]
 mod dev_issuer;
 
+use auth0_edge::config::read_dotenv;
 use auth0_edge::config::{ClientAuth, Config};
 use auth0_edge::tokio::axum::{PageUser, Session, User};
-use auth0_edge::tokio::{Auth0Client, Auth0Layer, read_dotenv};
+use auth0_edge::tokio::{Auth0Client, Auth0Layer};
 use axum::response::{Html, IntoResponse};
 use axum::routing::get;
 use axum::{Extension, Json};
@@ -88,7 +89,9 @@ async fn config() -> Result<Config<'static>, Box<dyn std::error::Error>> {
     );
     let secret: &'static str = Box::leak(
         get("AUTH0_SECRET")
-            .unwrap_or_else(|| auth0_edge::pkce::Token::random(&mut rand_core::OsRng).to_string())
+            .unwrap_or_else(|| {
+                auth0_edge::oauth::pkce::Token::random(&mut rand_core::OsRng).to_string()
+            })
             .into_boxed_str(),
     );
     let config = Config {
@@ -107,7 +110,7 @@ async fn config() -> Result<Config<'static>, Box<dyn std::error::Error>> {
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let config = config().await?;
-    let base = auth0_edge::url::Url::parse(config.app_base_url)?;
+    let base = auth0_edge::codec::url::Url::parse(config.app_base_url)?;
     let addr = format!(
         "{}:{}",
         base.host.trim_start_matches('[').trim_end_matches(']'),
@@ -126,9 +129,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
-fn config_url(u: &auth0_edge::url::Url<'_>) -> String {
+fn config_url(u: &auth0_edge::codec::url::Url<'_>) -> String {
     let mut buf = [0u8; 256];
-    let mut w = auth0_edge::buf::Writer::new(&mut buf, "url");
+    let mut w = auth0_edge::codec::buf::Writer::new(&mut buf, "url");
     let _ = u.write_origin(&mut w);
     format!("{}{}", w.as_str(), u.path)
 }

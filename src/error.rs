@@ -62,7 +62,7 @@ pub enum JsonError {
     },
     /// The text is not valid UTF-8.
     Utf8,
-    /// Arrays and objects nest deeper than [`crate::json::MAX_DEPTH`].
+    /// Arrays and objects nest deeper than [`crate::codec::json::MAX_DEPTH`].
     TooDeep,
     /// A member has the wrong JSON type.
     WrongType {
@@ -230,20 +230,56 @@ pub enum SessionError {
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // This level only; the category (`source()`) says what exactly. Print the whole chain
+        // with [`Report`].
         match self {
             Error::BufferTooSmall { what, capacity } => write!(
                 f,
                 "the {what} buffer ({capacity} bytes) is too small: pass a larger buffer"
             ),
-            Error::Config(e) => write!(f, "invalid configuration: {e}"),
-            Error::Json(e) => write!(f, "malformed JSON: {e}"),
-            Error::Jwe(e) => write!(f, "JWE: {e}"),
-            Error::Jws(e) => write!(f, "JWS: {e}"),
-            Error::Jwk(e) => write!(f, "key: {e}"),
-            Error::Jwt(e) => write!(f, "JWT: {e}"),
-            Error::Cookie(e) => write!(f, "cookie: {e}"),
-            Error::Session(e) => write!(f, "session: {e}"),
+            Error::Config(_) => f.write_str("invalid configuration"),
+            Error::Json(_) => f.write_str("malformed JSON"),
+            Error::Jwe(_) => f.write_str("a JWE could not be opened or sealed"),
+            Error::Jws(_) => f.write_str("a JWS could not be verified or signed"),
+            Error::Jwk(_) => f.write_str("a key could not be used"),
+            Error::Jwt(_) => f.write_str("a JWT's claims were refused"),
+            Error::Cookie(_) => f.write_str("a cookie could not be read or written"),
+            Error::Session(_) => f.write_str("a session document could not be used"),
         }
+    }
+}
+
+/// Displays an error and its causes (`source()` chain), joined with `": "`: the one-line
+/// report for logs and command-line tools.
+///
+/// ```
+/// use auth0_edge::{Error, JweError, Report};
+/// let e = Error::Jwe(JweError::Expired);
+/// assert_eq!(e.to_string(), "a JWE could not be opened or sealed");
+/// assert_eq!(
+///     Report(&e).to_string(),
+///     "a JWE could not be opened or sealed: expired (exp is past); the user must sign in again"
+/// );
+/// ```
+#[derive(Clone, Copy)]
+#[allow(clippy::exhaustive_structs)] // a newtype over the error
+pub struct Report<'a>(pub &'a (dyn core::error::Error + 'a));
+
+impl fmt::Display for Report<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)?;
+        let mut cause = self.0.source();
+        while let Some(e) = cause {
+            write!(f, ": {e}")?;
+            cause = e.source();
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for Report<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
     }
 }
 

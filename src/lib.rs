@@ -37,7 +37,8 @@
 //! ## Example: open a session cookie written by the Next.js SDK
 //!
 //! ```
-//! use auth0_edge::{jwe::Key, session};
+//! use auth0_edge::session;
+//! use auth0_edge::jose::jwe::Key;
 //!
 //! let key = Key::from_secret("a-test-secret-that-is-at-least-32-characters-long!")?;
 //! let header = include_str!("../tests/vectors/session-small.cookie");
@@ -49,7 +50,7 @@
 #![no_std]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
-#![warn(clippy::exhaustive_enums)]
+#![warn(clippy::exhaustive_enums, clippy::exhaustive_structs, unreachable_pub)]
 
 #[cfg(feature = "alloc")]
 extern crate alloc;
@@ -57,40 +58,27 @@ extern crate alloc;
 #[macro_use]
 extern crate std;
 
-pub mod authorize;
-pub mod base64url;
-pub mod buf;
+pub mod codec;
 pub mod config;
 pub mod cookie;
-pub mod discovery;
-pub mod dpop;
 mod error;
 pub mod flow;
 pub mod http;
-pub mod id_token;
-pub mod json;
-pub mod jwe;
-pub mod jwk;
-pub mod jws;
-pub mod jwt;
-pub mod logout;
+pub mod jose;
 pub mod oauth;
-pub mod pkce;
-mod rsa;
+pub mod runtime;
 pub mod session;
-pub mod store;
-pub mod time;
+#[cfg(feature = "testing")]
+pub mod testing;
 #[cfg(feature = "tokio")]
 #[path = "../runtimes/tokio/mod.rs"]
 pub mod tokio;
-pub mod transaction;
-pub mod url;
 
+pub use codec::time::UnixTime;
 pub use error::{
-    ConfigError, CookieError, Error, JsonError, JweError, JwkError, JwsError, JwtError,
+    ConfigError, CookieError, Error, JsonError, JweError, JwkError, JwsError, JwtError, Report,
     SessionError,
 };
-pub use rsa::RsaPublicKey;
 
 /// A `Result` whose error is the core's [`Error`].
 pub type Result<T, E = Error> = core::result::Result<T, E>;

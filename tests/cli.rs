@@ -1,9 +1,10 @@
 //! The `auth0-edge` command-line tool: outputs, exit statuses and one-line reasons.
 
-use auth0_edge::json::Object;
-use auth0_edge::jwk::{EcKeyPair, PublicKey};
-use auth0_edge::jws::{self, Algorithm};
-use auth0_edge::{buf::Writer, jwe};
+use auth0_edge::codec::buf::Writer;
+use auth0_edge::codec::json::Object;
+use auth0_edge::jose::jwe;
+use auth0_edge::jose::jwk::{EcKeyPair, PublicKey};
+use auth0_edge::jose::jws::{self, Algorithm};
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
 
@@ -197,7 +198,10 @@ fn pkce_pair() {
     let lines: Vec<&str> = out.lines().collect();
     assert_eq!(lines.len(), 2);
     assert_eq!(lines[0].len(), 43);
-    assert_eq!(auth0_edge::pkce::challenge(lines[0]).as_str(), lines[1]);
+    assert_eq!(
+        auth0_edge::oauth::pkce::challenge(lines[0]).as_str(),
+        lines[1]
+    );
 }
 
 #[test]

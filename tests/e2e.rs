@@ -171,7 +171,7 @@ impl auth0_edge::flow::Hooks for BigSession {
         &self,
         s: &mut auth0_edge::flow::SessionToSave<'_, '_, '_>,
     ) -> Result<(), auth0_edge::Error> {
-        auth0_edge::id_token::write_default_claims(s.claims, s.user)?;
+        auth0_edge::oauth::id_token::write_default_claims(s.claims, s.user)?;
         s.extra.push_str(r#"{"preferences":""#)?;
         for i in 0..900 {
             s.extra.push_str(if i % 2 == 0 {
@@ -660,11 +660,11 @@ async fn attacks_and_edge_cases() {
     assert_eq!(t.get(&cb1).await.location(), format!("{}/one", app.base));
 
     // An expired session is no session.
-    let key = auth0_edge::jwe::Key::from_secret(SECRET).unwrap();
+    let key = auth0_edge::jose::jwe::Key::from_secret(SECRET).unwrap();
     let json = br#"{"user":{"sub":"x"},"tokenSet":{"accessToken":"a"},"internal":{"sid":"s","createdAt":1000},"exp":2000}"#;
     let mut plain = json.to_vec();
     let mut out = vec![0u8; 1024];
-    let sealed = auth0_edge::jwe::seal(&key, &mut rand_core::OsRng, &mut plain, &mut out)
+    let sealed = auth0_edge::jose::jwe::seal(&key, &mut rand_core::OsRng, &mut plain, &mut out)
         .unwrap()
         .to_string();
     let mut e = Browser::new();
@@ -874,7 +874,12 @@ async fn provider_down_mid_refresh_keeps_the_session() {
         .await
         .unwrap_err();
     assert_eq!(err.code(), "failed_to_refresh_token", "{err}");
-    assert!(err.to_string().contains("could not connect"), "{err}");
+    assert!(
+        auth0_edge::Report(&err)
+            .to_string()
+            .contains("could not connect"),
+        "{err}"
+    );
     // Nothing lost: the session is as it was and still works.
     let after = app.client.get_session(&headers).await.unwrap().unwrap();
     assert_eq!(before, after);

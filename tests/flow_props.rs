@@ -1,10 +1,10 @@
 //! Property tests: `returnTo` never leaves the application's origin, and the authorization URL
 //! always carries the protected parameters exactly once, whatever the request adds.
 
-use auth0_edge::authorize::{self, PROTECTED, Secrets};
-use auth0_edge::buf::Writer;
+use auth0_edge::codec::buf::Writer;
+use auth0_edge::codec::url::{Url, safe_return_to};
 use auth0_edge::config::{AuthorizationParameters, ClientAuth, Config, Scope};
-use auth0_edge::url::{Url, safe_return_to};
+use auth0_edge::oauth::authorize::{self, PROTECTED, Secrets};
 use proptest::prelude::*;
 
 const BASE: &str = "https://app.example.com/base/";
@@ -78,7 +78,7 @@ proptest! {
         let query: Vec<String> = keys.iter().zip(values.iter()).map(|(k, v)| {
             let mut b = vec![0u8; 256];
             let mut w = Writer::new(&mut b, "q");
-            auth0_edge::url::push_form(&mut w, v).unwrap();
+            auth0_edge::codec::form::push_form(&mut w, v).unwrap();
             format!("{k}={}", w.as_str())
         }).collect();
         let query = query.join("&");
@@ -101,7 +101,7 @@ proptest! {
             let (k, v) = p.split_once('=').unwrap();
             let mut b1 = vec![0u8; 512];
             let mut b2 = vec![0u8; 512];
-            (auth0_edge::url::decode_component(k, &mut b1).unwrap().to_string(), auth0_edge::url::decode_component(v, &mut b2).unwrap().to_string())
+            (auth0_edge::codec::form::decode_component(k, &mut b1).unwrap().to_string(), auth0_edge::codec::form::decode_component(v, &mut b2).unwrap().to_string())
         }).collect();
         for p in PROTECTED {
             let found: Vec<&(String, String)> = pairs.iter().filter(|(k, _)| k == p).collect();

@@ -5,14 +5,17 @@ mod common;
 
 use auth0_edge::config::{ClientAuth, Config, LogoutStrategy};
 use auth0_edge::flow::{AccessTokenOptions, AuthError, GrantFailure, LoginOptions};
-use auth0_edge::http::TransportError;
-use auth0_edge::{jwe, pkce, session, transaction};
+use auth0_edge::jose::jwe;
+use auth0_edge::oauth::pkce;
+use auth0_edge::oauth::transaction;
+use auth0_edge::runtime::TransportError;
+use auth0_edge::session;
 use common::*;
 use serde_json::{Value, json};
 
 /// Logs in: returns the jar holding the transaction cookie, the `state` and `nonce` sent.
 fn login(
-    auth0: &Client<impl auth0_edge::store::SessionStore>,
+    auth0: &Client<impl auth0_edge::runtime::SessionStore>,
     script: &Script,
     p: &Provider,
     query: &str,
@@ -37,7 +40,7 @@ fn login(
 }
 
 /// Runs the callback route with `query` and the jar's cookies.
-fn callback<S: auth0_edge::store::SessionStore, H: auth0_edge::flow::Hooks>(
+fn callback<S: auth0_edge::runtime::SessionStore, H: auth0_edge::flow::Hooks>(
     auth0: &Client<S, H>,
     query: &str,
     jar: &Jar,
@@ -231,7 +234,7 @@ fn login_rejects_bad_input_and_answers_prefetches() {
 fn old_transactions_are_evicted_oldest_first() {
     let p = Provider::new();
     let (auth0, script, _) = client(config());
-    let clock = auth0.clock.clone();
+    let clock = auth0.clock().clone();
     let mut jar = Jar::default();
     let mut states = vec![];
     for i in 0..8 {
@@ -650,10 +653,10 @@ fn client_authentication_methods() {
                 "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
             );
             let mut buf = [0u8; 1024];
-            let v = auth0_edge::jws::verify(
+            let v = auth0_edge::jose::jws::verify(
                 &get("client_assertion"),
                 public.as_jws_key(),
-                &[auth0_edge::jws::Algorithm::ES256],
+                &[auth0_edge::jose::jws::Algorithm::ES256],
                 &mut buf,
             )
             .unwrap();
@@ -670,7 +673,7 @@ fn client_authentication_methods() {
         307
     );
 }
-use auth0_edge::jwk::EcKeyPair;
+use auth0_edge::jose::jwk::EcKeyPair;
 
 #[test]
 fn profile_route() {
@@ -772,7 +775,7 @@ fn access_token_route_and_refresh() {
         json_reply(200, &json!({"access_token": "at-3", "expires_in": 600})),
     );
     let mut buf2 = vec![0u8; auth0_edge::flow::FLOW_BUFFER_LEN];
-    let t = futures_executor::block_on(auth0.get_access_token(
+    let t = auth0_edge::testing::block_on(auth0.get_access_token(
         &jar.header(),
         &AccessTokenOptions {
             refresh: true,
@@ -810,7 +813,7 @@ fn access_token_route_and_refresh() {
     // invalid_grant: the same error code.
     script.expect("POST", "https://t.example.com/oauth/token", |_| {}, json_reply(400, &json!({"error": "invalid_grant", "error_description": "Unknown or invalid refresh token."})));
     let mut buf3 = vec![0u8; auth0_edge::flow::FLOW_BUFFER_LEN];
-    let err = futures_executor::block_on(auth0.get_access_token(
+    let err = auth0_edge::testing::block_on(auth0.get_access_token(
         &jar.header(),
         &AccessTokenOptions::default(),
         &mut rand_core::OsRng,
@@ -1010,7 +1013,7 @@ fn rolling_touch_and_update_session() {
             .headers
             .is_empty()
     );
-    clock.0.set(NOW);
+    clock.set(NOW);
     // No session: nothing to add.
     let r = request(&auth0, "/", "", &[]).unwrap();
     assert!(r.next && r.headers.is_empty());
@@ -1027,13 +1030,14 @@ fn rolling_touch_and_update_session() {
     let mut s = session::open(&jar.header(), "__session", &key, NOW + 1000, &mut buf)
         .unwrap()
         .session;
-    let user = auth0_edge::json::Object::parse(r#"{"sub":"auth0|user_1","nickname":"z"}"#).unwrap();
+    let user =
+        auth0_edge::codec::json::Object::parse(r#"{"sub":"auth0|user_1","nickname":"z"}"#).unwrap();
     s.user = user;
     s.internal.created_at = Some(1);
     let mut out = vec![0u8; auth0_edge::flow::FLOW_BUFFER_LEN];
     let clock_now = NOW + 1000;
-    clock.0.set(clock_now);
-    let res = futures_executor::block_on(auth0.update_session(
+    clock.set(clock_now);
+    let res = auth0_edge::testing::block_on(auth0.update_session(
         &jar.header(),
         &s,
         &mut rand_core::OsRng,
@@ -1047,8 +1051,13 @@ fn rolling_touch_and_update_session() {
     assert_eq!(s2["internal"]["createdAt"], NOW);
     let mut out = vec![0u8; auth0_edge::flow::FLOW_BUFFER_LEN];
     assert_eq!(
-        futures_executor::block_on(auth0.update_session("", &s, &mut rand_core::OsRng, &mut out))
-            .unwrap_err(),
+        auth0_edge::testing::block_on(auth0.update_session(
+            "",
+            &s,
+            &mut rand_core::OsRng,
+            &mut out
+        ))
+        .unwrap_err(),
         AuthError::MissingSession
     );
 }
@@ -1072,7 +1081,9 @@ fn large_sessions_are_chunked_and_read_back() {
                 &self,
                 s: &mut auth0_edge::flow::SessionToSave<'_, '_, '_>,
             ) -> Result<(), auth0_edge::Error> {
-                auth0_edge::id_token::write_claims_where(s.claims, s.user, |k| k != "nonce")?;
+                auth0_edge::oauth::id_token::write_claims_where(s.claims, s.user, |k| {
+                    k != "nonce"
+                })?;
                 s.extra.push_str(r#"{"custom":{"kept":true}}"#)
             }
         }
@@ -1185,7 +1196,7 @@ fn start_interactive_login_and_routes_under_a_base_path() {
     };
     let mut buf = vec![0u8; auth0_edge::flow::FLOW_BUFFER_LEN];
     let r = own(
-        futures_executor::block_on(auth0.start_interactive_login(
+        auth0_edge::testing::block_on(auth0.start_interactive_login(
             &opts,
             "",
             &mut rand_core::OsRng,
@@ -1225,7 +1236,7 @@ fn a_session_too_large_for_cookies_is_a_clear_error() {
             &self,
             s: &mut auth0_edge::flow::SessionToSave<'_, '_, '_>,
         ) -> Result<(), auth0_edge::Error> {
-            auth0_edge::id_token::write_claims_where(s.claims, s.user, |_| true)
+            auth0_edge::oauth::id_token::write_claims_where(s.claims, s.user, |_| true)
         }
     }
     let auth0 = auth0.with_hooks(KeepAll);
@@ -1241,7 +1252,7 @@ fn a_session_too_large_for_cookies_is_a_clear_error() {
     let path = format!("/auth/callback?code=c&state={state}");
     let req = auth0_edge::http::Request::get(&path, &h);
     let mut buf = vec![0u8; 512 * 1024];
-    let err = futures_executor::block_on(auth0.callback(&req, &mut rand_core::OsRng, &mut buf))
+    let err = auth0_edge::testing::block_on(auth0.callback(&req, &mut rand_core::OsRng, &mut buf))
         .unwrap_err();
     assert!(
         matches!(
@@ -1253,7 +1264,9 @@ fn a_session_too_large_for_cookies_is_a_clear_error() {
         "{err:?}"
     );
     assert!(
-        err.to_string().contains("configure a SessionStore"),
+        auth0_edge::Report(&err)
+            .to_string()
+            .contains("configure a SessionStore"),
         "{err}"
     );
 }

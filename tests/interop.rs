@@ -6,7 +6,7 @@
 //! needs Node.js 20+ and npm.
 
 use auth0_edge::cookie::CookieOptions;
-use auth0_edge::jwe;
+use auth0_edge::jose::jwe;
 use auth0_edge::session::{self, Session};
 use serde_json::{Value, json};
 use std::io::Write;

@@ -1,13 +1,16 @@
 //! The core's hot paths make no heap allocation, even in the `std` build: a counting global
 //! allocator observes the calls made on this test's thread while each path runs.
 
+use auth0_edge::codec::buf::Writer;
+use auth0_edge::codec::json::Object;
 use auth0_edge::cookie::{CookieOptions, chunk};
-use auth0_edge::json::Object;
-use auth0_edge::jwk::{EcKeyPair, Jwk};
-use auth0_edge::jws::{self, Algorithm};
+use auth0_edge::jose::jwe;
+use auth0_edge::jose::jwk::{EcKeyPair, Jwk};
+use auth0_edge::jose::jws::{self, Algorithm};
+use auth0_edge::oauth::dpop;
+use auth0_edge::oauth::pkce;
+use auth0_edge::oauth::transaction::{self, Transaction};
 use auth0_edge::session::{self, Session, TokenSet};
-use auth0_edge::transaction::{self, Transaction};
-use auth0_edge::{buf::Writer, dpop, jwe, pkce};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -1,10 +1,13 @@
 //! Test vectors from the RFCs: 7636 appendix B (PKCE), 7638 §3.1 (thumbprint), 7515
 //! appendices A.1-A.3 (HS256, RS256, ES256), and the HKDF vector of the Next.js SDK wire spec.
 
-use auth0_edge::jwk::{EcKeyPair, Jwk, PublicKey};
-use auth0_edge::jws::{self, Algorithm, Key};
-use auth0_edge::jwt::{self, Validation};
-use auth0_edge::{JwsError, JwtError, base64url, jwe, pkce};
+use auth0_edge::codec::base64url;
+use auth0_edge::jose::jwe;
+use auth0_edge::jose::jwk::{EcKeyPair, Jwk, PublicKey};
+use auth0_edge::jose::jws::{self, Algorithm, Key};
+use auth0_edge::jose::jwt::{self, Validation};
+use auth0_edge::oauth::pkce;
+use auth0_edge::{JwsError, JwtError};
 use serde_json::Value;
 
 fn rfc7515() -> Value {

@@ -2,8 +2,9 @@
 //! root, untrusted certificates, timeouts, refused connections, oversized responses), the
 //! memory store, and the testing helper.
 
-use auth0_edge::http::{OutgoingRequest, Transport, TransportError};
-use auth0_edge::store::{RecordInfo, SessionStore};
+use auth0_edge::http::OutgoingRequest;
+use auth0_edge::runtime::{RecordInfo, SessionStore};
+use auth0_edge::runtime::{Transport, TransportError};
 use auth0_edge::tokio::{HyperTransport, MemoryStore, TransportOptions, generate_session_cookie};
 use std::sync::Arc;
 use std::time::Duration;
@@ -233,7 +234,7 @@ fn generate_session_cookie_makes_an_sdk_cookie() {
     const SECRET: &str = "a-test-secret-that-is-at-least-32-characters-long!";
     let cookie = generate_session_cookie(r#"{"user":{"sub":"u1","name":"T"},"tokenSet":{"accessToken":"at","expiresAt":4102444800}}"#, SECRET).unwrap();
     assert!(cookie.starts_with("eyJlbmMiOiJBMjU2R0NNIiwiYWxnIjoiZGlyIn0.."));
-    let key = auth0_edge::jwe::Key::from_secret(SECRET).unwrap();
+    let key = auth0_edge::jose::jwe::Key::from_secret(SECRET).unwrap();
     let mut buf = vec![0u8; 4096];
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)

@@ -1,10 +1,12 @@
 //! Sessions end to end: seal → Set-Cookie → Cookie header → open, its failure modes, and
 //! property tests of the round trips.
 
+use auth0_edge::codec::buf::Writer;
+use auth0_edge::codec::json::{self, Object};
 use auth0_edge::cookie::{CookieOptions, chunk};
-use auth0_edge::json::{self, Object};
+use auth0_edge::jose::jwe;
 use auth0_edge::session::{self, Session, TokenSet};
-use auth0_edge::{CookieError, Error, JsonError, JweError, SessionError, buf::Writer, jwe};
+use auth0_edge::{CookieError, Error, JsonError, JweError, SessionError};
 use proptest::prelude::*;
 use rand_core::OsRng;
 

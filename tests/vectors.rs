@@ -5,10 +5,13 @@
 //! session with the vector's IV must give the SDK's value byte for byte, and the `Set-Cookie`
 //! lines must then be identical too.
 
+use auth0_edge::codec::base64url;
+use auth0_edge::codec::buf::Writer;
+use auth0_edge::codec::json::Object;
 use auth0_edge::cookie::{CookieOptions, SetCookie};
-use auth0_edge::json::Object;
-use auth0_edge::transaction::{self, Transaction};
-use auth0_edge::{base64url, buf::Writer, jwe, session};
+use auth0_edge::jose::jwe;
+use auth0_edge::oauth::transaction::{self, Transaction};
+use auth0_edge::session;
 use serde_json::Value;
 
 fn vector(name: &str) -> Value {

@@ -5,10 +5,11 @@
 //! a token endpoint for `authorization_code` and `refresh_token` (rotated), revocation and
 //! RP-Initiated Logout. Anyone can sign in as anyone; nothing is persisted.
 
-use auth0_edge::buf::Writer;
-use auth0_edge::jwk::EcKeyPair;
-use auth0_edge::url::{decode_component, query_pairs};
-use auth0_edge::{jws, pkce};
+use auth0_edge::codec::buf::Writer;
+use auth0_edge::codec::form::{decode_component, query_pairs};
+use auth0_edge::jose::jwk::EcKeyPair;
+use auth0_edge::jose::jws;
+use auth0_edge::oauth::pkce;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
@@ -176,7 +177,7 @@ async fn authorize_submit(State(i): State<Shared>, body: String) -> Response {
     let mut buf = vec![0u8; 4096];
     let mut w = Writer::new(&mut buf, "redirect");
     let _ = w.push_str(&redirect_uri);
-    let mut fw = auth0_edge::url::FormWriter::new(
+    let mut fw = auth0_edge::codec::form::FormWriter::new(
         &mut w,
         if redirect_uri.contains('?') { '&' } else { '?' },
     );

@@ -2,40 +2,25 @@
 //! `returnTo` check, and the whole callback flow (the provider is unreachable) without panics.
 #![no_main]
 use auth0_edge::config::{ClientAuth, Config};
-use auth0_edge::discovery::MemoryCache;
+use auth0_edge::runtime::MemoryCache;
 use auth0_edge::flow::Auth0;
-use auth0_edge::http::{FixedClock, OutgoingRequest, Request, ResponseHead, Transport, TransportError};
-use auth0_edge::url;
+use auth0_edge::http::Request;
+use auth0_edge::runtime::FixedClock;
+use auth0_edge::testing::{Unreachable, block_on};
+use auth0_edge::codec::{form, url};
 use libfuzzer_sys::fuzz_target;
-
-struct Down;
-impl Transport for Down {
-    async fn send(&self, _: &OutgoingRequest<'_>, _: &mut [u8]) -> Result<ResponseHead, TransportError> {
-        Err(TransportError::Connect)
-    }
-}
-
-fn block_on<F: core::future::Future>(f: F) -> F::Output {
-    let mut f = core::pin::pin!(f);
-    let mut cx = core::task::Context::from_waker(core::task::Waker::noop());
-    loop {
-        if let core::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) {
-            return v;
-        }
-    }
-}
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = core::str::from_utf8(data) else { return };
     let (query, cookie) = text.split_once('\n').unwrap_or((text, ""));
     let mut buf = [0u8; 1024];
-    for (k, v) in url::query_pairs(query) {
-        let _ = url::decode_component(k, &mut buf);
-        let _ = url::decode_component(v, &mut buf);
+    for (k, v) in form::query_pairs(query) {
+        let _ = form::decode_component(k, &mut buf);
+        let _ = form::decode_component(v, &mut buf);
     }
-    let _ = url::query_get(query, "state");
-    if let Some(rt) = url::query_get(query, "returnTo")
-        && let Ok(v) = url::decode_component(rt, &mut buf)
+    let _ = form::query_get(query, "state");
+    if let Some(rt) = form::query_get(query, "returnTo")
+        && let Ok(v) = form::decode_component(rt, &mut buf)
     {
         let v = v.to_string();
         let mut out = [0u8; 4096];
@@ -47,7 +32,7 @@ fuzz_target!(|data: &[u8]| {
         secret: "a-test-secret-that-is-at-least-32-characters-long!",
         ..Config::new("t.example.com", "cid", ClientAuth::SecretPost("s"), "https://app.example.com")
     };
-    let auth0 = Auth0::new(config, Down, FixedClock(1_800_000_000), MemoryCache::<4096>::new()).unwrap();
+    let auth0 = Auth0::new(config, Unreachable::default(), FixedClock(1_800_000_000), MemoryCache::<4096>::new()).unwrap();
     let headers = [("cookie", cookie)];
     let req = Request { method: "GET", path: "/auth/callback", query, headers: &headers, body: &[] };
     let mut work = vec![0u8; 64 * 1024];

@@ -1,6 +1,8 @@
 //! JWE opening and session cookies: never panics on any value.
 #![no_main]
-use auth0_edge::{jwe, session, transaction};
+use auth0_edge::session;
+use auth0_edge::jose::jwe;
+use auth0_edge::oauth::transaction;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -1,7 +1,7 @@
 //! JWK and JWKS parsing, key import and thumbprints: never panics.
 #![no_main]
-use auth0_edge::jwk::{EcKeyPair, Jwk, Jwks};
-use auth0_edge::jws::Algorithm;
+use auth0_edge::jose::jwk::{EcKeyPair, Jwk, Jwks};
+use auth0_edge::jose::jws::Algorithm;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

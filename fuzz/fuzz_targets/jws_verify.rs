@@ -2,9 +2,9 @@
 //! (the keys' private halves are not in the corpus, so nothing can verify but HS256 tokens
 //! made with the fixed secret).
 #![no_main]
-use auth0_edge::jwk::{Jwk, Jwks};
-use auth0_edge::jws::{self, Algorithm, Key};
-use auth0_edge::jwt::{self, Validation};
+use auth0_edge::jose::jwk::{Jwk, Jwks};
+use auth0_edge::jose::jws::{self, Algorithm, Key};
+use auth0_edge::jose::jwt::{self, Validation};
 use libfuzzer_sys::fuzz_target;
 
 const RSA: &str = r#"{"kty":"RSA","kid":"r","e":"AQAB","n":"ofgWCuLjybRlzo0tZWJjNiuSfb4p4fAkd_wWJcyQoTbji9k0l8W26mPddxHmfHQp-Vaw-4qPCJrcS2mJPMEzP1Pt0Bm4d4QlL-yRT-SFd2lZS-pCgNMsD1W_YpRPEwOWvG6b32690r2jZ47soMZo9wGzjb_7OMg0LOL-bSf63kpaSHSXndS5z5rexMdbBYUsLA9e-KXBdQOS-UTo7WTBEMa2R2CapHg665xsmtdVMTBQY4uDZlxvb3qCo5ZwKh9kG4LT6_I5IhlJH7aGhyxXFvUK-DWNmoudF8NAco9_h9iaGNj8q2ethFkMLs91kzk2PAcDTW9gb54h4FRWyuXpoQ"}"#;

@@ -1,6 +1,6 @@
 //! PEM key import (PKCS#8, SEC1, SPKI): never panics.
 #![no_main]
-use auth0_edge::jwk::EcKeyPair;
+use auth0_edge::jose::jwk::EcKeyPair;
 use libfuzzer_sys::fuzz_target;
 
 const PRIVATE: &str = "-----BEGIN PRIVATE KEY-----

@@ -1,8 +1,8 @@
 //! The transaction payload and cookie value: never panics; writing is a fixed point after one
 //! round.
 #![no_main]
-use auth0_edge::buf::Writer;
-use auth0_edge::transaction::{self, Transaction};
+use auth0_edge::codec::buf::Writer;
+use auth0_edge::oauth::transaction::{self, Transaction};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -5,14 +5,16 @@
 use std::prelude::rust_2024::*;
 
 use super::Auth0Client;
-use super::client::{SessionData, unauthorized};
+use super::convert::unauthorized;
 use super::layer::RequestSession;
+use super::owned::SessionData;
 use axum::extract::FromRequestParts;
 use axum::response::{IntoResponse, Response};
 use http::request::Parts;
 
 /// The request's session, if any. Needs [`super::Auth0Layer`].
 #[derive(Clone, Debug)]
+#[allow(clippy::exhaustive_structs)] // destructured as `Session(s)` in handlers
 pub struct Session(pub Option<SessionData>);
 
 impl<S: Send + Sync> FromRequestParts<S> for Session {
@@ -32,10 +34,12 @@ impl<S: Send + Sync> FromRequestParts<S> for Session {
 /// `{"error":"not_authenticated",…}` (the SDK's `withApiAuthRequired`). Needs
 /// [`super::Auth0Layer`].
 #[derive(Clone, Debug)]
+#[allow(clippy::exhaustive_structs)] // destructured as `User(s)` in handlers
 pub struct User(pub SessionData);
 
 /// The rejection of [`User`]: 401 JSON.
 #[derive(Clone, Copy, Debug)]
+#[allow(clippy::exhaustive_structs)] // a unit value
 pub struct NotAuthenticated;
 
 impl IntoResponse for NotAuthenticated {
@@ -63,6 +67,7 @@ impl<S: Send + Sync> FromRequestParts<S> for User {
 /// `returnTo` set to this page (the SDK's `withPageAuthRequired`). Needs the layer and an
 /// [`Auth0Client`] in the router's extensions (`.layer(Extension(client))`).
 #[derive(Clone, Debug)]
+#[allow(clippy::exhaustive_structs)] // destructured as `User(s)` in handlers
 pub struct PageUser(pub SessionData);
 
 /// The rejection of [`PageUser`]: the redirect to log in.

@@ -2,8 +2,8 @@
 
 use std::prelude::rust_2024::*;
 
-use crate::discovery::{Entry, ProviderCache};
-use crate::time::UnixTime;
+use crate::codec::time::UnixTime;
+use crate::runtime::{Entry, ProviderCache};
 use std::sync::Mutex;
 
 #[derive(Default)]

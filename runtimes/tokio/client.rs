@@ -2,108 +2,40 @@
 
 use std::prelude::rust_2024::*;
 
+use super::builder::Builder;
 use super::cache::SharedCache;
+use super::clock::SystemClock;
+use super::convert::{
+    HeaderView, append_headers, cookie_header, error_response, to_http, unauthorized,
+};
+use super::hooks::SharedHooks;
+use super::owned::{AccessTokenData, SessionData};
+use super::pool::Pool;
 use super::store::Store;
 use super::transport::{HyperTransport, TransportOptions};
 use crate::ConfigError;
 use crate::config::Config;
-use crate::flow::{
-    self, AccessTokenOptions, Auth0, AuthError, DefaultHooks, Handled, Hooks, LoginOptions, Route,
-};
-use crate::http::{Clock, Headers, Request as CoreRequest, Response as CoreResponse};
-use crate::json::Object;
+use crate::flow::{AccessTokenOptions, Auth0, AuthError, Handled, LoginOptions};
+use crate::http::Request as CoreRequest;
 use crate::session::Session;
-use crate::time::UnixTime;
 use bytes::Bytes;
-use http::{HeaderMap, HeaderValue, StatusCode};
+use http::HeaderMap;
 use http_body_util::Full;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
-/// The system clock.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct SystemClock;
+/// The core flows as the tokio runtime instantiates them: what [`Auth0Client::core`] returns.
+pub type CoreClient = Auth0<'static, HyperTransport, SystemClock, SharedCache, Store, SharedHooks>;
 
-impl Clock for SystemClock {
-    fn now(&self) -> UnixTime {
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs() as i64)
-    }
-}
-
-/// Hooks behind an `Arc`, so a client stays cheap to clone.
-#[derive(Clone)]
-pub struct SharedHooks(Arc<dyn Hooks + Send + Sync>);
-
-impl Hooks for SharedHooks {
-    fn before_session_saved(
-        &self,
-        s: &mut flow::SessionToSave<'_, '_, '_>,
-    ) -> Result<(), crate::Error> {
-        self.0.before_session_saved(s)
-    }
-    fn on_callback(
-        &self,
-        outcome: Result<&Session<'_>, &AuthError>,
-        ctx: &flow::CallbackContext<'_>,
-        res: &mut crate::http::ResponseBuilder<'_>,
-        body: &mut crate::buf::Writer<'_>,
-    ) -> Result<(), crate::Error> {
-        self.0.on_callback(outcome, ctx, res, body)
-    }
-    fn before_session_rolled(&self, req: &CoreRequest<'_>) -> bool {
-        self.0.before_session_rolled(req)
-    }
-}
-
-type Core = Auth0<'static, HyperTransport, SystemClock, SharedCache, Store, SharedHooks>;
-
-/// Work buffers reused across requests, so a request does not zero 192 KB.
-#[derive(Default)]
-struct Pool(Mutex<Vec<Box<[u8]>>>);
-
-struct Pooled<'p> {
-    pool: &'p Pool,
-    buf: Option<Box<[u8]>>,
-}
-
-impl Pool {
-    fn get(&self) -> Pooled<'_> {
-        let buf = self.0.lock().unwrap_or_else(|p| p.into_inner()).pop();
-        Pooled {
-            pool: self,
-            buf: Some(buf.unwrap_or_else(|| vec![0u8; flow::FLOW_BUFFER_LEN].into_boxed_slice())),
-        }
-    }
-}
-
-impl Pooled<'_> {
-    fn buf(&mut self) -> &mut [u8] {
-        self.buf.as_deref_mut().unwrap_or(&mut [])
-    }
-}
-
-impl Drop for Pooled<'_> {
-    fn drop(&mut self) {
-        if let Some(b) = self.buf.take() {
-            let mut pool = self.pool.0.lock().unwrap_or_else(|p| p.into_inner());
-            if pool.len() < 64 {
-                pool.push(b);
-            }
-        }
-    }
-}
-
-struct Inner {
-    core: Core,
-    pool: Pool,
+pub(crate) struct Inner {
+    pub(crate) core: CoreClient,
+    pub(crate) pool: Pool,
 }
 
 /// The Auth0 client of a tokio application: configuration, HTTP client, discovery/JWKS cache,
 /// session store and hooks. Cheap to clone (an `Arc`).
 #[derive(Clone)]
 pub struct Auth0Client {
-    inner: Arc<Inner>,
+    pub(crate) inner: Arc<Inner>,
 }
 
 impl std::fmt::Debug for Auth0Client {
@@ -113,186 +45,6 @@ impl std::fmt::Debug for Auth0Client {
             .field("client_id", &self.config().client_id)
             .finish_non_exhaustive()
     }
-}
-
-/// Builds an [`Auth0Client`].
-pub struct Builder {
-    config: Config<'static>,
-    transport: TransportOptions,
-    store: Store,
-    hooks: Option<SharedHooks>,
-}
-
-impl Builder {
-    /// Transport options (timeouts, extra trusted roots).
-    pub fn transport(mut self, options: TransportOptions) -> Self {
-        self.transport = options;
-        self
-    }
-
-    /// A session store (stateful sessions).
-    pub fn store(mut self, store: Store) -> Self {
-        self.store = store;
-        self
-    }
-
-    /// Hooks (`before_session_saved`, `on_callback`, `before_session_rolled`).
-    pub fn hooks(mut self, hooks: impl Hooks + Send + Sync + 'static) -> Self {
-        self.hooks = Some(SharedHooks(Arc::new(hooks)));
-        self
-    }
-
-    /// Checks the configuration and builds the client.
-    pub fn build(self) -> Result<Auth0Client, ConfigError> {
-        let transport =
-            HyperTransport::with_options(self.transport).map_err(|_| ConfigError::Invalid {
-                option: "transport",
-                reason: "the TLS configuration could not be built (check extra_roots_pem)",
-            })?;
-        let core = Auth0::new(self.config, transport, SystemClock, SharedCache::default())?
-            .with_optional_store(match self.store {
-                Store::None => None,
-                store => Some(store),
-            })
-            .with_hooks(
-                self.hooks
-                    .unwrap_or_else(|| SharedHooks(Arc::new(DefaultHooks))),
-            );
-        Ok(Auth0Client {
-            inner: Arc::new(Inner {
-                core,
-                pool: Pool::default(),
-            }),
-        })
-    }
-}
-
-/// A session read from a request, owning its JSON.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SessionData {
-    json: String,
-}
-
-impl SessionData {
-    /// Wraps a session document (as `Session::to_json` writes it).
-    pub fn from_json(json: String) -> Result<Self, crate::Error> {
-        Session::parse(&json)?;
-        Ok(SessionData { json })
-    }
-
-    fn from_session(s: &Session<'_>) -> Result<Self, crate::Error> {
-        // A session read from a cookie or store keeps its whole document: copy it as is
-        // (its `exp`, if any, is ignored when it is read back).
-        if let Some(raw) = s.raw
-            && raw.get("user").is_some_and(|u| u.raw() == s.user.raw())
-        {
-            return Ok(SessionData {
-                json: raw.raw().to_string(),
-            });
-        }
-        let mut buf = vec![0u8; s.user.raw().len() + 16 * 1024];
-        let json = s.to_json(&mut buf, None)?.to_string();
-        Ok(SessionData { json })
-    }
-
-    /// The session document (a view over this value).
-    pub fn session(&self) -> Session<'_> {
-        // The JSON was validated when this value was made: read it without validating again.
-        Session::from_object(Object::assume_valid(&self.json))
-            .map(|o| o.session)
-            .unwrap_or_else(|_| {
-                Session::new(Object::EMPTY, crate::session::TokenSet::default(), None, 0)
-            })
-    }
-
-    /// The user claims.
-    pub fn user(&self) -> Object<'_> {
-        self.session().user
-    }
-
-    /// A string claim of the user, escapes decoded.
-    pub fn claim(&self, name: &str) -> Option<String> {
-        self.user().get_str(name).map(|s| s.to_string())
-    }
-
-    /// The JSON of the whole session (without `exp`).
-    pub fn json(&self) -> &str {
-        &self.json
-    }
-}
-
-/// An access token, owned.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct AccessTokenData {
-    /// The token.
-    pub token: String,
-    /// The scope granted, when known.
-    pub scope: Option<String>,
-    /// Expiry, Unix seconds.
-    pub expires_at: i64,
-    /// `token_type`, lower case, when stored.
-    pub token_type: Option<String>,
-}
-
-/// A header map seen through the core's [`Headers`], with the `Cookie` headers joined.
-pub(crate) struct HeaderView<'a> {
-    pub(crate) map: &'a HeaderMap,
-    pub(crate) cookie: &'a str,
-}
-
-impl Headers for HeaderView<'_> {
-    fn get(&self, name: &str) -> Option<&str> {
-        if name.eq_ignore_ascii_case("cookie") {
-            return Some(self.cookie);
-        }
-        self.map.get(name).and_then(|v| v.to_str().ok())
-    }
-}
-
-/// The `Cookie` headers of a request joined with `"; "` (HTTP/2 sends several).
-pub fn cookie_header(headers: &HeaderMap) -> String {
-    let mut out = String::new();
-    for v in headers.get_all(http::header::COOKIE) {
-        if let Ok(v) = v.to_str() {
-            if !out.is_empty() {
-                out.push_str("; ");
-            }
-            out.push_str(v);
-        }
-    }
-    out
-}
-
-/// Converts a core response into an `http` response.
-pub fn to_http(r: &CoreResponse<'_>) -> http::Response<Full<Bytes>> {
-    let mut res = http::Response::new(Full::new(Bytes::copy_from_slice(r.body)));
-    *res.status_mut() = StatusCode::from_u16(r.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    append_headers(res.headers_mut(), r);
-    res
-}
-
-/// Appends a core response's headers to `map`.
-pub fn append_headers(map: &mut HeaderMap, r: &CoreResponse<'_>) {
-    for (k, v) in r.headers() {
-        if let (Ok(name), Ok(value)) = (
-            http::HeaderName::from_bytes(k.as_bytes()),
-            HeaderValue::from_str(v),
-        ) {
-            map.append(name, value);
-        }
-    }
-}
-
-/// A plain-text error response for an error of a flow.
-pub fn error_response(e: &AuthError) -> http::Response<Full<Bytes>> {
-    let mut res = http::Response::new(Full::new(Bytes::from(e.message())));
-    *res.status_mut() =
-        StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    res.headers_mut().insert(
-        http::header::CONTENT_TYPE,
-        HeaderValue::from_static("text/plain; charset=utf-8"),
-    );
-    res
 }
 
 /// What the client did with a request.
@@ -316,7 +68,7 @@ fn rng() -> rand_core::OsRng {
 }
 
 impl Auth0Client {
-    /// A client configured from the environment ([`Config::from_env`]); see [`read_dotenv`]
+    /// A client configured from the environment ([`Config::from_env`]); see [`crate::config::read_dotenv`]
     /// for `.env` files.
     pub fn from_env() -> Result<Self, ConfigError> {
         Self::builder(Config::from_env()?).build()
@@ -338,9 +90,7 @@ impl Auth0Client {
     }
 
     /// The core flows.
-    pub fn core(
-        &self,
-    ) -> &Auth0<'static, HyperTransport, SystemClock, SharedCache, Store, SharedHooks> {
+    pub fn core(&self) -> &CoreClient {
         &self.inner.core
     }
 
@@ -371,6 +121,9 @@ impl Auth0Client {
             },
             None => match core.touch(&req, &mut rng(), buf).await {
                 Ok(t) => {
+                    if let Some(e) = &t.failure {
+                        log_touch_failure(e);
+                    }
                     let mut map = HeaderMap::new();
                     append_headers(&mut map, &t.headers);
                     let session = t
@@ -382,10 +135,7 @@ impl Auth0Client {
                         headers: map,
                     }
                 }
-                Err(_) => Outcome::Next {
-                    session: None,
-                    headers: HeaderMap::new(),
-                },
+                Err(e) => Outcome::Respond(error_response(&e)),
             },
         }
     }
@@ -510,80 +260,16 @@ impl Auth0Client {
             headers: &view,
             body: &[],
         };
-        matches!(
-            self.inner.core.route(&req),
-            Some(
-                Route::Login
-                    | Route::Callback
-                    | Route::Logout
-                    | Route::Profile
-                    | Route::AccessToken
-            )
-        )
+        self.inner.core.route(&req).is_some()
     }
 }
 
-/// 401 `{"error":"not_authenticated","description":"The user does not have an active session or is not authenticated"}`.
-pub fn unauthorized() -> http::Response<Full<Bytes>> {
-    let body = flow::NOT_AUTHENTICATED_JSON;
-    let mut res = http::Response::new(Full::new(Bytes::from_static(body.as_bytes())));
-    *res.status_mut() = StatusCode::UNAUTHORIZED;
-    res.headers_mut().insert(
-        http::header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    res
-}
-
-/// Reads `KEY=VALUE` lines from a `.env` file. Blank lines and `#` comments are skipped;
-/// values may be quoted; `export ` prefixes are allowed. A missing file gives an empty map.
-///
-/// Use it with [`Config::from_lookup`], real environment variables first:
-/// `Config::from_lookup(|k| std::env::var(k).ok().or_else(|| vars.get(k).cloned()))`.
-pub fn read_dotenv(
-    path: impl AsRef<std::path::Path>,
-) -> std::io::Result<std::collections::HashMap<String, String>> {
-    let text = match std::fs::read_to_string(path) {
-        Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Default::default()),
-        Err(e) => return Err(e),
-    };
-    let mut vars = std::collections::HashMap::new();
-    for line in text.lines() {
-        let line = line.trim();
-        if line.is_empty() || line.starts_with('#') {
-            continue;
+/// Logs why a request went on without its session (the core's decision).
+fn log_touch_failure(e: &AuthError) {
+    match e {
+        AuthError::Store(_) => {
+            tracing::warn!(error = %crate::Report(e), "session store failed; the request goes on without a session")
         }
-        let line = line.strip_prefix("export ").unwrap_or(line);
-        let Some((k, v)) = line.split_once('=') else {
-            continue;
-        };
-        let mut v = v.trim();
-        if v.len() >= 2
-            && ((v.starts_with('"') && v.ends_with('"'))
-                || (v.starts_with('\'') && v.ends_with('\'')))
-        {
-            v = &v[1..v.len() - 1];
-        }
-        vars.insert(k.trim().to_string(), v.to_string());
+        _ => tracing::debug!(error = %crate::Report(e), "the request goes on without a session"),
     }
-    Ok(vars)
-}
-
-/// Makes a session cookie value for tests (the SDK's `generateSessionCookie`): the session
-/// (with `internal` added when missing: `sid` `auth0-sid`, `createdAt` now) sealed with
-/// `secret`, `exp` an hour from now. Use it as `__session=<value>` in test requests.
-pub fn generate_session_cookie(session_json: &str, secret: &str) -> Result<String, crate::Error> {
-    let key = crate::jwe::Key::from_secret(secret)?;
-    let now = SystemClock.now();
-    let mut opened = Session::parse(session_json)?;
-    if opened.session.internal.created_at.is_none() && opened.session.internal.sid.is_none() {
-        opened.session.internal.sid = Some("auth0-sid".into());
-        opened.session.internal.created_at = Some(now);
-    }
-    let mut buf = vec![0u8; session_json.len() * 3 + 1024];
-    Ok(opened
-        .session
-        .seal(&key, &mut rand_core::OsRng, now + 3600, &mut buf)?
-        .to_string())
 }

@@ -7,7 +7,8 @@
 
 use std::prelude::rust_2024::*;
 
-use super::client::{Auth0Client, Outcome, SessionData};
+use super::client::{Auth0Client, Outcome};
+use super::owned::SessionData;
 use bytes::Bytes;
 use http_body_util::{Either, Full};
 use std::future::Future;
@@ -47,6 +48,7 @@ pub struct Auth0Service<S> {
 
 /// The session of a request, in its extensions (set by the layer).
 #[derive(Clone, Debug, Default)]
+#[allow(clippy::exhaustive_structs)] // destructured as `Session(s)` in handlers
 pub struct RequestSession(pub Option<SessionData>);
 
 impl<S, B, ResBody> tower_service::Service<http::Request<B>> for Auth0Service<S>

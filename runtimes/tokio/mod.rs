@@ -9,6 +9,20 @@
 //! - [`MemoryStore`] and (feature `redis`) [`RedisStore`]: session stores.
 //! - [`generate_session_cookie`]: the SDK's testing helper.
 //!
+//! | file | job |
+//! |---|---|
+//! | `client.rs` | [`Auth0Client`]: the flows with `http` types in and out |
+//! | `builder.rs` | [`Builder`]: transport options, store, hooks |
+//! | `convert.rs` | the core's HTTP view to and from the `http` crate |
+//! | `owned.rs` | [`SessionData`], [`AccessTokenData`] |
+//! | `pool.rs` | reused work buffers |
+//! | `transport.rs` | [`HyperTransport`] |
+//! | `cache.rs` | [`SharedCache`], the discovery and JWKS cache of all requests |
+//! | `clock.rs`, `hooks.rs` | [`SystemClock`], [`SharedHooks`] |
+//! | `layer.rs`, `axum.rs` | the tower layer and the axum extractors |
+//! | `store/` | [`MemoryStore`], [`RedisStore`], and [`Store`], the choice between them |
+//! | `testing.rs` | [`generate_session_cookie`] |
+//!
 //! No protocol logic lives here: requests and responses are made and read by the core.
 //!
 //! ```no_run
@@ -26,22 +40,29 @@
 
 #[cfg(feature = "axum")]
 pub mod axum;
+mod builder;
 mod cache;
 mod client;
+mod clock;
+mod convert;
+mod hooks;
 mod layer;
-#[cfg(feature = "redis")]
-mod redis_store;
+mod owned;
+mod pool;
 mod store;
+mod testing;
 mod transport;
 
+pub use builder::Builder;
 pub use cache::SharedCache;
-pub use client::{
-    AccessTokenData, Auth0Client, Builder, Outcome, SessionData, SharedHooks, SystemClock,
-    append_headers, cookie_header, error_response, generate_session_cookie, read_dotenv, to_http,
-    unauthorized,
-};
+pub use client::{Auth0Client, CoreClient, Outcome};
+pub use clock::SystemClock;
+pub use convert::{append_headers, cookie_header, error_response, to_http, unauthorized};
+pub use hooks::SharedHooks;
 pub use layer::{Auth0Layer, Auth0Service, RequestSession};
+pub use owned::{AccessTokenData, SessionData};
 #[cfg(feature = "redis")]
-pub use redis_store::RedisStore;
+pub use store::RedisStore;
 pub use store::{MemoryStore, Store};
+pub use testing::generate_session_cookie;
 pub use transport::{DEFAULT_TIMEOUT, HyperTransport, MAX_RESPONSE, TransportOptions};

@@ -3,7 +3,8 @@
 
 use std::prelude::rust_2024::*;
 
-use crate::http::{OutgoingRequest, ResponseHead, Transport, TransportError};
+use crate::http::{OutgoingRequest, ResponseHead};
+use crate::runtime::{Transport, TransportError};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
 use hyper_rustls::HttpsConnector;
@@ -21,6 +22,7 @@ pub const MAX_RESPONSE: usize = 1024 * 1024;
 
 /// Options of [`HyperTransport`].
 #[derive(Clone, Debug)]
+#[allow(clippy::exhaustive_structs)] // built with a struct literal over its `Default`
 pub struct TransportOptions {
     /// Time allowed to connect (TCP and TLS).
     pub connect_timeout: Duration,

@@ -3,12 +3,14 @@
 //! reason on stderr otherwise.
 
 use auth0_edge::cookie::CookieOptions;
-use auth0_edge::dpop::{Dpop, Request};
-use auth0_edge::jwk::{EcKeyPair, Jwks};
-use auth0_edge::jws::Algorithm;
-use auth0_edge::jwt::{self, Validation};
+use auth0_edge::jose::jwe;
+use auth0_edge::jose::jwk::{EcKeyPair, Jwks};
+use auth0_edge::jose::jws::Algorithm;
+use auth0_edge::jose::jwt::{self, Validation};
+use auth0_edge::oauth::dpop::{Dpop, Request};
+use auth0_edge::oauth::pkce;
 use auth0_edge::session::{self, Durations, Session};
-use auth0_edge::{CookieError, Error, JsonError, JweError, SessionError, jwe, pkce};
+use auth0_edge::{CookieError, Error, JsonError, JweError, SessionError};
 use rand_core::OsRng;
 use std::io::Read;
 use std::process::ExitCode;
@@ -34,6 +36,11 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// An error and its causes on one line.
+fn report(e: &dyn std::error::Error) -> String {
+    auth0_edge::Report(e).to_string()
 }
 
 /// Parsed `--flag value` options.
@@ -124,7 +131,7 @@ fn now() -> i64 {
 }
 
 fn key() -> Result<jwe::Key, String> {
-    jwe::Key::from_secret(&env("AUTH0_SECRET")?).map_err(|e| e.to_string())
+    jwe::Key::from_secret(&env("AUTH0_SECRET")?).map_err(|e| report(&e))
 }
 
 /// A one-line reason for a cookie that cannot be opened.
@@ -145,9 +152,9 @@ fn open_reason(e: Error) -> String {
             "not a session cookie: no such cookie in the header".into()
         }
         Error::Jwe(_) | Error::Json(_) | Error::Session(_) => {
-            format!("not a session cookie: {e}")
+            format!("not a session cookie: {}", report(&e))
         }
-        e => e.to_string(),
+        e => report(&e),
     }
 }
 
@@ -172,7 +179,7 @@ fn cookie_open(o: &Options<'_>) -> Result<String, String> {
     let json = opened
         .session
         .to_json(&mut out, None)
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| report(&e))?;
     Ok(format!("{json}\n"))
 }
 
@@ -187,7 +194,7 @@ fn cookie_seal(o: &Options<'_>) -> Result<String, String> {
         Error::Json(JsonError::Syntax { offset }) => {
             format!("stdin is not JSON (syntax error at byte {offset})")
         }
-        e => format!("not a session document: {e}"),
+        e => format!("not a session document: {}", report(&e)),
     })?;
     let now = now();
     let max_age = match o.get("--max-age") {
@@ -200,12 +207,10 @@ fn cookie_seal(o: &Options<'_>) -> Result<String, String> {
     let sealed = opened
         .session
         .seal(&key, &mut OsRng, now + max_age as i64, &mut buf)
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| report(&e))?;
     let opts = CookieOptions::default();
     let mut out = String::new();
-    for c in
-        session::set_cookies(name, sealed, &opts, max_age, now, "").map_err(|e| e.to_string())?
-    {
+    for c in session::set_cookies(name, sealed, &opts, max_age, now, "").map_err(|e| report(&e))? {
         out.push_str(&c.to_string());
         out.push('\n');
     }
@@ -215,8 +220,12 @@ fn cookie_seal(o: &Options<'_>) -> Result<String, String> {
 fn dpop_proof(o: &Options<'_>) -> Result<String, String> {
     let private = env("AUTH0_DPOP_PRIVATE_KEY")?;
     let public = std::env::var("AUTH0_DPOP_PUBLIC_KEY").ok();
-    let pair = EcKeyPair::from_pem(&private, public.as_deref())
-        .map_err(|e| format!("AUTH0_DPOP_PRIVATE_KEY/AUTH0_DPOP_PUBLIC_KEY: {e}"))?;
+    let pair = EcKeyPair::from_pem(&private, public.as_deref()).map_err(|e| {
+        format!(
+            "AUTH0_DPOP_PRIVATE_KEY/AUTH0_DPOP_PUBLIC_KEY: {}",
+            report(&e)
+        )
+    })?;
     let dpop = Dpop::new(pair);
     let req = Request {
         htm: o.require("--htm")?,
@@ -227,7 +236,7 @@ fn dpop_proof(o: &Options<'_>) -> Result<String, String> {
     let mut out = [0u8; 2048];
     let proof = dpop
         .proof(&req, now(), &mut OsRng, &mut out)
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| report(&e))?;
     Ok(format!("{proof}\n"))
 }
 
@@ -235,10 +244,10 @@ fn jwt_verify(o: &Options<'_>) -> Result<String, String> {
     let path = o.require("--jwks")?;
     let jwks_text =
         std::fs::read_to_string(path).map_err(|e| format!("cannot read {path}: {e}"))?;
-    let jwks = Jwks::parse(&jwks_text).map_err(|e| format!("{path}: {e}"))?;
+    let jwks = Jwks::parse(&jwks_text).map_err(|e| format!("{path}: {}", report(&e)))?;
     let mut algs = Vec::new();
     for a in o.all("--alg") {
-        algs.push(Algorithm::parse(a).map_err(|e| format!("--alg {a}: {e}"))?);
+        algs.push(Algorithm::parse(a).map_err(|e| format!("--alg {a}: {}", report(&e)))?);
     }
     if algs.is_empty() {
         algs = vec![Algorithm::RS256, Algorithm::ES256];
@@ -253,6 +262,6 @@ fn jwt_verify(o: &Options<'_>) -> Result<String, String> {
     };
     let mut buf = vec![0u8; token.len() + 64];
     let verified =
-        jwt::verify_with_jwks(&token, &jwks, &v, now(), &mut buf).map_err(|e| e.to_string())?;
+        jwt::verify_with_jwks(&token, &jwks, &v, now(), &mut buf).map_err(|e| report(&e))?;
     Ok(format!("{}\n", verified.claims.raw()))
 }

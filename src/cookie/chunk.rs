@@ -11,8 +11,8 @@
 //!   write then deletes the base cookie.
 
 use super::{CookieName, CookieOptions, Lifetime, SetCookie, parse, percent_decode};
-use crate::buf::Writer;
-use crate::time::UnixTime;
+use crate::codec::buf::Writer;
+use crate::codec::time::UnixTime;
 use crate::{CookieError, Error};
 
 /// The largest value written as a single cookie, and the size of each chunk.

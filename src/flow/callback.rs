@@ -3,18 +3,16 @@
 use super::hooks::{CallbackContext, SessionToSave};
 use super::{Arena, Auth0, AuthError, GrantFailure, Hooks, ProviderError, copy_str};
 use crate::Error;
-use crate::buf::Writer;
+use crate::codec::buf::Writer;
+use crate::codec::form::{self, query_get};
+use crate::codec::json::{JsonStr, Object};
 use crate::cookie::{self, CookieName, Lifetime, SetCookie};
-use crate::discovery::{Metadata, ProviderCache};
-use crate::http::{
-    Clock, IncomingResponse, OutgoingRequest, Request, Response, ResponseBuilder, Transport,
-};
-use crate::json::{JsonStr, Object};
+use crate::http::{IncomingResponse, OutgoingRequest, Request, Response, ResponseBuilder};
+use crate::oauth::discovery::Metadata;
+use crate::oauth::transaction;
 use crate::oauth::{self, Grant};
+use crate::runtime::{Clock, ProviderCache, SessionStore, Transport};
 use crate::session::{Internal, Session, TokenSet};
-use crate::store::SessionStore;
-use crate::transaction;
-use crate::url::{self, query_get};
 use rand_core::CryptoRngCore;
 
 /// What the callback found before it could fail: the transaction (for the context and to
@@ -34,7 +32,7 @@ impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks> Auth0<
     /// Errors are answered by the `on_callback` hook (by default 500 with the SDK's message).
     ///
     /// ```no_run
-    /// # async fn example<T: auth0_edge::http::Transport, C: auth0_edge::http::Clock, P: auth0_edge::discovery::ProviderCache>(
+    /// # async fn example<T: auth0_edge::runtime::Transport, C: auth0_edge::runtime::Clock, P: auth0_edge::runtime::ProviderCache>(
     /// #     auth0: &auth0_edge::flow::Auth0<'_, T, C, P>, headers: &[(&str, &str)]) -> Result<(), auth0_edge::flow::AuthError> {
     /// use auth0_edge::http::Request;
     /// let mut buf = vec![0u8; auth0_edge::flow::FLOW_BUFFER_LEN];
@@ -154,12 +152,12 @@ impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks> Auth0<
         let raw_state = query_get(query, "state")
             .filter(|s| !s.is_empty())
             .ok_or(AuthError::MissingState)?;
-        let state = url::decode_component(raw_state, arena.take(raw_state.len() + 8)?)?;
+        let state = form::decode_component(raw_state, arena.take(raw_state.len() + 8)?)?;
 
         // The transaction cookie for this state.
         let name = {
             let buf = arena.take(config.transaction.prefix.len() + state.len() + 1)?;
-            crate::authorize::cookie_name(config, state, buf)?
+            crate::oauth::authorize::cookie_name(config, state, buf)?
         };
         let c = cookie::get(cookie_header, name).ok_or(AuthError::InvalidState)?;
         let value = c
@@ -201,15 +199,15 @@ impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks> Auth0<
             let desc = query_get(query, "error_description").unwrap_or("");
             let mut e = [0u8; 256];
             let mut d = [0u8; 256];
-            let error = url::decode_component(error, &mut e).unwrap_or("invalid_request");
-            let desc = url::decode_component(desc, &mut d).unwrap_or("");
+            let error = form::decode_component(error, &mut e).unwrap_or("invalid_request");
+            let desc = form::decode_component(desc, &mut d).unwrap_or("");
             return Err(AuthError::Authorization(ProviderError {
                 error: super::ErrorText::new(&error),
                 description: super::ErrorText::new(&desc),
             }));
         }
         match query_get(query, "iss") {
-            Some(iss) if !url::component_eq(iss, metadata.issuer) => {
+            Some(iss) if !form::component_eq(iss, metadata.issuer) => {
                 return Err(authorization_error(
                     "invalid_request",
                     "response parameter \"iss\" (issuer) does not match the issuer",
@@ -228,10 +226,11 @@ impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks> Auth0<
             .ok_or_else(|| {
                 authorization_error("invalid_request", "response parameter \"code\" missing")
             })?;
-        let code = url::decode_component(raw_code, arena.take(raw_code.len() + 8)?)?;
+        let code = form::decode_component(raw_code, arena.take(raw_code.len() + 8)?)?;
 
         // The code exchange.
-        let redirect_uri = arena.write(|w| crate::authorize::write_redirect_uri(w, config))?;
+        let redirect_uri =
+            arena.write(|w| crate::oauth::authorize::write_redirect_uri(w, config))?;
         let grant = Grant::AuthorizationCode {
             code,
             redirect_uri,
@@ -257,7 +256,7 @@ impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks> Auth0<
             .await?;
 
         // The session (SDK `buildSessionFromCallback`).
-        let session_expires_at = crate::id_token::session_expiry(&claims);
+        let session_expires_at = crate::oauth::id_token::session_expiry(&claims);
         if let Some(ceiling) = session_expires_at {
             let iat = claims.get_i64("iat").unwrap_or(now);
             if ceiling <= iat + 30 {
@@ -291,12 +290,12 @@ impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks> Auth0<
         metadata: &Metadata<'_>,
         rng: &mut impl CryptoRngCore,
         arena: &mut Arena<'b>,
-    ) -> Result<IncomingResponse<'b>, crate::http::TransportError> {
+    ) -> Result<IncomingResponse<'b>, crate::runtime::TransportError> {
         let now = self.now();
         let client_auth = self.client_auth();
         let req_buf = arena
             .take(8192.min(arena.remaining() / 4))
-            .map_err(|_| crate::http::TransportError::ResponseTooLarge)?;
+            .map_err(|_| crate::runtime::TransportError::ResponseTooLarge)?;
         let r = oauth::token_request(
             grant,
             self.config.client_id,
@@ -306,7 +305,7 @@ impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks> Auth0<
             rng,
             req_buf,
         )
-        .map_err(|_| crate::http::TransportError::ResponseTooLarge)?;
+        .map_err(|_| crate::runtime::TransportError::ResponseTooLarge)?;
         let mut nonce_buf = [0u8; 256];
         let mut nonce: Option<&str> = None;
         for attempt in 0..2 {
@@ -314,7 +313,7 @@ impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks> Auth0<
             let proof = match &self.dpop {
                 Some(d) => {
                     let skew = self.config.dpop.map_or(0, |c| c.clock_skew);
-                    let req = crate::dpop::Request {
+                    let req = crate::oauth::dpop::Request {
                         htm: "POST",
                         htu: metadata.token_endpoint,
                         nonce,
@@ -322,7 +321,7 @@ impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks> Auth0<
                     };
                     Some(
                         d.proof(&req, now + skew, rng, &mut proof_buf)
-                            .map_err(|_| crate::http::TransportError::ResponseTooLarge)?,
+                            .map_err(|_| crate::runtime::TransportError::ResponseTooLarge)?,
                     )
                 }
                 None => None,
@@ -358,7 +357,7 @@ impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks> Auth0<
             }
             return Ok(res);
         }
-        Err(crate::http::TransportError::Io)
+        Err(crate::runtime::TransportError::Io)
     }
 }
 
@@ -374,7 +373,7 @@ fn authorization_error(error: &str, description: &str) -> AuthError {
 /// the SDK's order (`user`, `tokenSet`, `internal`, extras, `exp`).
 fn session_template<'b>(arena: &mut Arena<'b>, extra: &Object<'_>) -> Result<Object<'b>, Error> {
     let text = arena.write(|w| {
-        let mut o = crate::json::ObjectWriter::begin(w)?;
+        let mut o = crate::codec::json::ObjectWriter::begin(w)?;
         for k in ["user", "tokenSet", "accessTokens", "internal"] {
             o.raw(k, "null")?;
         }

@@ -1,10 +1,9 @@
 //! The errors of the flows, with the SDK's codes, messages and HTTP statuses.
 
-use crate::http::TransportError;
-use crate::id_token::IdTokenError;
+use crate::oauth::id_token::IdTokenError;
 use crate::oauth::{OAuthError, TokenResponseError};
-use crate::store::StoreError;
-use crate::{ConfigError, Error};
+use crate::runtime::{StoreError, TransportError};
+use crate::{ConfigError, Error, JweError};
 use core::fmt;
 
 /// Text copied from a provider's error response (at most 128 bytes; longer text ends with `…`).
@@ -54,6 +53,7 @@ impl fmt::Display for ErrorText {
 
 /// An OAuth error from the provider: `error` and `error_description`.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ProviderError {
     /// `error`.
     pub error: ErrorText,
@@ -73,6 +73,8 @@ impl ProviderError {
         }
     }
 }
+
+impl core::error::Error for ProviderError {}
 
 impl fmt::Display for ProviderError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -122,12 +124,23 @@ impl GrantFailure {
 impl fmt::Display for GrantFailure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            GrantFailure::Transport(e) => write!(f, "{e}"),
-            GrantFailure::Provider(e) => write!(f, "{e}"),
+            GrantFailure::Transport(_) => f.write_str("the token endpoint could not be reached"),
+            GrantFailure::Provider(_) => f.write_str("the token endpoint answered with an error"),
             GrantFailure::Malformed { status, reason } => {
                 write!(f, "unusable token response (HTTP {status}): {reason}")
             }
-            GrantFailure::IdToken(e) => write!(f, "{e}"),
+            GrantFailure::IdToken(_) => f.write_str("the ID token was refused"),
+        }
+    }
+}
+
+impl core::error::Error for GrantFailure {
+    fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
+        match self {
+            GrantFailure::Transport(e) => Some(e),
+            GrantFailure::Provider(e) => Some(e),
+            GrantFailure::Malformed { .. } => None,
+            GrantFailure::IdToken(e) => Some(e),
         }
     }
 }
@@ -147,11 +160,23 @@ pub enum DiscoveryFailure {
 impl fmt::Display for DiscoveryFailure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            DiscoveryFailure::Transport(e) => write!(f, "{e}"),
+            DiscoveryFailure::Transport(_) => {
+                f.write_str("the provider's metadata or keys could not be fetched")
+            }
             DiscoveryFailure::Status(s) => {
                 write!(f, "the provider answered HTTP {s}; check AUTH0_DOMAIN")
             }
-            DiscoveryFailure::Invalid(e) => write!(f, "invalid provider metadata: {e}"),
+            DiscoveryFailure::Invalid(_) => f.write_str("invalid provider metadata or keys"),
+        }
+    }
+}
+
+impl core::error::Error for DiscoveryFailure {
+    fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
+        match self {
+            DiscoveryFailure::Transport(e) => Some(e),
+            DiscoveryFailure::Status(_) => None,
+            DiscoveryFailure::Invalid(e) => Some(e),
         }
     }
 }
@@ -263,24 +288,27 @@ impl AuthError {
 }
 
 impl fmt::Display for AuthError {
+    /// The SDK's message; the cause is [`core::error::Error::source`] (print both with
+    /// [`crate::Report`]).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.message())?;
-        match self {
-            AuthError::Config(e) => write!(f, " {e}"),
-            AuthError::Discovery(e) => write!(f, " ({e})"),
-            AuthError::Authorization(e) => write!(f, " ({e})"),
-            AuthError::AuthorizationCodeGrantRequest(e) => write!(f, " ({e})"),
-            AuthError::AuthorizationCodeGrant(e) | AuthError::FailedToRefreshToken(e) => {
-                write!(f, " ({e})")
-            }
-            AuthError::Store(e) => write!(f, " ({e})"),
-            AuthError::Core(e) => write!(f, " ({e})"),
-            _ => Ok(()),
-        }
+        f.write_str(self.message())
     }
 }
 
-impl core::error::Error for AuthError {}
+impl core::error::Error for AuthError {
+    fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
+        match self {
+            AuthError::Config(e) => Some(e),
+            AuthError::Discovery(e) => Some(e),
+            AuthError::Authorization(e) => Some(e),
+            AuthError::AuthorizationCodeGrantRequest(e) => Some(e),
+            AuthError::AuthorizationCodeGrant(e) | AuthError::FailedToRefreshToken(e) => Some(e),
+            AuthError::Store(e) => Some(e),
+            AuthError::Core(e) => Some(e),
+            _ => None,
+        }
+    }
+}
 
 impl From<Error> for AuthError {
     fn from(e: Error) -> Self {
@@ -297,5 +325,11 @@ impl From<ConfigError> for AuthError {
 impl From<StoreError> for AuthError {
     fn from(e: StoreError) -> Self {
         AuthError::Store(e)
+    }
+}
+
+impl From<JweError> for AuthError {
+    fn from(e: JweError) -> Self {
+        AuthError::Core(e.into())
     }
 }

@@ -3,12 +3,13 @@
 
 use super::AuthError;
 use crate::Error;
-use crate::buf::Writer;
+use crate::codec::buf::Writer;
+use crate::codec::json::Object;
 use crate::http::{Request, ResponseBuilder};
-use crate::json::Object;
 use crate::session::Session;
 
 /// What `before_session_saved` gets and writes.
+#[non_exhaustive]
 pub struct SessionToSave<'s, 'a, 'w> {
     /// Every claim of the ID token.
     pub claims: &'s Object<'a>,
@@ -23,6 +24,7 @@ pub struct SessionToSave<'s, 'a, 'w> {
 
 /// The transaction a callback completes (the SDK's `ctx`).
 #[derive(Clone, Copy, Debug, Default)]
+#[non_exhaustive]
 pub struct CallbackContext<'a> {
     /// `responseType` (`code`); empty when the transaction could not be read.
     pub response_type: &'a str,
@@ -37,10 +39,10 @@ pub struct CallbackContext<'a> {
 /// Custom logic at the session's lifecycle events. Every method has the SDK's default.
 pub trait Hooks {
     /// Decides what of the ID token goes into the session (`beforeSessionSaved`). The default
-    /// keeps the claims of [`crate::id_token::DEFAULT_ID_TOKEN_CLAIMS`]. `internal` is always
+    /// keeps the claims of [`crate::oauth::id_token::DEFAULT_ID_TOKEN_CLAIMS`]. `internal` is always
     /// kept, whatever this writes.
     fn before_session_saved(&self, s: &mut SessionToSave<'_, '_, '_>) -> Result<(), Error> {
-        crate::id_token::write_default_claims(s.claims, s.user)
+        crate::oauth::id_token::write_default_claims(s.claims, s.user)
     }
 
     /// Builds the callback's response (`onCallback`): status and headers into `res`, a body
@@ -86,6 +88,7 @@ pub trait Hooks {
 
 /// The SDK's default hooks.
 #[derive(Clone, Copy, Debug, Default)]
+#[allow(clippy::exhaustive_structs)] // a unit value
 pub struct DefaultHooks;
 
 impl Hooks for DefaultHooks {}

@@ -1,18 +1,19 @@
 //! Login: the route `GET /auth/login` and `start_interactive_login`.
 
 use super::{Arena, Auth0, AuthError, Hooks, copy_str};
-use crate::authorize::{self, MAX_STORED_FIELD, Secrets};
+use crate::codec::form::{self, query_get};
+use crate::codec::url;
 use crate::cookie::{CookieName, Lifetime, SetCookie};
-use crate::discovery::ProviderCache;
-use crate::http::{Clock, Request, Response, ResponseBuilder, Transport};
-use crate::pkce::{Pkce, Token};
-use crate::store::SessionStore;
-use crate::transaction::Transaction;
-use crate::url::{self, query_get};
+use crate::http::{Request, Response, ResponseBuilder};
+use crate::oauth::authorize::{self, MAX_STORED_FIELD, Secrets};
+use crate::oauth::pkce::{Pkce, Token};
+use crate::oauth::transaction::Transaction;
+use crate::runtime::{Clock, ProviderCache, SessionStore, Transport};
 use rand_core::CryptoRngCore;
 
 /// Options of [`Auth0::start_interactive_login`].
 #[derive(Clone, Copy, Debug, Default)]
+#[allow(clippy::exhaustive_structs)] // built with a struct literal over its `Default`
 pub struct LoginOptions<'a> {
     /// Authorization parameters as a form-encoded query string (`connection=github&prompt=login`);
     /// they override the configured ones (a `scope` replaces the configured scope).
@@ -39,7 +40,7 @@ impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks> Auth0<
         let mut mode = [0u8; 16];
         let challenge_mode = match query_get(req.query, "challengeMode") {
             None => None,
-            Some(raw) => match url::decode_component(raw, &mut mode) {
+            Some(raw) => match form::decode_component(raw, &mut mode) {
                 Ok("redirect") => None,
                 Ok("popup") => Some("popup"),
                 _ => {
@@ -77,7 +78,7 @@ impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks> Auth0<
     /// request's, for the eviction of old transaction cookies.
     ///
     /// ```no_run
-    /// # async fn example<T: auth0_edge::http::Transport, C: auth0_edge::http::Clock, P: auth0_edge::discovery::ProviderCache>(
+    /// # async fn example<T: auth0_edge::runtime::Transport, C: auth0_edge::runtime::Clock, P: auth0_edge::runtime::ProviderCache>(
     /// #     auth0: &auth0_edge::flow::Auth0<'_, T, C, P>) -> Result<(), auth0_edge::flow::AuthError> {
     /// use auth0_edge::flow::LoginOptions;
     /// let opts = LoginOptions { authorization_params: "screen_hint=signup", return_to: Some("/welcome") };
@@ -98,8 +99,8 @@ impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks> Auth0<
         // `return_to` is a plain value here; encode it so it is read like a query value.
         let return_to = match raw_return_to {
             Some(r) => {
-                let mut w = crate::buf::Writer::new(&mut encoded, "returnTo");
-                match url::push_form(&mut w, core::str::from_utf8(r).unwrap_or("")) {
+                let mut w = crate::codec::buf::Writer::new(&mut encoded, "returnTo");
+                match form::push_form(&mut w, core::str::from_utf8(r).unwrap_or("")) {
                     Ok(()) => Some(w.into_str()),
                     Err(_) => None,
                 }
@@ -153,7 +154,7 @@ impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks> Auth0<
         let rt_raw = arena.take(MAX_STORED_FIELD * 2)?;
         let rt_out = arena.take(MAX_STORED_FIELD * 3)?;
         let return_to = raw_return_to
-            .and_then(|raw| url::decode_component(raw, rt_raw).ok())
+            .and_then(|raw| form::decode_component(raw, rt_raw).ok())
             .and_then(|v| url::safe_return_to(config.app_base_url, v, rt_out))
             .filter(|r| r.len() <= MAX_STORED_FIELD)
             .unwrap_or(config.sign_in_return_to_path);

@@ -1,10 +1,9 @@
 //! Logout: `GET /auth/logout`.
 
 use super::{Arena, Auth0, AuthError, Hooks, copy_str};
-use crate::discovery::ProviderCache;
-use crate::http::{Clock, OutgoingRequest, Request, Response, ResponseBuilder, Transport};
-use crate::logout::{self, Params};
-use crate::store::SessionStore;
+use crate::http::{OutgoingRequest, Request, Response, ResponseBuilder};
+use crate::oauth::logout::{self, Params};
+use crate::runtime::{Clock, ProviderCache, SessionStore, Transport};
 use rand_core::CryptoRngCore;
 
 impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks> Auth0<'_, T, C, P, S, H> {
@@ -14,7 +13,7 @@ impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks> Auth0<
     /// (default: the app base URL), `state`, `logout_hint`, `id_token_hint` and `federated`.
     ///
     /// ```no_run
-    /// # async fn example<T: auth0_edge::http::Transport, C: auth0_edge::http::Clock, P: auth0_edge::discovery::ProviderCache>(
+    /// # async fn example<T: auth0_edge::runtime::Transport, C: auth0_edge::runtime::Clock, P: auth0_edge::runtime::ProviderCache>(
     /// #     auth0: &auth0_edge::flow::Auth0<'_, T, C, P>, headers: &[(&str, &str)]) -> Result<(), auth0_edge::flow::AuthError> {
     /// use auth0_edge::http::Request;
     /// let mut buf = vec![0u8; auth0_edge::flow::FLOW_BUFFER_LEN];

@@ -3,18 +3,18 @@
 
 use super::hooks::SessionToSave;
 use super::{Arena, Auth0, AuthError, GrantFailure, Hooks, Loaded, copy_str};
-use crate::buf::Writer;
-use crate::discovery::ProviderCache;
-use crate::http::{Clock, Request, Response, ResponseBuilder, Transport};
-use crate::json::{JsonStr, Object, ObjectWriter};
+use crate::codec::buf::Writer;
+use crate::codec::json::{JsonStr, Object, ObjectWriter};
+use crate::codec::time::UnixTime;
+use crate::http::{Request, Response, ResponseBuilder};
 use crate::oauth::{self, Grant};
+use crate::runtime::{Clock, ProviderCache, SessionStore, Transport};
 use crate::session::{AccessToken as Entry, TokenSet};
-use crate::store::SessionStore;
-use crate::time::UnixTime;
 use rand_core::CryptoRngCore;
 
 /// Options of [`Auth0::get_access_token`] (`getAccessToken(options)`).
 #[derive(Clone, Copy, Debug)]
+#[allow(clippy::exhaustive_structs)] // built with a struct literal over its `Default`
 pub struct AccessTokenOptions<'a> {
     /// Refresh even if the token has not expired (`refresh: true`).
     pub refresh: bool,
@@ -39,6 +39,7 @@ impl Default for AccessTokenOptions<'_> {
 
 /// An access token and the response headers that persist any refresh.
 #[derive(Debug)]
+#[non_exhaustive]
 pub struct AccessToken<'b> {
     /// The access token.
     pub token: &'b str,
@@ -93,7 +94,7 @@ impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks> Auth0<
     /// (or 204 when configured) without a session.
     ///
     /// ```no_run
-    /// # async fn example<T: auth0_edge::http::Transport, C: auth0_edge::http::Clock, P: auth0_edge::discovery::ProviderCache>(
+    /// # async fn example<T: auth0_edge::runtime::Transport, C: auth0_edge::runtime::Clock, P: auth0_edge::runtime::ProviderCache>(
     /// #     auth0: &auth0_edge::flow::Auth0<'_, T, C, P>, headers: &[(&str, &str)]) -> Result<(), auth0_edge::flow::AuthError> {
     /// use auth0_edge::http::Request;
     /// let mut buf = vec![0u8; auth0_edge::flow::FLOW_BUFFER_LEN];
@@ -130,7 +131,7 @@ impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks> Auth0<
     /// `{"error":{"message","code"}}`. A `session_expired` error also deletes the session.
     ///
     /// ```no_run
-    /// # async fn example<T: auth0_edge::http::Transport, C: auth0_edge::http::Clock, P: auth0_edge::discovery::ProviderCache>(
+    /// # async fn example<T: auth0_edge::runtime::Transport, C: auth0_edge::runtime::Clock, P: auth0_edge::runtime::ProviderCache>(
     /// #     auth0: &auth0_edge::flow::Auth0<'_, T, C, P>, headers: &[(&str, &str)]) -> Result<(), auth0_edge::flow::AuthError> {
     /// use auth0_edge::http::Request;
     /// let mut buf = vec![0u8; auth0_edge::flow::FLOW_BUFFER_LEN];
@@ -203,7 +204,7 @@ impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks> Auth0<
     /// A refresh that fails (provider down, `invalid_grant`) leaves the session as it was.
     ///
     /// ```no_run
-    /// # async fn example<T: auth0_edge::http::Transport, C: auth0_edge::http::Clock, P: auth0_edge::discovery::ProviderCache>(
+    /// # async fn example<T: auth0_edge::runtime::Transport, C: auth0_edge::runtime::Clock, P: auth0_edge::runtime::ProviderCache>(
     /// #     auth0: &auth0_edge::flow::Auth0<'_, T, C, P>, cookie_header: &str) -> Result<(), auth0_edge::flow::AuthError> {
     /// use auth0_edge::flow::AccessTokenOptions;
     /// let mut buf = vec![0u8; auth0_edge::flow::FLOW_BUFFER_LEN];

@@ -1,18 +1,19 @@
-//! Shared test harness for the flows: a scripted `Transport` that asserts each outgoing request
-//! and returns canned responses, a fake OpenID provider that signs ID tokens (ES256 and RS256),
-//! a settable clock, a memory session store, and a browser cookie jar.
+//! Shared harness of the flow tests, around the devices of `auth0_edge::testing` (the scripted
+//! transport, the fake provider, the manual clock): owned replies built from JSON values, a
+//! memory session store with sid/sub indexes, and a browser cookie jar.
 #![allow(dead_code, clippy::type_complexity, clippy::result_large_err)]
 
+use auth0_edge::codec::buf::Writer;
 use auth0_edge::config::{ClientAuth, Config};
-use auth0_edge::discovery::MemoryCache;
 use auth0_edge::flow::{Auth0, Handled};
-use auth0_edge::http::{Clock, OutgoingRequest, Request, ResponseHead, Transport, TransportError};
-use auth0_edge::jwk::EcKeyPair;
-use auth0_edge::store::{RecordInfo, SessionStore, StoreError};
-use auth0_edge::{base64url, buf::Writer, jws};
-use serde_json::{Value, json};
-use std::cell::{Cell, RefCell};
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use auth0_edge::http::Request;
+use auth0_edge::runtime::{
+    FixedClock, MemoryCache, RecordInfo, SessionStore, StoreError, TransportError,
+};
+use auth0_edge::testing::{self, FakeProvider, ManualClock};
+use serde_json::Value;
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap};
 use std::rc::Rc;
 
 pub const NOW: i64 = 1_800_000_000;
@@ -20,28 +21,7 @@ pub const SECRET: &str = "a-test-secret-that-is-at-least-32-characters-long!";
 pub const ISSUER: &str = "https://t.example.com/";
 pub const APP: &str = "https://app.example.com";
 
-/// A request the flows sent.
-#[derive(Clone, Debug)]
-pub struct Sent {
-    pub method: String,
-    pub url: String,
-    pub headers: Vec<(String, String)>,
-    pub body: String,
-}
-
-impl Sent {
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-
-    /// The form body as ordered pairs (decoded).
-    pub fn form(&self) -> Vec<(String, String)> {
-        form_pairs(&self.body)
-    }
-}
+pub use auth0_edge::testing::Sent;
 
 pub fn form_pairs(s: &str) -> Vec<(String, String)> {
     s.split('&')
@@ -55,12 +35,12 @@ pub fn form_pairs(s: &str) -> Vec<(String, String)> {
 
 pub fn decode(s: &str) -> String {
     let mut buf = vec![0u8; s.len() * 3 + 8];
-    auth0_edge::url::decode_component(s, &mut buf)
+    auth0_edge::codec::form::decode_component(s, &mut buf)
         .unwrap()
         .to_string()
 }
 
-/// What the scripted transport answers.
+/// What the scripted transport answers (owned, so tests can build replies from JSON values).
 pub enum Step {
     Reply {
         status: u16,
@@ -78,126 +58,35 @@ pub fn json_reply(status: u16, body: &Value) -> Step {
     }
 }
 
-struct Expect {
-    method: &'static str,
-    url: String,
-    check: Box<dyn Fn(&Sent)>,
-    step: Step,
+/// The scripted transport of the flow tests: `auth0_edge::testing::Script`, shared with the
+/// test through an `Rc`.
+pub type Script = Rc<testing::Script<'static>>;
+
+/// `Script::expect` with an owned [`Step`].
+pub trait ExpectStep {
+    fn expect(&self, method: &'static str, url: &str, check: impl Fn(&Sent) + 'static, step: Step);
 }
 
-/// A transport that asserts each outgoing request against a script.
-#[derive(Clone, Default)]
-pub struct Script {
-    expects: Rc<RefCell<VecDeque<Expect>>>,
-    pub sent: Rc<RefCell<Vec<Sent>>>,
-}
-
-impl Script {
-    /// Expects a request `method url`, checked by `check`, answered by `step`.
-    pub fn expect(
-        &self,
-        method: &'static str,
-        url: &str,
-        check: impl Fn(&Sent) + 'static,
-        step: Step,
-    ) {
-        self.expects.borrow_mut().push_back(Expect {
-            method,
-            url: url.to_string(),
-            check: Box::new(check),
-            step,
-        });
-    }
-
-    /// Asserts that every expected request was made.
-    pub fn done(&self) {
-        let left: Vec<String> = self
-            .expects
-            .borrow()
-            .iter()
-            .map(|e| format!("{} {}", e.method, e.url))
-            .collect();
-        assert!(left.is_empty(), "expected requests not made: {left:?}");
-    }
-
-    pub fn count(&self) -> usize {
-        self.sent.borrow().len()
-    }
-
-    pub fn last(&self) -> Sent {
-        self.sent.borrow().last().cloned().expect("a request")
-    }
-}
-
-impl Transport for Script {
-    async fn send(
-        &self,
-        req: &OutgoingRequest<'_>,
-        buf: &mut [u8],
-    ) -> Result<ResponseHead, TransportError> {
-        let sent = Sent {
-            method: req.method.to_string(),
-            url: req.url.to_string(),
-            headers: req
-                .headers
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect(),
-            body: String::from_utf8(req.body.to_vec()).unwrap(),
-        };
-        self.sent.borrow_mut().push(sent.clone());
-        let e = self
-            .expects
-            .borrow_mut()
-            .pop_front()
-            .unwrap_or_else(|| panic!("unexpected request {} {}", sent.method, sent.url));
-        assert_eq!(
-            (sent.method.as_str(), sent.url.as_str()),
-            (e.method, e.url.as_str()),
-            "request order"
-        );
-        (e.check)(&sent);
-        match e.step {
-            Step::Fail(err) => Err(err),
+impl ExpectStep for Script {
+    fn expect(&self, method: &'static str, url: &str, check: impl Fn(&Sent) + 'static, step: Step) {
+        let reply = match &step {
             Step::Reply {
                 status,
                 headers,
                 body,
-            } => {
-                let h = headers.as_bytes();
-                if h.len() + body.len() > buf.len() {
-                    return Err(TransportError::ResponseTooLarge);
-                }
-                buf[..h.len()].copy_from_slice(h);
-                buf[h.len()..h.len() + body.len()].copy_from_slice(&body);
-                Ok(ResponseHead {
-                    status,
-                    headers_len: h.len(),
-                    body_len: body.len(),
-                })
-            }
-        }
+            } => testing::Reply::Answer {
+                status: *status,
+                headers,
+                body,
+            },
+            Step::Fail(e) => testing::Reply::Fail(*e),
+        };
+        testing::Script::expect(self, method, url, check, reply);
     }
 }
 
-/// A clock the test moves.
-#[derive(Clone)]
-pub struct TestClock(pub Rc<Cell<i64>>);
-
-impl TestClock {
-    pub fn new() -> Self {
-        TestClock(Rc::new(Cell::new(NOW)))
-    }
-    pub fn advance(&self, secs: i64) {
-        self.0.set(self.0.get() + secs);
-    }
-}
-
-impl Clock for TestClock {
-    fn now(&self) -> i64 {
-        self.0.get()
-    }
-}
+/// The test's clock, shared with the flows.
+pub type TestClock = Rc<ManualClock>;
 
 /// A session store in a map, with sid/sub indexes.
 #[derive(Clone, Default)]
@@ -244,90 +133,48 @@ impl SessionStore for MemStore {
     }
 }
 
-/// RFC 7515 appendix A.2's RSA key, for RS256 ID tokens.
-fn rsa_key() -> rsa::RsaPrivateKey {
-    let v: Value = serde_json::from_str(include_str!("../vectors/rfc7515.json")).unwrap();
-    let n = b64(v["a2_rs256"]["jwk"]["n"].as_str().unwrap());
-    // d, p, q of RFC 7515 A.2.
-    let d = b64(
-        "Eq5xpGnNCivDflJsRQBXHx1hdR1k6Ulwe2JZD50LpXyWPEAeP88vLNO97IjlA7_GQ5sLKMgvfTeXZx9SE-7YwVol2NXOoAJe46sui395IW_GO-pWJ1O0BkTGoVEn2bKVRUCgu-GjBVaYLU6f3l9kJfFNS3E0QbVdxzubSu3Mkqzjkn439X0M_V51gfpRLI9JYanrC4D4qAdGcopV_0ZHHzQlBjudU2QvXt4ehNYTCBr6XCLQUShb1juUO1ZdiYoFaFQT5Tw8bGUl_x_jTj3ccPDVZFD9pIuhLhBOneufuBiB4cS98l2SR_RQyGWSeWjnczT0QU91p1DhOVRuOopznQ",
-    );
-    let p = b64(
-        "4BzEEOtIpmVdVEZNCqS7baC4crd0pqnRH_5IB3jw3bcxGn6QLvnEtfdUdiYrqBdss1l58BQ3KhooKeQTa9AB0Hw_Py5PJdTJNPY8cQn7ouZ2KKDcmnPGBY5t7yLc1QlQ5xHdwW1VhvKn-nXqhJTBgIPgtldC-KDV5z-y2XDwGUc",
-    );
-    let q = b64(
-        "uQPEfgmVtjL0Uyyx88GZFF1fOunH3-7cepKmtH4pxhtCoHqpWmT8YAmZxaewHgHAjLYsp1ZSe7zFYHj7C6ul7TjeLQeZD_YwD66t62wDmpe_HlB-TnBA-njbglfIsRLtXlnDzQkv5dTltRJ11BKBBypeeF6689rjcJIDEz9RWdc",
-    );
-    use rsa::BigUint;
-    rsa::RsaPrivateKey::from_components(
-        BigUint::from_bytes_be(&n),
-        BigUint::from_bytes_be(&[1, 0, 1]),
-        BigUint::from_bytes_be(&d),
-        vec![BigUint::from_bytes_be(&p), BigUint::from_bytes_be(&q)],
-    )
-    .unwrap()
-}
-
-fn b64(s: &str) -> Vec<u8> {
-    let mut out = vec![0u8; s.len()];
-    let n = base64url::decode(s, &mut out).unwrap().len();
-    out.truncate(n);
-    out
-}
-
-fn b64e(b: &[u8]) -> String {
-    let mut out = vec![0u8; b.len() * 2 + 4];
-    base64url::encode(b, &mut out).unwrap().to_string()
-}
-
-/// A fake OpenID provider: metadata, JWKS and signed ID tokens.
+/// A fake OpenID provider (`auth0_edge::testing::FakeProvider`), with its metadata and JWKS as
+/// JSON values tests can change.
 pub struct Provider {
-    pub ec: EcKeyPair,
+    pub fake: FakeProvider,
     pub ec_kid: String,
-    rsa: rsa::RsaPrivateKey,
     pub metadata: Value,
 }
 
 impl Provider {
     pub fn new() -> Self {
+        let fake = FakeProvider::new(
+            "t.example.com",
+            "client-1",
+            FixedClock(NOW),
+            &mut rand_core::OsRng,
+        );
+        let mut buf = vec![0u8; 4096];
+        let mut w = Writer::new(&mut buf, "metadata");
+        fake.write_metadata(&mut w).unwrap();
+        let metadata = serde_json::from_str(w.as_str()).unwrap();
         Provider {
-            ec: EcKeyPair::generate(&mut rand_core::OsRng),
-            ec_kid: "ec-1".into(),
-            rsa: rsa_key(),
-            metadata: json!({
-                "issuer": ISSUER,
-                "authorization_endpoint": "https://t.example.com/authorize",
-                "token_endpoint": "https://t.example.com/oauth/token",
-                "jwks_uri": "https://t.example.com/.well-known/jwks.json",
-                "end_session_endpoint": "https://t.example.com/oidc/logout",
-                "revocation_endpoint": "https://t.example.com/oauth/revoke",
-                "id_token_signing_alg_values_supported": ["RS256", "ES256"],
-                "unknown_member": {"kept": true}
-            }),
+            fake,
+            ec_kid: testing::EC_KID.into(),
+            metadata,
         }
     }
 
     pub fn jwks(&self) -> Value {
-        let mut buf = vec![0u8; 256];
-        let mut w = Writer::new(&mut buf, "jwk");
-        self.ec.public_key().write_jwk(&mut w).unwrap();
-        let mut ec: Value = serde_json::from_str(w.as_str()).unwrap();
-        ec["kid"] = json!(self.ec_kid);
-        ec["use"] = json!("sig");
-        let v: Value = serde_json::from_str(include_str!("../vectors/rfc7515.json")).unwrap();
-        let mut rsa = v["a2_rs256"]["jwk"].clone();
-        rsa["kid"] = json!("rsa-1");
-        rsa["alg"] = json!("RS256");
-        json!({"keys": [rsa, ec]})
+        let mut buf = vec![0u8; 4096];
+        let mut w = Writer::new(&mut buf, "jwks");
+        self.fake.write_jwks(&mut w).unwrap();
+        serde_json::from_str(w.as_str()).unwrap()
     }
 
     /// Standard ID token claims for `nonce`, merged with `extra`.
     pub fn claims(&self, nonce: &str, extra: Value) -> Value {
-        let mut c = json!({
-            "iss": ISSUER, "sub": "auth0|user_1", "aud": "client-1", "iat": NOW, "exp": NOW + 36_000,
-            "nonce": nonce, "sid": "sid-1", "name": "Zoë", "email": "zoe@example.com", "email_verified": true,
-            "https://example.com/roles": ["admin"]
-        });
+        let mut buf = vec![0u8; 4096];
+        let mut w = Writer::new(&mut buf, "claims");
+        self.fake
+            .write_id_token_claims(&mut w, Some(nonce))
+            .unwrap();
+        let mut c: Value = serde_json::from_str(w.as_str()).unwrap();
         for (k, v) in extra.as_object().unwrap() {
             if v.is_null() {
                 c.as_object_mut().unwrap().remove(k);
@@ -339,30 +186,18 @@ impl Provider {
     }
 
     pub fn sign_es256(&self, claims: &Value, kid: &str) -> String {
-        let header = json!({"alg": "ES256", "typ": "JWT", "kid": kid}).to_string();
-        let mut out = vec![0u8; 8192];
-        jws::sign_es256(
-            self.ec.signing_key(),
-            header.as_bytes(),
-            claims.to_string().as_bytes(),
-            &mut out,
-        )
-        .unwrap()
-        .to_string()
+        let claims = claims.to_string();
+        let mut out = vec![0u8; claims.len() * 2 + 1024];
+        self.fake
+            .sign_es256(&claims, kid, &mut out)
+            .unwrap()
+            .to_string()
     }
 
     pub fn sign_rs256(&self, claims: &Value) -> String {
-        use rsa::signature::{SignatureEncoding, Signer};
-        let header = b64e(
-            json!({"alg": "RS256", "kid": "rsa-1"})
-                .to_string()
-                .as_bytes(),
-        );
-        let payload = b64e(claims.to_string().as_bytes());
-        let input = format!("{header}.{payload}");
-        let key = rsa::pkcs1v15::SigningKey::<sha2::Sha256>::new(self.rsa.clone());
-        let sig = key.sign(input.as_bytes()).to_bytes();
-        format!("{input}.{}", b64e(&sig))
+        let claims = claims.to_string();
+        let mut out = vec![0u8; claims.len() * 2 + 1024];
+        self.fake.sign_rs256(&claims, &mut out).unwrap().to_string()
     }
 }
 
@@ -378,12 +213,12 @@ pub fn config() -> Config<'static> {
     }
 }
 
-pub type Client<S = auth0_edge::store::NoStore, H = auth0_edge::flow::DefaultHooks> =
+pub type Client<S = auth0_edge::runtime::NoStore, H = auth0_edge::flow::DefaultHooks> =
     Auth0<'static, Script, TestClock, MemoryCache<16384>, S, H>;
 
 pub fn client(config: Config<'static>) -> (Client, Script, TestClock) {
     let script = Script::default();
-    let clock = TestClock::new();
+    let clock = Rc::new(ManualClock::new(NOW));
     let auth0 = Auth0::new(config, script.clone(), clock.clone(), MemoryCache::new()).unwrap();
     (auth0, script, clock)
 }
@@ -442,7 +277,7 @@ pub fn request<S: SessionStore, H: auth0_edge::flow::Hooks>(
     let h: &[(&str, &str)] = &headers;
     let req = Request::get(path_and_query, &h);
     let mut buf = vec![0u8; auth0_edge::flow::FLOW_BUFFER_LEN];
-    let out = futures_executor::block_on(auth0.handle(&req, &mut rand_core::OsRng, &mut buf))?;
+    let out = testing::block_on(auth0.handle(&req, &mut rand_core::OsRng, &mut buf))?;
     Ok(match out {
         Handled::Response(r) => own(r, false),
         Handled::Next(r) => own(r, true),

@@ -9,17 +9,19 @@
 #![no_std]
 #![no_main]
 
+use auth0_edge::codec::json::Object;
 use auth0_edge::config::{ClientAuth, Config};
 use auth0_edge::cookie::{CookieOptions, chunk};
-use auth0_edge::discovery::MemoryCache;
 use auth0_edge::flow::{AccessTokenOptions, Auth0, Handled};
-use auth0_edge::http::{Clock, OutgoingRequest, Request, ResponseHead, Transport, TransportError};
-use auth0_edge::json::Object;
-use auth0_edge::jwk::{EcKeyPair, Jwk};
-use auth0_edge::jws::{self, Algorithm};
+use auth0_edge::http::Request;
+use auth0_edge::jose::jwe;
+use auth0_edge::jose::jwk::{EcKeyPair, Jwk};
+use auth0_edge::jose::jws::{self, Algorithm};
+use auth0_edge::oauth::dpop;
+use auth0_edge::oauth::pkce;
+use auth0_edge::runtime::MemoryCache;
 use auth0_edge::session::{self, Session, TokenSet};
-use auth0_edge::{dpop, jwe, pkce};
-use core::cell::{Cell, RefCell};
+use auth0_edge::testing::{FakeProvider, Jar, ManualClock, block_on};
 use core::panic::PanicInfo;
 use rand_core::{CryptoRng, RngCore};
 
@@ -72,91 +74,14 @@ const NOW: i64 = 1_800_000_000;
 const RS256_N: &str = "ofgWCuLjybRlzo0tZWJjNiuSfb4p4fAkd_wWJcyQoTbji9k0l8W26mPddxHmfHQp-Vaw-4qPCJrcS2mJPMEzP1Pt0Bm4d4QlL-yRT-SFd2lZS-pCgNMsD1W_YpRPEwOWvG6b32690r2jZ47soMZo9wGzjb_7OMg0LOL-bSf63kpaSHSXndS5z5rexMdbBYUsLA9e-KXBdQOS-UTo7WTBEMa2R2CapHg665xsmtdVMTBQY4uDZlxvb3qCo5ZwKh9kG4LT6_I5IhlJH7aGhyxXFvUK-DWNmoudF8NAco9_h9iaGNj8q2ethFkMLs91kzk2PAcDTW9gb54h4FRWyuXpoQ";
 const RS256_JWS: &str = "eyJhbGciOiJSUzI1NiJ9.eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVlfQ.cC4hiUPoj9Eetdgtv3hF80EGrhuB__dzERat0XF9g2VtQgr9PJbu3XOiZj5RZmh7AAuHIm4Bh-0Qc_lF5YKt_O8W2Fp5jujGbds9uJdbF9CUAr7t1dnZcAcQjbKBYNX4BAynRFdiuB--f_nZLgrnbyTyWzO75vRK5h6xBArLIARNPvkSjtQBMHlb1L07Qe7K0GarZRmB_eSN9383LcOLn6_dO--xi12jzDwusC-eOkHWEsqtFZESc6BfI7noOPqvhJ1phCnvWh6IeYI2w9QOYEUipUTI8np6LbgGY9Fs98rqVt5AXLIhWkWywlVmtVrBp0igcN_IoypGlUPQGe77Rw";
 
-/// A provider answering from memory: discovery, JWKS and the token endpoint.
-struct Canned {
-    jwks: RefCell<heapless::String<512>>,
-    token: RefCell<heapless::String<2048>>,
-    requests: Cell<u32>,
-}
-
-const DISCOVERY: &str = r#"{"issuer":"https://t.example.com/","authorization_endpoint":"https://t.example.com/authorize","token_endpoint":"https://t.example.com/oauth/token","jwks_uri":"https://t.example.com/jwks","end_session_endpoint":"https://t.example.com/oidc/logout","id_token_signing_alg_values_supported":["ES256"]}"#;
-
-impl Transport for Canned {
-    async fn send(
-        &self,
-        req: &OutgoingRequest<'_>,
-        buf: &mut [u8],
-    ) -> Result<ResponseHead, TransportError> {
-        self.requests.set(self.requests.get() + 1);
-        let jwks = self.jwks.borrow();
-        let token = self.token.borrow();
-        let body: &str = match req.url {
-            "https://t.example.com/.well-known/openid-configuration" => DISCOVERY,
-            "https://t.example.com/jwks" => jwks.as_str(),
-            "https://t.example.com/oauth/token" if req.method == "POST" => token.as_str(),
-            _ => return Err(TransportError::Connect),
-        };
-        let dst = buf
-            .get_mut(..body.len())
-            .ok_or(TransportError::ResponseTooLarge)?;
-        dst.copy_from_slice(body.as_bytes());
-        Ok(ResponseHead {
-            status: 200,
-            headers_len: 0,
-            body_len: body.len(),
-        })
-    }
-}
-
-struct StepClock(Cell<i64>);
-
-impl Clock for StepClock {
-    fn now(&self) -> i64 {
-        self.0.get()
-    }
-}
-
-/// Polls a future that never waits on I/O (the canned transport answers at once).
-fn block_on<F: core::future::Future>(f: F) -> F::Output {
-    let mut f = core::pin::pin!(f);
-    let mut cx = core::task::Context::from_waker(core::task::Waker::noop());
-    loop {
-        if let core::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) {
-            return v;
-        }
-    }
-}
-
-/// The first `Set-Cookie` pair (`name=value`) of a response whose name starts with `prefix`.
-fn cookie_pair<'r>(res: &auth0_edge::http::Response<'r>, prefix: &str) -> Option<&'r str> {
-    res.headers()
-        .filter(|(k, _)| *k == "Set-Cookie")
-        .map(|(_, v)| v.split("; ").next().unwrap_or(""))
-        .find(|p| p.starts_with(prefix) && !p.ends_with('='))
-}
-
-/// Login, callback, access token (valid, then refreshed) and logout, with no heap.
+/// Login, callback, access token (valid, then refreshed) and logout against the fake
+/// provider of `auth0_edge::testing`, with no heap: the provider checks the login's PKCE
+/// verifier and signs an ES256 ID token for its nonce; the refresh rotates the refresh token.
 fn flows(rng: &mut CheckRng) -> i32 {
-    let key = EcKeyPair::generate(rng);
-    let canned = Canned {
-        jwks: RefCell::new(heapless::String::new()),
-        token: RefCell::new(heapless::String::new()),
-        requests: Cell::new(0),
-    };
-    {
-        let mut jwks = canned.jwks.borrow_mut();
-        let mut b = [0u8; 256];
-        let mut w = auth0_edge::buf::Writer::new(&mut b, "jwk");
-        if key.public_key().write_jwk(&mut w).is_err() {
-            return 30;
-        }
-        let ok = jwks.push_str(r#"{"keys":["#).is_ok()
-            && jwks.push_str(w.as_str()).is_ok()
-            && jwks.push_str("]}").is_ok();
-        if !ok {
-            return 30;
-        }
-    }
+    let clock = ManualClock::new(NOW);
+    let provider = FakeProvider::new("t.example.com", "cid", &clock, rng);
+    provider.set_id_token_alg(Algorithm::ES256);
+    provider.set_expires_in(60);
     let config = Config {
         secret: SECRET,
         ..Config::new(
@@ -166,15 +91,11 @@ fn flows(rng: &mut CheckRng) -> i32 {
             "https://app.example.com",
         )
     };
-    let Ok(auth0) = Auth0::new(
-        config,
-        canned,
-        StepClock(Cell::new(NOW)),
-        MemoryCache::<2048>::new(),
-    ) else {
+    let Ok(auth0) = Auth0::new(config, &provider, &clock, MemoryCache::<4096>::new()) else {
         return 31;
     };
     let mut work = [0u8; auth0_edge::flow::FLOW_BUFFER_LEN];
+    let mut jar: Jar<8192> = Jar::new();
 
     // Login.
     let no_headers: [(&str, &str); 0] = [];
@@ -185,109 +106,61 @@ fn flows(rng: &mut CheckRng) -> i32 {
     if res.status != 307 {
         return 33;
     }
-    let location = res.header("Location").unwrap_or("");
-    let query = location.split_once('?').map_or("", |(_, q)| q);
-    let mut state = heapless::String::<64>::new();
-    let mut nonce = heapless::String::<64>::new();
-    let _ = state.push_str(auth0_edge::url::query_get(query, "state").unwrap_or(""));
-    let _ = nonce.push_str(auth0_edge::url::query_get(query, "nonce").unwrap_or(""));
-    let mut txn = heapless::String::<2048>::new();
-    let _ = txn.push_str(cookie_pair(&res, "__txn_").unwrap_or(""));
-    if state.len() != 43 || txn.is_empty() {
+    jar.apply(&res);
+    let mut query = [0u8; 512];
+    let Ok(query) = provider.authorize(res.header("Location").unwrap_or(""), &mut query) else {
         return 34;
-    }
-
-    // The provider's answer: an ES256 ID token for this nonce.
-    {
-        let mut claims = [0u8; 512];
-        let mut cw = auth0_edge::buf::Writer::new(&mut claims, "claims");
-        let Ok(mut o) = auth0_edge::json::ObjectWriter::begin(&mut cw) else {
-            return 35;
-        };
-        let ok = o.str("iss", "https://t.example.com/").is_ok()
-            && o.str("sub", "user_1").is_ok()
-            && o.str("aud", "cid").is_ok()
-            && o.i64("iat", NOW).is_ok()
-            && o.i64("exp", NOW + 3600).is_ok()
-            && o.str("nonce", &nonce).is_ok()
-            && o.str("sid", "sid-1").is_ok()
-            && o.end().is_ok();
-        if !ok {
-            return 35;
-        }
-        let mut idt = [0u8; 1024];
-        let Ok(id_token) = jws::sign_es256(
-            key.signing_key(),
-            br#"{"alg":"ES256"}"#,
-            cw.as_bytes(),
-            &mut idt,
-        ) else {
-            return 36;
-        };
-        let mut t = auth0.transport.token.borrow_mut();
-        t.clear();
-        let ok = t.push_str(r#"{"access_token":"at-1","refresh_token":"rt-1","token_type":"Bearer","expires_in":60,"id_token":""#).is_ok()
-            && t.push_str(id_token).is_ok()
-            && t.push_str(r#""}"#).is_ok();
-        if !ok {
-            return 36;
-        }
-    }
+    };
 
     // Callback.
-    let mut path = heapless::String::<128>::new();
-    let _ = path.push_str("/auth/callback?code=c&state=");
-    let _ = path.push_str(&state);
-    let headers = [("cookie", txn.as_str())];
-    let req = Request::get(&path, &headers);
+    let mut path = heapless::String::<640>::new();
+    let _ = path.push_str("/auth/callback?");
+    let _ = path.push_str(query);
+    let cookie = [("cookie", jar.header())];
+    let req = Request::get(&path, &cookie);
     let Ok(Handled::Response(res)) = block_on(auth0.handle(&req, rng, &mut work)) else {
         return 37;
     };
     if res.status != 307 || res.header("Location") != Some("https://app.example.com/home") {
         return 38;
     }
-    let mut session_cookie = heapless::String::<4096>::new();
-    let _ = session_cookie.push_str(cookie_pair(&res, "__session=").unwrap_or(""));
-    if session_cookie.is_empty() {
+    jar.apply(&res);
+    if jar.get("__session").is_none() {
         return 39;
     }
 
-    // Access token: valid, then refreshed (forced).
+    // Access token: valid, then refreshed (forced), with the rotated refresh token kept.
     let mut tok_buf = [0u8; auth0_edge::flow::FLOW_BUFFER_LEN];
     let Ok(t) = block_on(auth0.get_access_token(
-        &session_cookie,
+        jar.header(),
         &AccessTokenOptions::default(),
         rng,
         &mut tok_buf,
     )) else {
         return 40;
     };
-    if t.token != "at-1" {
+    if t.token != "at-2" {
         return 41;
     }
-    {
-        let mut t = auth0.transport.token.borrow_mut();
-        t.clear();
-        let _ = t.push_str(r#"{"access_token":"at-2","token_type":"DPoP","expires_in":60}"#);
-    }
-    let before = auth0.transport.requests.get();
+    let before = provider.token_requests();
     let opts = AccessTokenOptions {
         refresh: true,
         ..AccessTokenOptions::default()
     };
-    let Ok(t) = block_on(auth0.get_access_token(&session_cookie, &opts, rng, &mut tok_buf)) else {
+    let Ok(t) = block_on(auth0.get_access_token(jar.header(), &opts, rng, &mut tok_buf)) else {
         return 42;
     };
-    if t.token != "at-2"
-        || t.token_type != Some("dpop")
-        || auth0.transport.requests.get() != before + 1
+    if t.token != "at-3"
+        || t.token_type != Some("bearer")
+        || provider.token_requests() != before + 1
     {
         return 43;
     }
+    jar.apply(&t.headers);
 
     // Logout.
-    let headers = [("cookie", session_cookie.as_str())];
-    let req = Request::get("/auth/logout", &headers);
+    let cookie = [("cookie", jar.header())];
+    let req = Request::get("/auth/logout", &cookie);
     let Ok(Handled::Response(res)) = block_on(auth0.handle(&req, rng, &mut work)) else {
         return 44;
     };
@@ -312,8 +185,8 @@ fn checks() -> i32 {
     // Session seal → Set-Cookie (chunked) → Cookie header → open.
     let mut user_buf = [0u8; 8192];
     let user = {
-        let mut w = auth0_edge::buf::Writer::new(&mut user_buf, "user");
-        let mut o = match auth0_edge::json::ObjectWriter::begin(&mut w) {
+        let mut w = auth0_edge::codec::buf::Writer::new(&mut user_buf, "user");
+        let mut o = match auth0_edge::codec::json::ObjectWriter::begin(&mut w) {
             Ok(o) => o,
             Err(_) => return 2,
         };
@@ -350,7 +223,7 @@ fn checks() -> i32 {
     };
     // Build the Cookie header a browser would send back from the non-deletion cookies.
     let mut header_buf = [0u8; 16 * 1024];
-    let mut header = auth0_edge::buf::Writer::new(&mut header_buf, "header");
+    let mut header = auth0_edge::codec::buf::Writer::new(&mut header_buf, "header");
     let mut chunks = 0;
     for c in cookies.filter(|c| !c.is_deletion()) {
         let mut line = [0u8; 4096];
@@ -425,7 +298,7 @@ fn checks() -> i32 {
     // RS256 verify (RFC 7515 A.2).
     let mut jwk_buf = [0u8; 600];
     let jwk_text = {
-        let mut w = auth0_edge::buf::Writer::new(&mut jwk_buf, "jwk");
+        let mut w = auth0_edge::codec::buf::Writer::new(&mut jwk_buf, "jwk");
         let ok = w.push_str(r#"{"kty":"RSA","e":"AQAB","n":""#).is_ok()
             && w.push_str(RS256_N).is_ok()
             && w.push_str(r#""}"#).is_ok();

@@ -1,0 +1,163 @@
+//! [`Config::from_env`]: the SDK's environment variables (and a few beyond it) mapped onto the
+//! options, and [`read_dotenv`] for `.env` files; `std` builds only.
+
+use super::{ClientAuth, Config, DpopConfig, Scope};
+use crate::ConfigError;
+use crate::cookie::{CookieOptions, SameSite};
+
+#[cfg(feature = "std")]
+impl Config<'static> {
+    /// Loads the configuration from the environment, with the SDK's variable names:
+    /// `AUTH0_DOMAIN`, `AUTH0_CLIENT_ID`, `AUTH0_CLIENT_SECRET`,
+    /// `AUTH0_CLIENT_ASSERTION_SIGNING_KEY`, `AUTH0_CLIENT_ASSERTION_SIGNING_ALG`,
+    /// `AUTH0_SECRET`, `APP_BASE_URL`, `AUTH0_COOKIE_DOMAIN`, `AUTH0_COOKIE_PATH` (else
+    /// `NEXT_PUBLIC_BASE_PATH`), `AUTH0_COOKIE_TRANSIENT`, `AUTH0_COOKIE_SECURE`,
+    /// `AUTH0_COOKIE_SAME_SITE`, `NEXT_PUBLIC_LOGIN_ROUTE`, `NEXT_PUBLIC_PROFILE_ROUTE`,
+    /// `NEXT_PUBLIC_ACCESS_TOKEN_ROUTE`, `AUTH0_DPOP_PUBLIC_KEY`, `AUTH0_DPOP_PRIVATE_KEY`,
+    /// `AUTH0_DPOP_CLOCK_SKEW`, `AUTH0_DPOP_CLOCK_TOLERANCE`, `AUTH0_RETRY_DELAY`,
+    /// `AUTH0_RETRY_JITTER`; and, beyond the SDK, `AUTH0_SCOPE`, `AUTH0_AUDIENCE` and
+    /// `AUTH0_ALLOW_INSECURE_REQUESTS`.
+    ///
+    /// The strings are kept for the life of the process (loaded once at start-up). The result
+    /// is checked like [`Config::validate`]; an error names the variable.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|k| std::env::var(k).ok())
+    }
+
+    /// [`Config::from_env`] with another source of variables (a `.env` file, a test).
+    pub fn from_lookup(
+        get: impl Fn(&str) -> Option<std::string::String>,
+    ) -> Result<Self, ConfigError> {
+        use std::string::String;
+        let leak = |s: String| -> &'static str { std::boxed::Box::leak(s.into_boxed_str()) };
+        let get = |k: &str| {
+            get(k)
+                .map(|v| String::from(v.trim()))
+                .filter(|v| !v.is_empty())
+        };
+        let flag = |k: &str| get(k).is_some_and(|v| v.eq_ignore_ascii_case("true"));
+        let int = |k: &'static str, default: i64| -> Result<i64, ConfigError> {
+            match get(k) {
+                None => Ok(default),
+                Some(v) => v.parse().map_err(|_| ConfigError::Invalid {
+                    option: k,
+                    reason: "must be a whole number",
+                }),
+            }
+        };
+        let secret = get("AUTH0_SECRET").ok_or(ConfigError::Invalid {
+            option: "AUTH0_SECRET",
+            reason: "is required: generate one with `openssl rand -hex 32`",
+        })?;
+        let client_auth = match (
+            get("AUTH0_CLIENT_ASSERTION_SIGNING_KEY"),
+            get("AUTH0_CLIENT_SECRET"),
+        ) {
+            (Some(key), _) => {
+                let alg =
+                    get("AUTH0_CLIENT_ASSERTION_SIGNING_ALG").unwrap_or_else(|| "RS256".into());
+                if alg != "ES256" {
+                    return Err(ConfigError::Invalid {
+                        option: "AUTH0_CLIENT_ASSERTION_SIGNING_ALG",
+                        reason: "only ES256 client assertions are supported: use a P-256 key and set it to ES256",
+                    });
+                }
+                ClientAuth::PrivateKeyJwt(leak(key))
+            }
+            (None, Some(s)) => ClientAuth::SecretPost(leak(s)),
+            (None, None) => {
+                return Err(ConfigError::Invalid {
+                    option: "AUTH0_CLIENT_SECRET",
+                    reason: "is required (or AUTH0_CLIENT_ASSERTION_SIGNING_KEY for private_key_jwt)",
+                });
+            }
+        };
+        let mut c = Config::new(
+            leak(get("AUTH0_DOMAIN").unwrap_or_default().to_ascii_lowercase()),
+            leak(get("AUTH0_CLIENT_ID").unwrap_or_default()),
+            client_auth,
+            leak(get("APP_BASE_URL").unwrap_or_default()),
+        );
+        c.secret = leak(secret);
+        if let Some(scope) = get("AUTH0_SCOPE") {
+            c.authorization_parameters.scope = Scope::All(leak(scope));
+        }
+        c.authorization_parameters.audience = get("AUTH0_AUDIENCE").map(leak);
+        let cookie = &mut c.session.cookie;
+        cookie.domain = get("AUTH0_COOKIE_DOMAIN").map(leak);
+        cookie.path = get("AUTH0_COOKIE_PATH")
+            .or_else(|| get("NEXT_PUBLIC_BASE_PATH"))
+            .map_or("/", leak);
+        cookie.secure = flag("AUTH0_COOKIE_SECURE");
+        cookie.transient = flag("AUTH0_COOKIE_TRANSIENT");
+        if let Some(s) = get("AUTH0_COOKIE_SAME_SITE") {
+            cookie.same_site = SameSite::parse(&s).ok_or(ConfigError::Invalid {
+                option: "AUTH0_COOKIE_SAME_SITE",
+                reason: "must be lax, strict or none",
+            })?;
+        }
+        c.transaction.cookie = CookieOptions {
+            transient: false,
+            ..*cookie
+        };
+        if let Some(r) = get("NEXT_PUBLIC_LOGIN_ROUTE") {
+            c.routes.login = leak(r);
+        }
+        if let Some(r) = get("NEXT_PUBLIC_PROFILE_ROUTE") {
+            c.routes.profile = leak(r);
+        }
+        if let Some(r) = get("NEXT_PUBLIC_ACCESS_TOKEN_ROUTE") {
+            c.routes.access_token = leak(r);
+        }
+        if let Some(private_key_pem) = get("AUTH0_DPOP_PRIVATE_KEY") {
+            c.dpop = Some(DpopConfig {
+                private_key_pem: leak(private_key_pem),
+                public_key_pem: get("AUTH0_DPOP_PUBLIC_KEY").map(leak),
+                clock_skew: int("AUTH0_DPOP_CLOCK_SKEW", 0)?,
+                clock_tolerance: int("AUTH0_DPOP_CLOCK_TOLERANCE", 30)?,
+                retry_delay_ms: int("AUTH0_RETRY_DELAY", 100)?.max(0) as u64,
+                retry_jitter: get("AUTH0_RETRY_JITTER")
+                    .is_none_or(|v| !v.eq_ignore_ascii_case("false")),
+            });
+        }
+        c.allow_insecure_requests = flag("AUTH0_ALLOW_INSECURE_REQUESTS");
+        c.validate()?;
+        Ok(c)
+    }
+}
+
+/// Reads `KEY=VALUE` lines from a `.env` file. Blank lines and `#` comments are skipped;
+/// values may be quoted; `export ` prefixes are allowed. A missing file gives an empty map.
+///
+/// Use it with [`Config::from_lookup`], real environment variables first:
+/// `Config::from_lookup(|k| std::env::var(k).ok().or_else(|| vars.get(k).cloned()))`.
+pub fn read_dotenv(
+    path: impl AsRef<std::path::Path>,
+) -> std::io::Result<std::collections::HashMap<std::string::String, std::string::String>> {
+    use std::string::ToString;
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Default::default()),
+        Err(e) => return Err(e),
+    };
+    let mut vars = std::collections::HashMap::new();
+    for line in text.lines() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let line = line.strip_prefix("export ").unwrap_or(line);
+        let Some((k, v)) = line.split_once('=') else {
+            continue;
+        };
+        let mut v = v.trim();
+        if v.len() >= 2
+            && ((v.starts_with('"') && v.ends_with('"'))
+                || (v.starts_with('\'') && v.ends_with('\'')))
+        {
+            v = &v[1..v.len() - 1];
+        }
+        vars.insert(k.trim().to_string(), v.to_string());
+    }
+    Ok(vars)
+}

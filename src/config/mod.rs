@@ -1,0 +1,512 @@
+//! Configuration: every option of `@auth0/nextjs-auth0` v4 with its default (this file),
+//! checked once at construction (`validate.rs`, [`Config::validate`]); and, in `std` builds,
+//! loading from the SDK's environment variables (`env.rs`, [`Config::from_env`]).
+//!
+//! [`Config`] borrows its strings, so it can live in a `static` on a device; in `std` builds
+//! [`Config::from_env`] loads one whose strings live for the whole process.
+
+use crate::cookie::CookieOptions;
+use crate::session::Durations;
+
+#[cfg(feature = "std")]
+mod env;
+mod validate;
+
+#[cfg(feature = "std")]
+pub use env::read_dotenv;
+
+/// The scopes asked for when the configuration names none.
+pub const DEFAULT_SCOPES: &str = "openid profile email offline_access";
+
+/// The scope to request: one for all, or one per audience.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Scope<'a> {
+    /// The same scope for every audience.
+    All(&'a str),
+    /// A scope per audience (`(audience, scope)`); an audience not listed gets
+    /// [`DEFAULT_SCOPES`].
+    PerAudience(&'a [(&'a str, &'a str)]),
+}
+
+impl<'a> Scope<'a> {
+    /// The scope for `audience` (`None`: the default audience).
+    pub fn for_audience(&self, audience: Option<&str>) -> &'a str {
+        match *self {
+            Scope::All(s) => s,
+            Scope::PerAudience(map) => audience
+                .and_then(|a| map.iter().find(|(k, _)| *k == a))
+                .map_or(DEFAULT_SCOPES, |(_, s)| s),
+        }
+    }
+}
+
+/// The authorization parameters sent with every login (`authorizationParameters`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[allow(clippy::exhaustive_structs)] // built with a struct literal over its `Default`
+pub struct AuthorizationParameters<'a> {
+    /// `scope`, default [`DEFAULT_SCOPES`].
+    pub scope: Scope<'a>,
+    /// `audience`, the API the access token is for.
+    pub audience: Option<&'a str>,
+    /// Any other parameters (`organization`, `connection`, `prompt`, …), sent first, in order.
+    pub extra: &'a [(&'a str, &'a str)],
+}
+
+impl Default for AuthorizationParameters<'_> {
+    fn default() -> Self {
+        AuthorizationParameters {
+            scope: Scope::All(DEFAULT_SCOPES),
+            audience: None,
+            extra: &[],
+        }
+    }
+}
+
+/// The paths of the SDK's routes (`routes`), relative to the base path.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[allow(clippy::exhaustive_structs)] // built with a struct literal over its `Default`
+pub struct Routes<'a> {
+    /// Default `/auth/login`.
+    pub login: &'a str,
+    /// Default `/auth/logout`.
+    pub logout: &'a str,
+    /// Default `/auth/callback`.
+    pub callback: &'a str,
+    /// Default `/auth/profile`.
+    pub profile: &'a str,
+    /// Default `/auth/access-token`.
+    pub access_token: &'a str,
+    /// Default `/auth/backchannel-logout`.
+    pub backchannel_logout: &'a str,
+}
+
+impl Default for Routes<'_> {
+    fn default() -> Self {
+        Routes {
+            login: "/auth/login",
+            logout: "/auth/logout",
+            callback: "/auth/callback",
+            profile: "/auth/profile",
+            access_token: "/auth/access-token",
+            backchannel_logout: "/auth/backchannel-logout",
+        }
+    }
+}
+
+/// How the client authenticates at the token endpoint.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ClientAuth<'a> {
+    /// `client_secret_post`: `client_id` and `client_secret` in the form body (the SDK's
+    /// default).
+    SecretPost(&'a str),
+    /// `client_secret_basic`: HTTP Basic with `client_id:client_secret`.
+    SecretBasic(&'a str),
+    /// `private_key_jwt` (RFC 7523): an ES256 client assertion signed with this PKCS#8 PEM key.
+    PrivateKeyJwt(&'a str),
+    /// A public client (no authentication; PKCE only).
+    None,
+}
+
+/// Which logout URL to send the user to (`logoutStrategy`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum LogoutStrategy {
+    /// `oidc` when the provider has an `end_session_endpoint`, else `v2`.
+    #[default]
+    Auto,
+    /// OpenID Connect RP-Initiated Logout.
+    Oidc,
+    /// Auth0's `/v2/logout`.
+    V2,
+}
+
+/// Options of the session cookie and lifetime (`session`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[allow(clippy::exhaustive_structs)] // built with a struct literal over `Config::new`
+pub struct SessionConfig<'a> {
+    /// `rolling`, `absoluteDuration`, `inactivityDuration`.
+    pub durations: Durations,
+    /// `cookie.name`, default `__session`.
+    pub cookie_name: &'a str,
+    /// `cookie.*`: path, domain, secure, sameSite, transient.
+    pub cookie: CookieOptions<'a>,
+}
+
+impl Default for SessionConfig<'_> {
+    fn default() -> Self {
+        SessionConfig {
+            durations: Durations::default(),
+            cookie_name: crate::session::DEFAULT_COOKIE_NAME,
+            cookie: CookieOptions::default(),
+        }
+    }
+}
+
+/// Options of the transaction cookie (`transactionCookie`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[allow(clippy::exhaustive_structs)] // built with a struct literal over `Config::new`
+pub struct TransactionConfig<'a> {
+    /// `prefix`, default `__txn_`.
+    pub prefix: &'a str,
+    /// `maxAge` in seconds, default 3600.
+    pub max_age: u64,
+    /// Path, domain, secure, sameSite (never transient).
+    pub cookie: CookieOptions<'a>,
+}
+
+impl Default for TransactionConfig<'_> {
+    fn default() -> Self {
+        TransactionConfig {
+            prefix: crate::oauth::transaction::DEFAULT_PREFIX,
+            max_age: crate::oauth::transaction::DEFAULT_MAX_AGE,
+            cookie: CookieOptions::default(),
+        }
+    }
+}
+
+/// The whole configuration.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[allow(clippy::exhaustive_structs)] // built with a struct literal over `Config::new`
+pub struct Config<'a> {
+    /// `AUTH0_DOMAIN`: a bare host (`tenant.auth0.com`, meaning https) or a URL.
+    pub domain: &'a str,
+    /// `AUTH0_CLIENT_ID`.
+    pub client_id: &'a str,
+    /// How to authenticate at the token endpoint.
+    pub client_auth: ClientAuth<'a>,
+    /// `APP_BASE_URL`: the application's origin and base path (`http://localhost:3000`).
+    pub app_base_url: &'a str,
+    /// `AUTH0_SECRET`: at least 32 characters; the cookie encryption key is derived from it.
+    pub secret: &'a str,
+    /// `authorizationParameters`.
+    pub authorization_parameters: AuthorizationParameters<'a>,
+    /// `routes`.
+    pub routes: Routes<'a>,
+    /// `session`.
+    pub session: SessionConfig<'a>,
+    /// `transactionCookie`.
+    pub transaction: TransactionConfig<'a>,
+    /// `enableParallelTransactions`, default true: one transaction cookie per login.
+    pub enable_parallel_transactions: bool,
+    /// `logoutStrategy`, default `auto`.
+    pub logout_strategy: LogoutStrategy,
+    /// `includeIdTokenHintInOIDCLogoutUrl`, default true.
+    pub include_id_token_hint_in_oidc_logout_url: bool,
+    /// `signInReturnToPath`, default `/`.
+    pub sign_in_return_to_path: &'a str,
+    /// Seconds of clock tolerance for ID tokens (default 30).
+    pub clock_tolerance: i64,
+    /// `noContentProfileResponseWhenUnauthenticated`: 204 instead of 401 from the profile
+    /// route.
+    pub no_content_profile_response_when_unauthenticated: bool,
+    /// `enableAccessTokenEndpoint`, default true.
+    pub enable_access_token_endpoint: bool,
+    /// `tokenRefreshBuffer`: refresh this many seconds before expiry (default 0).
+    pub token_refresh_buffer: i64,
+    /// Allow `http://` for a non-loopback provider (dangerous; tests only).
+    pub allow_insecure_requests: bool,
+    /// DPoP-bound tokens, when set.
+    pub dpop: Option<DpopConfig<'a>>,
+}
+
+impl<'a> Config<'a> {
+    /// A configuration with the SDK's defaults for everything but the required values.
+    /// The secret must still be set ([`Config::secret`]).
+    pub fn new(
+        domain: &'a str,
+        client_id: &'a str,
+        client_auth: ClientAuth<'a>,
+        app_base_url: &'a str,
+    ) -> Self {
+        Config {
+            domain,
+            client_id,
+            client_auth,
+            app_base_url,
+            secret: "",
+            authorization_parameters: AuthorizationParameters::default(),
+            routes: Routes::default(),
+            session: SessionConfig::default(),
+            transaction: TransactionConfig::default(),
+            enable_parallel_transactions: true,
+            logout_strategy: LogoutStrategy::Auto,
+            include_id_token_hint_in_oidc_logout_url: true,
+            sign_in_return_to_path: "/",
+            clock_tolerance: 30,
+            no_content_profile_response_when_unauthenticated: false,
+            enable_access_token_endpoint: true,
+            token_refresh_buffer: 0,
+            allow_insecure_requests: false,
+            dpop: None,
+        }
+    }
+
+    /// The domain as a URL origin: `https://` + a bare host, or the URL as given without a
+    /// trailing slash. Returns the scheme and the rest (`("https", "tenant.auth0.com")`).
+    pub fn domain_parts(&self) -> (&'a str, &'a str) {
+        let d = self.domain.trim_end_matches('/');
+        if let Some(rest) = d.strip_prefix("https://") {
+            ("https", rest)
+        } else if let Some(rest) = d.strip_prefix("http://") {
+            ("http", rest)
+        } else {
+            ("https", d)
+        }
+    }
+
+    /// The application base URL without a trailing slash.
+    pub fn base_url(&self) -> &'a str {
+        self.app_base_url.trim_end_matches('/')
+    }
+
+    /// The session cookie options in effect: `Secure` is forced on when the application base
+    /// URL is `https`, as the SDK does.
+    pub fn session_cookie(&self) -> CookieOptions<'a> {
+        let mut c = self.session.cookie;
+        c.secure |= self.base_is_https();
+        c
+    }
+
+    /// The transaction cookie options in effect (`Secure` forced on for an `https` base URL).
+    pub fn transaction_cookie(&self) -> CookieOptions<'a> {
+        let mut c = self.transaction.cookie;
+        c.secure |= self.base_is_https();
+        c.transient = false;
+        c
+    }
+
+    fn base_is_https(&self) -> bool {
+        self.app_base_url
+            .get(..8)
+            .is_some_and(|s| s.eq_ignore_ascii_case("https://"))
+    }
+}
+
+/// DPoP settings (`useDPoP`, `dpopKeyPair`, `AUTH0_DPOP_*`, `AUTH0_RETRY_*`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[allow(clippy::exhaustive_structs)] // built with a struct literal over `Config::new`
+pub struct DpopConfig<'a> {
+    /// The private key, PKCS#8 (or SEC1) PEM, P-256.
+    pub private_key_pem: &'a str,
+    /// The public key, SPKI PEM; checked against the private key when given.
+    pub public_key_pem: Option<&'a str>,
+    /// Seconds added to `iat` (`AUTH0_DPOP_CLOCK_SKEW`, default 0).
+    pub clock_skew: i64,
+    /// Seconds of tolerance (`AUTH0_DPOP_CLOCK_TOLERANCE`, default 30).
+    pub clock_tolerance: i64,
+    /// Delay before the one `use_dpop_nonce` retry, in milliseconds (`AUTH0_RETRY_DELAY`,
+    /// default 100).
+    pub retry_delay_ms: u64,
+    /// Whether the delay is jittered (`AUTH0_RETRY_JITTER`, default true).
+    pub retry_jitter: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ConfigError;
+    use crate::cookie::SameSite;
+
+    fn base() -> Config<'static> {
+        Config {
+            secret: "a-test-secret-that-is-at-least-32-characters-long!",
+            ..Config::new(
+                "tenant.auth0.com",
+                "cid",
+                ClientAuth::SecretPost("s"),
+                "http://localhost:3000",
+            )
+        }
+    }
+
+    #[test]
+    fn defaults_validate() {
+        assert_eq!(base().validate(), Ok(()));
+        assert_eq!(base().domain_parts(), ("https", "tenant.auth0.com"));
+        let c = Config {
+            domain: "https://tenant.auth0.com/",
+            ..base()
+        };
+        assert_eq!(c.domain_parts(), ("https", "tenant.auth0.com"));
+        assert!(!base().session_cookie().secure);
+        let s = Config {
+            app_base_url: "https://app.example.com",
+            ..base()
+        };
+        assert!(s.session_cookie().secure && s.transaction_cookie().secure);
+    }
+
+    #[test]
+    fn errors_name_the_option() {
+        let cases: [(Config<'_>, &str); 8] = [
+            (
+                Config {
+                    domain: "",
+                    ..base()
+                },
+                "AUTH0_DOMAIN",
+            ),
+            (
+                Config {
+                    domain: "http://tenant.auth0.com",
+                    ..base()
+                },
+                "AUTH0_DOMAIN",
+            ),
+            (
+                Config {
+                    domain: "tenant.auth0.com/path",
+                    ..base()
+                },
+                "AUTH0_DOMAIN",
+            ),
+            (
+                Config {
+                    client_id: "",
+                    ..base()
+                },
+                "AUTH0_CLIENT_ID",
+            ),
+            (
+                Config {
+                    app_base_url: "localhost:3000",
+                    ..base()
+                },
+                "APP_BASE_URL",
+            ),
+            (
+                Config {
+                    client_auth: ClientAuth::SecretPost(""),
+                    ..base()
+                },
+                "AUTH0_CLIENT_SECRET",
+            ),
+            (
+                Config {
+                    client_auth: ClientAuth::PrivateKeyJwt("nope"),
+                    ..base()
+                },
+                "AUTH0_CLIENT_ASSERTION_SIGNING_KEY",
+            ),
+            (
+                Config {
+                    authorization_parameters: AuthorizationParameters {
+                        scope: Scope::All("profile"),
+                        ..AuthorizationParameters::default()
+                    },
+                    ..base()
+                },
+                "authorization_parameters.scope",
+            ),
+        ];
+        for (c, option) in cases {
+            match c.validate() {
+                Err(ConfigError::Invalid { option: o, .. }) => assert_eq!(o, option),
+                other => panic!("{option}: {other:?}"),
+            }
+        }
+        // Loopback http is fine, and so is any http with the dangerous option.
+        assert!(
+            Config {
+                domain: "http://127.0.0.1:9000",
+                ..base()
+            }
+            .validate()
+            .is_ok()
+        );
+        assert!(
+            Config {
+                domain: "http://idp.test",
+                allow_insecure_requests: true,
+                ..base()
+            }
+            .validate()
+            .is_ok()
+        );
+    }
+
+    #[test]
+    fn scope_per_audience() {
+        let map = [("https://api", "openid read")];
+        let s = Scope::PerAudience(&map);
+        assert_eq!(s.for_audience(Some("https://api")), "openid read");
+        assert_eq!(s.for_audience(Some("other")), DEFAULT_SCOPES);
+        assert_eq!(s.for_audience(None), DEFAULT_SCOPES);
+    }
+
+    #[cfg(feature = "std")]
+    #[test]
+    fn from_env_names_the_variable() {
+        extern crate std;
+        use std::collections::HashMap;
+        use std::string::String;
+        let mut env: HashMap<&str, &str> = HashMap::from([
+            ("AUTH0_DOMAIN", "Tenant.Auth0.com"),
+            ("AUTH0_CLIENT_ID", "cid"),
+            ("AUTH0_CLIENT_SECRET", "cs"),
+            (
+                "AUTH0_SECRET",
+                "a-test-secret-that-is-at-least-32-characters-long!",
+            ),
+            ("APP_BASE_URL", "https://app.example.com"),
+            ("AUTH0_COOKIE_SAME_SITE", "strict"),
+            ("AUTH0_COOKIE_TRANSIENT", "true"),
+        ]);
+        let load = |env: &HashMap<&str, &str>| {
+            Config::from_lookup(|k| env.get(k).map(|v| String::from(*v)))
+        };
+        let c = load(&env).unwrap();
+        assert_eq!(c.domain, "tenant.auth0.com");
+        assert_eq!(c.session.cookie.same_site, SameSite::Strict);
+        assert!(c.session.cookie.transient);
+        assert!(!c.transaction_cookie().transient);
+        assert!(c.session_cookie().secure);
+        assert_eq!(c.client_auth, ClientAuth::SecretPost("cs"));
+        env.insert("AUTH0_COOKIE_SAME_SITE", "sideways");
+        assert!(matches!(
+            load(&env),
+            Err(ConfigError::Invalid {
+                option: "AUTH0_COOKIE_SAME_SITE",
+                ..
+            })
+        ));
+        env.insert("AUTH0_COOKIE_SAME_SITE", "lax");
+        env.insert("AUTH0_SECRET", "short");
+        assert!(matches!(
+            load(&env),
+            Err(ConfigError::SecretTooShort { .. })
+        ));
+        env.remove("AUTH0_SECRET");
+        assert!(matches!(
+            load(&env),
+            Err(ConfigError::Invalid {
+                option: "AUTH0_SECRET",
+                ..
+            })
+        ));
+        env.insert(
+            "AUTH0_SECRET",
+            "a-test-secret-that-is-at-least-32-characters-long!",
+        );
+        env.remove("AUTH0_CLIENT_SECRET");
+        assert!(matches!(
+            load(&env),
+            Err(ConfigError::Invalid {
+                option: "AUTH0_CLIENT_SECRET",
+                ..
+            })
+        ));
+        env.insert("AUTH0_CLIENT_SECRET", "cs");
+        env.insert("AUTH0_DPOP_CLOCK_SKEW", "soon");
+        env.insert("AUTH0_DPOP_PRIVATE_KEY", "x");
+        assert!(matches!(
+            load(&env),
+            Err(ConfigError::Invalid {
+                option: "AUTH0_DPOP_CLOCK_SKEW",
+                ..
+            })
+        ));
+    }
+}

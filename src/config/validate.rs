@@ -1,0 +1,130 @@
+//! [`Config::validate`]: every option checked once, with an error that names the option (or its
+//! environment variable) and says what to do.
+
+use super::{ClientAuth, Config, Scope};
+use crate::ConfigError;
+use crate::codec::url::Url;
+
+impl Config<'_> {
+    /// Checks the configuration; the error names the option and says what is wrong.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let invalid = |option, reason| Err(ConfigError::Invalid { option, reason });
+        if self.domain.is_empty() {
+            return invalid(
+                "AUTH0_DOMAIN",
+                "is required: set it to your tenant's domain, e.g. tenant.us.auth0.com",
+            );
+        }
+        let (scheme, host) = self.domain_parts();
+        if host.contains('/') || host.contains('?') {
+            return invalid(
+                "AUTH0_DOMAIN",
+                "must be a host or an origin (no path or query)",
+            );
+        }
+        let mut buf = [0u8; 300];
+        let origin = {
+            let mut w = crate::codec::buf::Writer::new(&mut buf, "domain");
+            let ok =
+                w.push_str(scheme).is_ok() && w.push_str("://").is_ok() && w.push_str(host).is_ok();
+            if !ok {
+                return invalid("AUTH0_DOMAIN", "is too long");
+            }
+            w.into_str()
+        };
+        let Ok(domain) = Url::parse(origin) else {
+            return invalid("AUTH0_DOMAIN", "is not a valid host or https:// URL");
+        };
+        if !domain.is_https() && !domain.is_loopback() && !self.allow_insecure_requests {
+            return invalid(
+                "AUTH0_DOMAIN",
+                "uses http:// for a host that is not loopback; use https://, or set allow_insecure_requests for local tests",
+            );
+        }
+        if self.client_id.is_empty() {
+            return invalid(
+                "AUTH0_CLIENT_ID",
+                "is required: copy it from your application's settings",
+            );
+        }
+        match self.client_auth {
+            ClientAuth::SecretPost(s) | ClientAuth::SecretBasic(s) if s.is_empty() => {
+                return invalid("AUTH0_CLIENT_SECRET", "is empty");
+            }
+            ClientAuth::PrivateKeyJwt(pem)
+                if crate::jose::jwk::EcKeyPair::from_pem(pem, None).is_err() =>
+            {
+                return invalid(
+                    "AUTH0_CLIENT_ASSERTION_SIGNING_KEY",
+                    "is not a P-256 private key in PEM (PKCS#8 or SEC1); only ES256 client assertions are supported",
+                );
+            }
+            _ => {}
+        }
+        if self.secret.is_empty() {
+            return invalid(
+                "AUTH0_SECRET",
+                "is required: generate one with `openssl rand -hex 32`",
+            );
+        }
+        if self.secret.chars().count() < crate::jose::jwe::MIN_SECRET_CHARS {
+            return Err(ConfigError::SecretTooShort {
+                len: self.secret.chars().count(),
+            });
+        }
+        if let Some(d) = &self.dpop
+            && crate::jose::jwk::EcKeyPair::from_pem(d.private_key_pem, d.public_key_pem).is_err()
+        {
+            return invalid(
+                "AUTH0_DPOP_PRIVATE_KEY / AUTH0_DPOP_PUBLIC_KEY",
+                "must be a matching P-256 key pair in PEM; make one with `auth0-edge dpop keygen`",
+            );
+        }
+        if Url::parse(self.app_base_url).is_err() {
+            return invalid(
+                "APP_BASE_URL",
+                "must be an absolute http:// or https:// URL, e.g. http://localhost:3000",
+            );
+        }
+        let ap = &self.authorization_parameters;
+        let has_openid = |s: &str| s.split(' ').any(|x| x == "openid");
+        let scope_ok = match ap.scope {
+            Scope::All(s) => has_openid(s),
+            Scope::PerAudience(map) => map.iter().all(|(_, s)| has_openid(s)),
+        };
+        if !scope_ok {
+            return invalid("authorization_parameters.scope", "must include `openid`");
+        }
+        for name in [self.session.cookie_name, self.transaction.prefix] {
+            if !crate::cookie::is_valid_name(name) {
+                return invalid(
+                    "session.cookie.name / transactionCookie.prefix",
+                    "is not a valid cookie name",
+                );
+            }
+        }
+        if !self.sign_in_return_to_path.starts_with('/') {
+            return invalid("signInReturnToPath", "must be a path starting with `/`");
+        }
+        let r = &self.routes;
+        for route in [
+            r.login,
+            r.logout,
+            r.callback,
+            r.profile,
+            r.access_token,
+            r.backchannel_logout,
+        ] {
+            if !route.starts_with('/') {
+                return invalid("routes", "each route must be a path starting with `/`");
+            }
+        }
+        if self.session.durations.absolute_duration == 0 {
+            return invalid("session.absoluteDuration", "must be more than 0 seconds");
+        }
+        if self.clock_tolerance < 0 {
+            return invalid("clock_tolerance", "must not be negative");
+        }
+        Ok(())
+    }
+}

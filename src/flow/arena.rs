@@ -1,0 +1,168 @@
+//! The flow's work buffer: an arena that hands out disjoint parts of it, so every value a flow
+//! returns borrows one caller buffer.
+
+use super::*;
+
+/// The decoded value of query parameter `name`, in the arena.
+pub(crate) fn query_value<'b>(
+    arena: &mut Arena<'b>,
+    query: &str,
+    name: &str,
+) -> Result<Option<&'b str>, AuthError> {
+    match crate::codec::form::query_get(query, name) {
+        Some(raw) => Ok(Some(crate::codec::form::decode_component(
+            raw,
+            arena.take(raw.len() * 3 + 4)?,
+        )?)),
+        None => Ok(None),
+    }
+}
+
+/// Copies a request string into the arena, so values borrowed from it live as long as the
+/// work buffer.
+pub(crate) fn copy_str<'b>(arena: &mut Arena<'b>, s: &str) -> Result<&'b str, Error> {
+    arena.write(|w| w.push_str(s))
+}
+
+/// Hands out disjoint parts of the flow's work buffer.
+pub(crate) struct Arena<'b> {
+    rest: &'b mut [u8],
+    capacity: usize,
+}
+
+impl<'b> Arena<'b> {
+    pub(crate) fn new(buf: &'b mut [u8]) -> Self {
+        let capacity = buf.len();
+        Arena {
+            rest: buf,
+            capacity,
+        }
+    }
+
+    /// An arena over the first part of `buf` and the rest kept for the response (a third, at
+    /// least 8 KB when possible).
+    pub(crate) fn split_for_response(buf: &'b mut [u8]) -> (Arena<'b>, &'b mut [u8]) {
+        let res_len = (buf.len() / 3).max(8192.min(buf.len()));
+        let at = buf.len() - res_len;
+        let (a, r) = buf.split_at_mut(at);
+        (Arena::new(a), r)
+    }
+
+    fn overflow(&self) -> Error {
+        Error::BufferTooSmall {
+            what: "flow work",
+            capacity: self.capacity,
+        }
+    }
+
+    pub(crate) fn remaining(&self) -> usize {
+        self.rest.len()
+    }
+
+    /// The next `n` bytes.
+    pub(crate) fn take(&mut self, n: usize) -> Result<&'b mut [u8], Error> {
+        if n > self.rest.len() {
+            return Err(self.overflow());
+        }
+        let (a, b) = core::mem::take(&mut self.rest).split_at_mut(n);
+        self.rest = b;
+        Ok(a)
+    }
+
+    /// A sub-arena over the rest, for temporary use; its space comes back when it is dropped
+    /// (nothing it handed out may outlive it).
+    pub(crate) fn checkpoint(&mut self) -> Arena<'_> {
+        Arena {
+            capacity: self.capacity,
+            rest: &mut *self.rest,
+        }
+    }
+
+    /// Writes with `f` into the rest and keeps what was written.
+    pub(crate) fn write(
+        &mut self,
+        f: impl FnOnce(&mut Writer<'_>) -> Result<(), Error>,
+    ) -> Result<&'b str, Error> {
+        let s = self.write_mut(f)?;
+        let s: &'b [u8] = s;
+        core::str::from_utf8(s).map_err(|_| crate::JsonError::Utf8.into())
+    }
+
+    /// Like [`Arena::write`], handing the bytes out mutably (to encrypt in place).
+    pub(crate) fn write_mut(
+        &mut self,
+        f: impl FnOnce(&mut Writer<'_>) -> Result<(), Error>,
+    ) -> Result<&'b mut [u8], Error> {
+        let buf = core::mem::take(&mut self.rest);
+        let n = {
+            let mut w = Writer::new(&mut *buf, "flow work");
+            match f(&mut w) {
+                Ok(()) => w.len(),
+                Err(Error::BufferTooSmall { .. }) => {
+                    self.rest = buf;
+                    return Err(self.overflow());
+                }
+                Err(e) => {
+                    self.rest = buf;
+                    return Err(e);
+                }
+            }
+        };
+        let (a, b) = buf.split_at_mut(n);
+        self.rest = b;
+        Ok(a)
+    }
+
+    /// Lets `f` fill the rest and keeps the `n` bytes it reports (nothing when it reports
+    /// `None`).
+    pub(crate) fn fill(&mut self, f: impl FnOnce(&mut [u8]) -> Option<usize>) -> Option<&'b [u8]> {
+        let buf = core::mem::take(&mut self.rest);
+        match f(&mut *buf) {
+            Some(n) if n <= buf.len() => {
+                let (a, b) = buf.split_at_mut(n);
+                self.rest = b;
+                Some(a)
+            }
+            _ => {
+                self.rest = buf;
+                None
+            }
+        }
+    }
+
+    /// Sends `req` and keeps the response in the arena.
+    pub(crate) async fn fetch<T: Transport>(
+        &mut self,
+        t: &T,
+        req: &OutgoingRequest<'_>,
+    ) -> Result<IncomingResponse<'b>, TransportError> {
+        let buf = core::mem::take(&mut self.rest);
+        let head = match t.send(req, &mut *buf).await {
+            Ok(h) => h,
+            Err(e) => {
+                self.rest = buf;
+                return Err(e);
+            }
+        };
+        let used = head.headers_len.saturating_add(head.body_len);
+        if used > buf.len() {
+            self.rest = buf;
+            return Err(TransportError::ResponseTooLarge);
+        }
+        let (a, b) = buf.split_at_mut(used);
+        self.rest = b;
+        let a: &'b [u8] = a;
+        head.view(a).ok_or(TransportError::Io)
+    }
+}
+
+/// The session's ID token as text (escapes decoded into the arena when needed).
+pub(crate) fn json_text<'b>(arena: &mut Arena<'b>, s: JsonStr<'_>) -> Result<&'b str, Error> {
+    arena.write(|w| {
+        for c in s.chars() {
+            let mut tmp = [0u8; 4];
+            w.push_str(c.encode_utf8(&mut tmp))?;
+        }
+        Ok(())
+    })
+}

@@ -1,0 +1,336 @@
+//! Session I/O: reading a request's session (cookie or store record), writing it back (sealed
+//! and chunked, or the record and its id cookie), the rolling touch, `update_session`, and the
+//! deletion of every auth cookie.
+
+use super::*;
+
+/// The result of [`Auth0::touch`]: the request's session, and the headers that roll it.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct Touched<'b> {
+    /// The session, if the request has one.
+    pub session: Option<Session<'b>>,
+    /// Headers to add to the application's response (empty when nothing was rolled).
+    pub headers: Response<'b>,
+    /// Why the request goes on without its session, or without its rolled cookie, when
+    /// something failed: a store that is down, a cookie too large for the work buffer. The
+    /// application is still served (the SDK's middleware does the same); the runtime should
+    /// log this.
+    pub failure: Option<AuthError>,
+}
+
+impl<'c, T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks>
+    Auth0<'c, T, C, P, S, H>
+{
+    /// Reads the session of a request's `Cookie` header: the sealed cookie, or the record its
+    /// id points to when a store is configured. An expired, tampered or missing cookie is no
+    /// session (`Ok(None)`), as in the SDK.
+    ///
+    /// ```no_run
+    /// # async fn example<T: auth0_edge::runtime::Transport, C: auth0_edge::runtime::Clock, P: auth0_edge::runtime::ProviderCache>(
+    /// #     auth0: &auth0_edge::flow::Auth0<'_, T, C, P>, cookie_header: &str) -> Result<(), auth0_edge::flow::AuthError> {
+    /// let mut buf = vec![0u8; auth0_edge::session::DEFAULT_BUFFER_LEN];
+    /// if let Some(session) = auth0.get_session(cookie_header, &mut buf).await? {
+    ///     println!("signed in as {}", session.user.get_str("sub").unwrap());
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub async fn get_session<'b>(
+        &self,
+        cookie_header: &str,
+        buf: &'b mut [u8],
+    ) -> Result<Option<Session<'b>>, AuthError> {
+        let mut arena = Arena::new(buf);
+        Ok(self
+            .load(cookie_header, &mut arena)
+            .await?
+            .map(|l| l.session))
+    }
+
+    /// Loads the session and, for stateful sessions, its record id.
+    pub(crate) async fn load<'b>(
+        &self,
+        cookie_header: &str,
+        arena: &mut Arena<'b>,
+    ) -> Result<Option<Loaded<'b>>, AuthError> {
+        let now = self.now();
+        let name = self.config.session.cookie_name;
+        match &self.store {
+            None => {
+                let need = cookie_header.len() * 2 + 1024;
+                let buf = arena.take(need.min(arena.remaining()))?;
+                match session::open(cookie_header, name, &self.key, now, buf) {
+                    Ok(o) => Ok(Some(Loaded {
+                        session: o.session,
+                        id: None,
+                    })),
+                    Err(e) => no_session(e),
+                }
+            }
+            Some(store) => {
+                let Some(c) = cookie::get(cookie_header, name) else {
+                    return Ok(None);
+                };
+                let id_buf = arena.take(c.value.len() + 64)?;
+                let id = match jwe::open_jwt(&self.key, c.value, now, id_buf) {
+                    Ok(payload) => match session::read_id(&payload).and_then(|i| i.as_str()) {
+                        Some(id) => id,
+                        None => return Ok(None),
+                    },
+                    Err(e) => return no_session(e),
+                };
+                let rest = arena.take(arena.remaining() / 2)?;
+                let Some(json) = store.get(id, rest).await? else {
+                    return Ok(None);
+                };
+                let opened = match session::open_payload(json, now) {
+                    Ok(o) => o,
+                    Err(e) => return no_session(e),
+                };
+                Ok(Some(Loaded {
+                    session: opened.session,
+                    id: Some(id),
+                }))
+            }
+        }
+    }
+
+    /// Writes `session` for the response: the sealed cookie (chunked, with the stale chunks
+    /// deleted) or, with a store, the record and its id cookie; then the cache headers.
+    ///
+    /// `fresh` is a new login: a store record gets a new id (the old record is deleted).
+    /// A rolling write to a store record that no longer exists writes nothing.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn save<'b>(
+        &self,
+        session: &Session<'_>,
+        request_cookie: &'b str,
+        existing_id: Option<&str>,
+        fresh: bool,
+        rng: &mut impl CryptoRngCore,
+        arena: &mut Arena<'b>,
+        res: &mut ResponseBuilder<'_>,
+    ) -> Result<(), AuthError> {
+        let now = self.now();
+        let max_age = self
+            .config
+            .session
+            .durations
+            .max_age(session.internal.created_at, now);
+        let exp = now + max_age as i64;
+        let name = self.config.session.cookie_name;
+        let opts = self.config.session_cookie();
+        match &self.store {
+            None => {
+                let plain = arena.write_mut(|w| session.write_json(w, Some(exp)))?;
+                let out = arena.take(jwe::sealed_len(plain.len()))?;
+                let sealed = jwe::seal(&self.key, rng, plain, out)?;
+                for c in session::set_cookies(name, sealed, &opts, max_age, now, request_cookie)? {
+                    res.header_display("Set-Cookie", &c)?;
+                }
+            }
+            Some(store) => {
+                let json = arena.write(|w| session.write_json(w, None))?;
+                let sid_buf = arena.take(256)?;
+                let sid = session.internal.sid.and_then(|s| s.to_str_in(sid_buf).ok());
+                let sub_buf = arena.take(256)?;
+                let sub = session
+                    .user
+                    .get_str("sub")
+                    .and_then(|s| s.to_str_in(sub_buf).ok());
+                let info = RecordInfo {
+                    expires_at: exp,
+                    sid,
+                    sub,
+                };
+                let new_id;
+                let id = match (existing_id, fresh) {
+                    (Some(id), false) => {
+                        if !store.update(id, json, &info).await? {
+                            return Ok(());
+                        }
+                        id
+                    }
+                    (old, _) => {
+                        if let Some(old) = old {
+                            store.delete(old).await?;
+                        }
+                        new_id = SessionId::generate(rng);
+                        store.set(new_id.as_str(), json, &info).await?;
+                        new_id.as_str()
+                    }
+                };
+                let plain = arena.write_mut(|w| session::write_id_payload(w, id, exp))?;
+                let out = arena.take(jwe::sealed_len(plain.len()))?;
+                let sealed = jwe::seal(&self.key, rng, plain, out)?;
+                let c = SetCookie {
+                    name: CookieName::plain(name),
+                    value: sealed,
+                    options: &opts,
+                    lifetime: Lifetime::MaxAge { max_age, now },
+                };
+                res.header_display("Set-Cookie", &c)?;
+            }
+        }
+        res.no_cache()?;
+        Ok(())
+    }
+
+    /// The SDK's middleware touch for a non-auth request: when rolling is on and a session
+    /// exists, write it back with the same `createdAt` (a later expiry) and add the cache
+    /// headers. The returned response carries only headers to add to the application's.
+    ///
+    /// ```no_run
+    /// # async fn example<T: auth0_edge::runtime::Transport, C: auth0_edge::runtime::Clock, P: auth0_edge::runtime::ProviderCache>(
+    /// #     auth0: &auth0_edge::flow::Auth0<'_, T, C, P>, headers: &[(&str, &str)]) -> Result<(), auth0_edge::flow::AuthError> {
+    /// use auth0_edge::http::Request;
+    /// let mut buf = vec![0u8; auth0_edge::flow::FLOW_BUFFER_LEN];
+    /// let touched = auth0.touch(&Request::get("/dashboard", &headers), &mut rand_core::OsRng, &mut buf).await?;
+    /// for (name, value) in touched.headers.headers() { /* append to the application's response */ }
+    /// # Ok(()) }
+    /// ```
+    pub async fn touch<'b>(
+        &self,
+        req: &Request<'_>,
+        rng: &mut impl CryptoRngCore,
+        buf: &'b mut [u8],
+    ) -> Result<Touched<'b>, AuthError> {
+        let (mut arena, res_buf) = Arena::split_for_response(buf);
+        let mut res = ResponseBuilder::new(res_buf, 200);
+        // The policy of the middleware path: a session that cannot be read (a store that is
+        // down, a cookie larger than the work buffer) is no session, and a roll that cannot be
+        // written is no roll; the application is served either way, and the failure reported.
+        let without = |failure: AuthError| Touched {
+            session: None,
+            headers: Response::EMPTY,
+            failure: Some(failure),
+        };
+        let cookie = match copy_str(&mut arena, req.cookie()) {
+            Ok(c) => c,
+            Err(e) => return Ok(without(e.into())),
+        };
+        let loaded = match self.load(cookie, &mut arena).await {
+            Ok(l) => l,
+            Err(e) => return Ok(without(e)),
+        };
+        let mut failure = None;
+        if let Some(l) = &loaded
+            && self.config.session.durations.rolling
+            && self.hooks.before_session_rolled(req)
+            && let Err(e) = self
+                .save(&l.session, cookie, l.id, false, rng, &mut arena, &mut res)
+                .await
+        {
+            failure = Some(e);
+        }
+        Ok(Touched {
+            session: loaded.map(|l| l.session),
+            headers: match failure {
+                None => res.finish()?,
+                Some(_) => Response::EMPTY,
+            },
+            failure,
+        })
+    }
+
+    /// Replaces the session's document (`updateSession`): the `user`, token set and extra
+    /// members of `session` are written back; `internal` (`sid`, `createdAt`) is kept from the
+    /// current session. The returned headers (`Set-Cookie`, cache) must be added to the
+    /// response. Without a session this is [`AuthError::MissingSession`].
+    ///
+    /// ```no_run
+    /// # async fn example<T: auth0_edge::runtime::Transport, C: auth0_edge::runtime::Clock, P: auth0_edge::runtime::ProviderCache>(
+    /// #     auth0: &auth0_edge::flow::Auth0<'_, T, C, P>, cookie_header: &str) -> Result<(), auth0_edge::flow::AuthError> {
+    /// let mut buf = vec![0u8; auth0_edge::session::DEFAULT_BUFFER_LEN];
+    /// let mut session = auth0.get_session(cookie_header, &mut buf).await?.expect("signed in");
+    /// session.user = auth0_edge::codec::json::Object::parse(r#"{"sub":"auth0|1","nickname":"z"}"#).unwrap();
+    /// let mut out = vec![0u8; auth0_edge::flow::FLOW_BUFFER_LEN];
+    /// let headers = auth0.update_session(cookie_header, &session, &mut rand_core::OsRng, &mut out).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn update_session<'b>(
+        &self,
+        cookie_header: &str,
+        session: &Session<'_>,
+        rng: &mut impl CryptoRngCore,
+        buf: &'b mut [u8],
+    ) -> Result<Response<'b>, AuthError> {
+        let (mut arena, res_buf) = Arena::split_for_response(buf);
+        let mut res = ResponseBuilder::new(res_buf, 200);
+        let cookie = copy_str(&mut arena, cookie_header)?;
+        let current = self
+            .load(cookie, &mut arena)
+            .await?
+            .ok_or(AuthError::MissingSession)?;
+        let mut updated = session.clone();
+        updated.internal = current.session.internal;
+        self.save(
+            &updated, cookie, current.id, false, rng, &mut arena, &mut res,
+        )
+        .await?;
+        Ok(res.finish()?)
+    }
+
+    /// Deletion `Set-Cookie` values for the session cookie(s), transaction cookies and
+    /// connection-token cookies of a request, added to `res`.
+    pub(crate) fn clear_cookies(
+        &self,
+        request_cookie: &str,
+        res: &mut ResponseBuilder<'_>,
+    ) -> Result<(), Error> {
+        let opts = self.config.session_cookie();
+        for c in session::delete_cookies(self.config.session.cookie_name, &opts, request_cookie) {
+            res.header_display("Set-Cookie", &c)?;
+        }
+        for c in cookie::parse(request_cookie).filter(|c| is_connection_cookie(c.name)) {
+            let d = SetCookie {
+                name: CookieName::plain(c.name),
+                value: "",
+                options: &opts,
+                lifetime: Lifetime::Delete,
+            };
+            res.header_display("Set-Cookie", &d)?;
+        }
+        let topts = self.config.transaction_cookie();
+        for c in crate::oauth::authorize::delete_all(
+            request_cookie,
+            self.config.transaction.prefix,
+            &topts,
+        ) {
+            res.header_display("Set-Cookie", &c)?;
+        }
+        Ok(())
+    }
+}
+
+/// `__FC_<digits>`: a connection-token cookie.
+pub(super) fn is_connection_cookie(name: &str) -> bool {
+    name.strip_prefix("__FC_")
+        .is_some_and(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// Errors that mean "no session" in the SDK (missing, tampered, expired, malformed cookie);
+/// others (a buffer too small) are reported.
+pub(super) fn no_session<T>(e: Error) -> Result<Option<T>, AuthError> {
+    match e {
+        Error::BufferTooSmall { .. } => Err(AuthError::Core(e)),
+        Error::Cookie(
+            CookieError::NotFound
+            | CookieError::MissingChunk { .. }
+            | CookieError::TooManyChunks
+            | CookieError::InvalidEncoding
+            | CookieError::BadChunkIndex
+            | CookieError::InvalidName,
+        )
+        | Error::Jwe(_)
+        | Error::Json(_)
+        | Error::Session(_) => Ok(None),
+        other => Err(AuthError::Core(other)),
+    }
+}
+
+/// A session and, when stored, the id of its record.
+pub(crate) struct Loaded<'b> {
+    pub(crate) session: Session<'b>,
+    pub(crate) id: Option<&'b str>,
+}

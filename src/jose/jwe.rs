@@ -1,0 +1,477 @@
+//! Compact JWE with `alg: dir` and `enc: A256GCM` (RFC 7516, RFC 7518 §4.5, §5.3), keyed
+//! the way `@auth0/nextjs-auth0` v4 keys it.
+//!
+//! The content-encryption key is HKDF-SHA256 (RFC 5869) of the **UTF-8 bytes** of
+//! `AUTH0_SECRET` (not hex-decoded), with an empty salt and the info `JWE CEK`, 32 bytes.
+//! [`seal`] writes exactly the SDK's protected header, `{"enc":"A256GCM","alg":"dir"}`, and an
+//! empty encrypted-key segment; [`open`] accepts nothing else. Session, transaction and
+//! connection-token cookies all use this pair.
+
+use crate::codec::base64url;
+use crate::codec::buf::Writer;
+use crate::codec::json::Object;
+use crate::{ConfigError, Error, JweError};
+use aes_gcm::aead::AeadInPlace;
+use aes_gcm::{Aes256Gcm, KeyInit, Nonce, Tag};
+use rand_core::CryptoRngCore;
+use sha2::Sha256;
+use zeroize::Zeroize;
+
+/// The protected header the Next.js SDK writes, byte for byte.
+pub const PROTECTED_HEADER: &str = r#"{"enc":"A256GCM","alg":"dir"}"#;
+/// [`PROTECTED_HEADER`] in base64url: the first segment of every sealed value.
+pub const PROTECTED_HEADER_B64: &str = "eyJlbmMiOiJBMjU2R0NNIiwiYWxnIjoiZGlyIn0";
+/// The HKDF info the SDK uses for the content-encryption key.
+pub const CEK_INFO: &str = "JWE CEK";
+/// Seconds a JWE stays acceptable past its `exp` (jose's `clockTolerance` in the SDK).
+pub const CLOCK_TOLERANCE: i64 = 15;
+/// The minimum length of `AUTH0_SECRET`, in characters.
+pub const MIN_SECRET_CHARS: usize = 32;
+
+const IV_LEN: usize = 12;
+const TAG_LEN: usize = 16;
+const MAX_HEADER_LEN: usize = 512;
+
+/// HKDF-SHA256 with an empty salt: 32 bytes of output keying material for `info`.
+///
+/// ```
+/// // The vector of the wire spec: 64 × "a", info "JWE CEK".
+/// let key = auth0_edge::jose::jwe::hkdf_sha256("a".repeat(64).as_bytes(), b"JWE CEK");
+/// assert_eq!(key[..4], [0xb6, 0x43, 0xc6, 0xc2]);
+/// ```
+pub fn hkdf_sha256(ikm: &[u8], info: &[u8]) -> [u8; 32] {
+    let mut okm = [0u8; 32];
+    // 32 bytes is far below HKDF's limit of 255 × 32, so expand cannot fail.
+    let _ = hkdf::Hkdf::<Sha256>::new(None, ikm).expand(info, &mut okm);
+    okm
+}
+
+/// The content-encryption key, derived once and reused (the AES key schedule included).
+#[derive(Clone)]
+pub struct Key {
+    cipher: Aes256Gcm,
+}
+
+impl Key {
+    /// Derives the key from `AUTH0_SECRET` as the Next.js SDK does.
+    ///
+    /// The secret must have at least 32 characters.
+    pub fn from_secret(secret: &str) -> Result<Key, ConfigError> {
+        let len = secret.chars().count();
+        if len < MIN_SECRET_CHARS {
+            return Err(ConfigError::SecretTooShort { len });
+        }
+        let mut k = hkdf_sha256(secret.as_bytes(), CEK_INFO.as_bytes());
+        let key = Key::from_bytes(&k);
+        k.zeroize();
+        Ok(key)
+    }
+
+    /// A key from 32 raw bytes.
+    pub fn from_bytes(bytes: &[u8; 32]) -> Key {
+        Key {
+            cipher: Aes256Gcm::new(bytes.into()),
+        }
+    }
+}
+
+impl core::fmt::Debug for Key {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("Key(..)")
+    }
+}
+
+/// The length of the compact JWE that [`seal`] writes for a plaintext of `plaintext_len` bytes.
+pub const fn sealed_len(plaintext_len: usize) -> usize {
+    PROTECTED_HEADER_B64.len()
+        + 2
+        + base64url::encoded_len(IV_LEN)
+        + 1
+        + base64url::encoded_len(plaintext_len)
+        + 1
+        + base64url::encoded_len(TAG_LEN)
+}
+
+/// Encrypts `plaintext` in place with a random IV and writes the compact JWE into `out`.
+///
+/// `plaintext` is left holding the ciphertext. `out` needs [`sealed_len`] bytes.
+///
+/// ```
+/// use auth0_edge::jose::jwe;
+/// let key = jwe::Key::from_secret("a-test-secret-that-is-at-least-32-characters-long!")?;
+/// let mut data = *b"{\"hello\":\"world\"}";
+/// let mut out = [0u8; 128];
+/// let sealed = jwe::seal(&key, &mut rand_core::OsRng, &mut data, &mut out)?;
+/// assert!(sealed.starts_with(jwe::PROTECTED_HEADER_B64));
+/// # Ok::<(), auth0_edge::Error>(())
+/// ```
+pub fn seal<'o>(
+    key: &Key,
+    rng: &mut impl CryptoRngCore,
+    plaintext: &mut [u8],
+    out: &'o mut [u8],
+) -> Result<&'o str, Error> {
+    let mut iv = [0u8; IV_LEN];
+    rng.fill_bytes(&mut iv);
+    seal_with_iv(key, &iv, plaintext, out)
+}
+
+/// [`seal`] with a caller-chosen IV. An IV must never be reused with the same key: use this
+/// only for test vectors.
+pub fn seal_with_iv<'o>(
+    key: &Key,
+    iv: &[u8; IV_LEN],
+    plaintext: &mut [u8],
+    out: &'o mut [u8],
+) -> Result<&'o str, Error> {
+    let mut w = Writer::new(out, "sealed JWE");
+    if w.spare_mut().len() < sealed_len(plaintext.len()) {
+        return Err(w.overflow());
+    }
+    let tag = key
+        .cipher
+        .encrypt_in_place_detached(
+            Nonce::from_slice(iv),
+            PROTECTED_HEADER_B64.as_bytes(),
+            plaintext,
+        )
+        .map_err(|_| w.overflow())?;
+    w.push_str(PROTECTED_HEADER_B64)?;
+    w.push_str("..")?;
+    w.push_base64url(iv)?;
+    w.push_ascii(b'.')?;
+    w.push_base64url(plaintext)?;
+    w.push_ascii(b'.')?;
+    w.push_base64url(&tag)?;
+    Ok(w.into_str())
+}
+
+/// The five segments of a compact JWE.
+struct Parts<'a> {
+    header: &'a str,
+    encrypted_key: &'a str,
+    iv: &'a str,
+    ciphertext: &'a str,
+    tag: &'a str,
+}
+
+fn split(compact: &str) -> Result<Parts<'_>, JweError> {
+    let mut dots = memchr::memchr_iter(b'.', compact.as_bytes());
+    let mut start = 0;
+    let mut last = false;
+    let mut next = || {
+        if last {
+            return Err(JweError::Malformed);
+        }
+        let end = dots.next().unwrap_or_else(|| {
+            last = true;
+            compact.len()
+        });
+        let part = compact.get(start..end).ok_or(JweError::Malformed);
+        start = end + 1;
+        part
+    };
+    let parts = Parts {
+        header: next()?,
+        encrypted_key: next()?,
+        iv: next()?,
+        ciphertext: next()?,
+        tag: next()?,
+    };
+    if next().is_ok() {
+        return Err(JweError::Malformed);
+    }
+    Ok(parts)
+}
+
+fn check_header(header_b64: &str) -> Result<(), JweError> {
+    if header_b64 == PROTECTED_HEADER_B64 {
+        return Ok(());
+    }
+    let mut buf = [0u8; MAX_HEADER_LEN];
+    let raw = base64url::decode(header_b64, &mut buf).map_err(|e| match e {
+        base64url::Base64Error::BufferTooSmall => JweError::Header,
+        _ => JweError::Base64,
+    })?;
+    let header = Object::parse_bytes(raw).map_err(|_| JweError::Header)?;
+    if header.get("crit").is_some() {
+        return Err(JweError::Crit);
+    }
+    if header.get("zip").is_some() {
+        return Err(JweError::Header);
+    }
+    match header.get_str("alg") {
+        Some(a) if a == "dir" => {}
+        _ => return Err(JweError::UnsupportedAlg),
+    }
+    match header.get_str("enc") {
+        Some(e) if e == "A256GCM" => Ok(()),
+        _ => Err(JweError::UnsupportedEnc),
+    }
+}
+
+/// The size of the buffer [`open`] needs for a compact JWE of `compact_len` characters.
+pub const fn open_buffer_len(compact_len: usize) -> usize {
+    base64url::decoded_len(compact_len)
+}
+
+/// Checks and decrypts a compact JWE into `buf` and returns the plaintext.
+///
+/// Refuses, each with its own [`JweError`]: another `alg` or `enc`, `crit`, a non-empty
+/// encrypted key, an IV that is not 12 bytes, a tag that is not 16 bytes, and any tampering.
+pub fn open<'b>(key: &Key, compact: &str, buf: &'b mut [u8]) -> Result<&'b mut [u8], Error> {
+    let p = split(compact)?;
+    check_header(p.header)?;
+    if !p.encrypted_key.is_empty() {
+        return Err(JweError::EncryptedKeyNotEmpty.into());
+    }
+    let mut iv = [0u8; 16];
+    let iv = base64url::decode(p.iv, &mut iv).map_err(|_| JweError::IvLength)?;
+    if iv.len() != IV_LEN {
+        return Err(JweError::IvLength.into());
+    }
+    let mut tag = [0u8; 24];
+    let tag = base64url::decode(p.tag, &mut tag).map_err(|_| JweError::TagLength)?;
+    if tag.len() != TAG_LEN {
+        return Err(JweError::TagLength.into());
+    }
+    let capacity = buf.len();
+    let plaintext = base64url::decode(p.ciphertext, buf).map_err(|e| match e {
+        base64url::Base64Error::BufferTooSmall => Error::BufferTooSmall {
+            what: "JWE plaintext",
+            capacity,
+        },
+        _ => JweError::Base64.into(),
+    })?;
+    key.cipher
+        .decrypt_in_place_detached(
+            Nonce::from_slice(iv),
+            p.header.as_bytes(),
+            plaintext,
+            Tag::from_slice(tag),
+        )
+        .map_err(|_| JweError::Decryption)?;
+    Ok(plaintext)
+}
+
+/// Checks `exp` and `nbf` against `now` with [`CLOCK_TOLERANCE`], as jose's `jwtDecrypt`
+/// does in the SDK: expired when `exp <= now - 15`, not yet valid when `nbf > now + 15`.
+pub fn check_times(exp: Option<i64>, nbf: Option<i64>, now: i64) -> Result<(), JweError> {
+    if exp.is_some_and(|exp| exp <= now - CLOCK_TOLERANCE) {
+        return Err(JweError::Expired);
+    }
+    if nbf.is_some_and(|nbf| nbf > now + CLOCK_TOLERANCE) {
+        return Err(JweError::NotYetValid);
+    }
+    Ok(())
+}
+
+/// Checks a decrypted JWT payload's `exp` and `nbf` (see [`check_times`]) and returns the
+/// payload object.
+pub fn check_claims(payload: &[u8], now: i64) -> Result<Object<'_>, Error> {
+    let claims = Object::parse_bytes(payload).map_err(|_| JweError::Payload)?;
+    let (mut exp, mut nbf) = (None, None);
+    for (k, v) in claims.members() {
+        let num = || {
+            v.as_number()
+                .and_then(|n| n.floor_i64())
+                .ok_or(JweError::Payload)
+        };
+        if k == "exp" {
+            exp = Some(num()?);
+        } else if k == "nbf" {
+            nbf = Some(num()?);
+        }
+    }
+    check_times(exp, nbf, now)?;
+    Ok(claims)
+}
+
+/// [`open`] followed by [`check_claims`]: decrypts a JWT and returns its checked claims.
+pub fn open_jwt<'b>(
+    key: &Key,
+    compact: &str,
+    now: i64,
+    buf: &'b mut [u8],
+) -> Result<Object<'b>, Error> {
+    let plaintext: &'b [u8] = open(key, compact, buf)?;
+    check_claims(plaintext, now)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand_core::{RngCore, SeedableRng};
+
+    /// A deterministic RNG for tests.
+    struct TestRng(u64);
+    impl RngCore for TestRng {
+        fn next_u32(&mut self) -> u32 {
+            self.next_u64() as u32
+        }
+        fn next_u64(&mut self) -> u64 {
+            self.0 = self
+                .0
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            self.0
+        }
+        fn fill_bytes(&mut self, dest: &mut [u8]) {
+            rand_core::impls::fill_bytes_via_next(self, dest)
+        }
+        fn try_fill_bytes(&mut self, dest: &mut [u8]) -> Result<(), rand_core::Error> {
+            self.fill_bytes(dest);
+            Ok(())
+        }
+    }
+    impl rand_core::CryptoRng for TestRng {}
+    impl SeedableRng for TestRng {
+        type Seed = [u8; 8];
+        fn from_seed(seed: [u8; 8]) -> Self {
+            TestRng(u64::from_le_bytes(seed))
+        }
+    }
+
+    const SECRET: &str = "a-test-secret-that-is-at-least-32-characters-long!";
+
+    #[test]
+    fn hkdf_vector_from_the_wire_spec() {
+        let key = hkdf_sha256("a".repeat(64).as_bytes(), CEK_INFO.as_bytes());
+        let expected = "b643c6c263b8e2fc220f58451c263641d82e2c021b445d351b4a0d83a561b800";
+        let mut hex = [0u8; 64];
+        for (i, b) in key.iter().enumerate() {
+            hex[2 * i] = b"0123456789abcdef"[usize::from(b >> 4)];
+            hex[2 * i + 1] = b"0123456789abcdef"[usize::from(b & 15)];
+        }
+        assert_eq!(core::str::from_utf8(&hex).unwrap(), expected);
+    }
+
+    #[test]
+    fn header_constant_matches() {
+        let mut buf = [0u8; 64];
+        assert_eq!(
+            base64url::encode(PROTECTED_HEADER.as_bytes(), &mut buf).unwrap(),
+            PROTECTED_HEADER_B64
+        );
+    }
+
+    #[test]
+    fn short_secret_is_a_config_error() {
+        assert_eq!(
+            Key::from_secret("too short").unwrap_err(),
+            ConfigError::SecretTooShort { len: 9 }
+        );
+        // 32 characters, counted as characters rather than bytes.
+        assert!(Key::from_secret(&"é".repeat(32)).is_ok());
+        assert!(Key::from_secret(&"é".repeat(31)).is_err());
+    }
+
+    #[test]
+    fn round_trip_and_tamper() {
+        let key = Key::from_secret(SECRET).unwrap();
+        let mut rng = TestRng::seed_from_u64(7);
+        let mut pt = *b"{\"exp\":4102444800,\"a\":1}";
+        let mut out = [0u8; 256];
+        let sealed = seal(&key, &mut rng, &mut pt, &mut out).unwrap();
+        assert_eq!(sealed.len(), sealed_len(pt.len()));
+        let mut buf = [0u8; 256];
+        let claims = open_jwt(&key, sealed, 1_800_000_000, &mut buf).unwrap();
+        assert_eq!(claims.get_i64("a"), Some(1));
+
+        // Flip one character of each segment in turn.
+        let mut copy = [0u8; 256];
+        let n = sealed.len();
+        copy[..n].copy_from_slice(sealed.as_bytes());
+        let dots: heapless::Vec<usize, 4> = sealed.match_indices('.').map(|(i, _)| i).collect();
+        for pos in [dots[1] + 2, dots[2] + 3, dots[3] + 2] {
+            let mut t = copy;
+            t[pos] = if t[pos] == b'A' { b'B' } else { b'A' };
+            let s = core::str::from_utf8(&t[..n]).unwrap();
+            assert!(open(&key, s, &mut buf).is_err());
+        }
+        let other = Key::from_secret("another-secret-that-is-at-least-32-characters").unwrap();
+        assert_eq!(
+            open(&other, sealed, &mut buf),
+            Err(JweError::Decryption.into())
+        );
+    }
+
+    #[test]
+    fn expiry_with_tolerance() {
+        let key = Key::from_secret(SECRET).unwrap();
+        let mut rng = TestRng::seed_from_u64(1);
+        let mut pt = *b"{\"exp\":1000}";
+        let mut out = [0u8; 128];
+        let sealed = seal(&key, &mut rng, &mut pt, &mut out).unwrap();
+        let mut buf = [0u8; 64];
+        assert!(open_jwt(&key, sealed, 1014, &mut buf).is_ok());
+        assert_eq!(
+            open_jwt(&key, sealed, 1015, &mut buf),
+            Err(JweError::Expired.into())
+        );
+    }
+
+    #[test]
+    fn header_checks() {
+        let key = Key::from_secret(SECRET).unwrap();
+        let mut buf = [0u8; 64];
+        let mut h = [0u8; 128];
+        let cases: [(&str, Error); 4] = [
+            (
+                r#"{"alg":"A256KW","enc":"A256GCM"}"#,
+                JweError::UnsupportedAlg.into(),
+            ),
+            (
+                r#"{"alg":"dir","enc":"A128GCM"}"#,
+                JweError::UnsupportedEnc.into(),
+            ),
+            (
+                r#"{"alg":"dir","enc":"A256GCM","crit":["x"]}"#,
+                JweError::Crit.into(),
+            ),
+            (r#"not json"#, JweError::Header.into()),
+        ];
+        for (header, err) in cases {
+            let hb = base64url::encode(header.as_bytes(), &mut h).unwrap();
+            let mut t = [0u8; 256];
+            let mut w = Writer::new(&mut t, "t");
+            w.push_str(hb).unwrap();
+            w.push_str("..AAAAAAAAAAAAAAAA.AAAA.AAAAAAAAAAAAAAAAAAAAAA")
+                .unwrap();
+            assert_eq!(open(&key, w.as_str(), &mut buf), Err(err), "{header}");
+        }
+        let base = PROTECTED_HEADER_B64;
+        let mut t = [0u8; 256];
+        let mut check = |rest: &str, err: JweError| {
+            let mut w = Writer::new(&mut t, "t");
+            w.push_str(base).unwrap();
+            w.push_str(rest).unwrap();
+            assert_eq!(open(&key, w.as_str(), &mut buf), Err(err.into()), "{rest}");
+        };
+        check(
+            ".AA.AAAAAAAAAAAAAAAA.AAAA.AAAAAAAAAAAAAAAAAAAAAA",
+            JweError::EncryptedKeyNotEmpty,
+        );
+        check(
+            "..AAAAAAAAAAAAAAAAAA.AAAA.AAAAAAAAAAAAAAAAAAAAAA",
+            JweError::IvLength,
+        );
+        check(
+            "..AAAAAAAAAAAAAAAA.AAAA.AAAAAAAAAAAAAAAAAAAA",
+            JweError::TagLength,
+        );
+        check(
+            "..AAAAAAAAAAAAAAAA.A!AA.AAAAAAAAAAAAAAAAAAAAAA",
+            JweError::Base64,
+        );
+        check("..AAAAAAAAAAAAAAAA.AAAA", JweError::Malformed);
+        check(
+            "..AAAAAAAAAAAAAAAA.AAAA.AAAAAAAAAAAAAAAAAAAAAA.",
+            JweError::Malformed,
+        );
+        check(
+            "..AAAAAAAAAAAAAAAA.AAAA.AAAAAAAAAAAAAAAAAAAAAA",
+            JweError::Decryption,
+        );
+    }
+}

@@ -1,0 +1,136 @@
+//! OpenID Provider metadata (OpenID Connect Discovery 1.0) and the cache that keeps it and the
+//! JWKS between requests.
+//!
+//! [`Metadata`] is a checked view of the discovery document. URLs are taken from it as they
+//! are, and the `issuer` is compared exactly, so a provider with or without a trailing slash in
+//! its issuer works as published. The [`ProviderCache`] trait is implemented by the runtime
+//! (behind its own lock); [`MemoryCache`] is a single-threaded one for embedded targets and
+//! tests. Entries are JSON text copied into the caller's buffer, so no lock is held across an
+//! await.
+
+use crate::codec::json::{JsonStr, Object};
+use crate::{Error, JsonError};
+
+/// How long discovery metadata is reused (the SDK's TTL).
+pub const DISCOVERY_TTL: i64 = 600;
+/// How long a JWKS is reused before it is fetched again.
+pub const JWKS_TTL: i64 = 600;
+/// The least time between two fetches of the JWKS caused by an unknown `kid`.
+pub const JWKS_REFETCH_INTERVAL: i64 = 30;
+
+/// The discovery document, viewed in place.
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct Metadata<'a> {
+    /// The whole document.
+    pub raw: Object<'a>,
+    /// `issuer`.
+    pub issuer: &'a str,
+    /// `authorization_endpoint`.
+    pub authorization_endpoint: &'a str,
+    /// `token_endpoint`.
+    pub token_endpoint: &'a str,
+    /// `jwks_uri`.
+    pub jwks_uri: &'a str,
+    /// `end_session_endpoint` (RP-Initiated Logout), if supported.
+    pub end_session_endpoint: Option<&'a str>,
+    /// `revocation_endpoint`, if supported.
+    pub revocation_endpoint: Option<&'a str>,
+    /// `pushed_authorization_request_endpoint`, if supported.
+    pub pushed_authorization_request_endpoint: Option<&'a str>,
+    /// `backchannel_authentication_endpoint` (CIBA), if supported.
+    pub backchannel_authentication_endpoint: Option<&'a str>,
+    /// `userinfo_endpoint`, if any.
+    pub userinfo_endpoint: Option<&'a str>,
+    /// `authorization_response_iss_parameter_supported` (RFC 9207).
+    pub authorization_response_iss_parameter_supported: bool,
+}
+
+fn url<'a>(o: &Object<'a>, name: &'static str) -> Result<Option<&'a str>, JsonError> {
+    match o.get(name) {
+        None => Ok(None),
+        Some(v) => match v.as_json_str().and_then(|s: JsonStr<'a>| s.as_str()) {
+            Some(s) if !s.is_empty() => Ok(Some(s)),
+            _ => Err(JsonError::WrongType {
+                field: name,
+                expected: "a URL string",
+            }),
+        },
+    }
+}
+
+fn required<'a>(o: &Object<'a>, name: &'static str) -> Result<&'a str, JsonError> {
+    url(o, name)?.ok_or(JsonError::Missing { field: name })
+}
+
+impl<'a> Metadata<'a> {
+    /// Reads and checks a discovery document: `issuer`, `authorization_endpoint`,
+    /// `token_endpoint` and `jwks_uri` are required strings.
+    pub fn parse(json: &'a str) -> Result<Metadata<'a>, Error> {
+        let raw = Object::parse(json)?;
+        Ok(Metadata {
+            raw,
+            issuer: required(&raw, "issuer")?,
+            authorization_endpoint: required(&raw, "authorization_endpoint")?,
+            token_endpoint: required(&raw, "token_endpoint")?,
+            jwks_uri: required(&raw, "jwks_uri")?,
+            end_session_endpoint: url(&raw, "end_session_endpoint")?,
+            revocation_endpoint: url(&raw, "revocation_endpoint")?,
+            pushed_authorization_request_endpoint: url(
+                &raw,
+                "pushed_authorization_request_endpoint",
+            )?,
+            backchannel_authentication_endpoint: url(&raw, "backchannel_authentication_endpoint")?,
+            userinfo_endpoint: url(&raw, "userinfo_endpoint")?,
+            authorization_response_iss_parameter_supported: raw
+                .get_bool("authorization_response_iss_parameter_supported")
+                .unwrap_or(false),
+        })
+    }
+
+    /// Whether `alg` is listed in `id_token_signing_alg_values_supported` (RS256 when the list
+    /// is absent, as OpenID Connect Discovery specifies).
+    pub fn supports_id_token_alg(&self, alg: &str) -> bool {
+        match self
+            .raw
+            .get("id_token_signing_alg_values_supported")
+            .and_then(|v| v.as_array())
+        {
+            Some(list) => list
+                .iter()
+                .any(|v| v.as_json_str().is_some_and(|s| s == alg)),
+            None => alg == "RS256",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const AUTH0: &str = r#"{"issuer":"https://t.auth0.com/","authorization_endpoint":"https://t.auth0.com/authorize","token_endpoint":"https://t.auth0.com/oauth/token","jwks_uri":"https://t.auth0.com/.well-known/jwks.json","end_session_endpoint":"https://t.auth0.com/oidc/logout","id_token_signing_alg_values_supported":["HS256","RS256","PS256"],"unknown":{"x":1}}"#;
+
+    #[test]
+    fn parses_auth0_metadata() {
+        let m = Metadata::parse(AUTH0).unwrap();
+        assert_eq!(m.issuer, "https://t.auth0.com/");
+        assert_eq!(
+            m.end_session_endpoint,
+            Some("https://t.auth0.com/oidc/logout")
+        );
+        assert_eq!(m.revocation_endpoint, None);
+        assert!(m.supports_id_token_alg("RS256"));
+        assert!(!m.supports_id_token_alg("ES256"));
+        assert!(!m.authorization_response_iss_parameter_supported);
+    }
+
+    #[test]
+    fn missing_or_wrong_members() {
+        assert_eq!(
+            Metadata::parse(r#"{"issuer":"x","authorization_endpoint":"a","token_endpoint":"t"}"#),
+            Err(JsonError::Missing { field: "jwks_uri" }.into())
+        );
+        assert!(Metadata::parse(r#"{"issuer":1}"#).is_err());
+        assert!(Metadata::parse("[]").is_err());
+    }
+}

@@ -1,0 +1,32 @@
+//! OAuth 2.0 and OpenID Connect messages (sans-IO): each file builds one request or checks one
+//! response, into caller buffers.
+//!
+//! | module | message | reference |
+//! |---|---|---|
+//! | [`discovery`] | provider metadata | OpenID Connect Discovery 1.0 |
+//! | [`authorize`] | the authorization request URL, transaction cookie names and eviction | RFC 6749 §4.1.1, RFC 7636, RFC 9449 §10 |
+//! | [`authorization_response`] | the callback's query: `state`, `code`, `error`, `iss` | RFC 6749 §4.1.2, RFC 9207 |
+//! | [`transaction`] | the login transaction cookie | Next.js SDK v4 |
+//! | [`pkce`] | `code_verifier` / `code_challenge`, `state`, `nonce` | RFC 7636 |
+//! | [`token`] | token and revocation requests, token responses | RFC 6749 §4.1.3, §6; RFC 7009; RFC 8707 |
+//! | [`client_auth`] | client authentication | RFC 6749 §2.3.1, RFC 7523 |
+//! | [`id_token`] | ID token validation and the claims kept in a session | OpenID Connect Core §3.1.3.7 |
+//! | [`logout`] | logout URLs | OpenID Connect RP-Initiated Logout 1.0, Auth0 `/v2/logout` |
+//! | [`dpop`] | DPoP proofs | RFC 9449 |
+
+pub mod authorization_response;
+pub mod authorize;
+pub mod client_auth;
+pub mod discovery;
+pub mod dpop;
+pub mod id_token;
+pub mod logout;
+pub mod pkce;
+pub mod token;
+pub mod transaction;
+
+pub use client_auth::ClientAuth;
+pub use token::{
+    Grant, OAuthError, TokenRequest, TokenResponse, TokenResponseError, parse_token_response,
+    revocation_request, token_request,
+};

@@ -1,0 +1,359 @@
+//! The runtime contract: everything the core asks of a runtime, in one place.
+//!
+//! The core does no I/O and reads no clock, environment or random source of its own. A runtime
+//! (tokio, embassy, or your own) gives it:
+//!
+//! | trait | what it does | trivial implementation here |
+//! |---|---|---|
+//! | [`Transport`] | sends one HTTP request to the provider and reads the answer into a caller buffer | – (see `auth0_edge::testing` for test devices) |
+//! | [`Clock`] | the current Unix time | [`FixedClock`] |
+//! | [`ProviderCache`] | keeps the discovery document and the JWKS between requests | [`MemoryCache`] |
+//! | [`SessionStore`] | keeps session documents by id (stateful sessions) | [`NoStore`] (cookie sessions) |
+//! | randomness | a [`CryptoRngCore`] passed to each flow | the caller's generator |
+//!
+//! The traits are not `Send`-bound, so the same flows run on a multi-threaded server and on a
+//! single-threaded embedded executor. Their methods are `async` where the runtime waits on the
+//! network, and synchronous and short where a plain lock suffices (the cache).
+
+use crate::codec::time::UnixTime;
+use crate::http::{OutgoingRequest, ResponseHead};
+use core::cell::RefCell;
+use core::fmt;
+pub use rand_core::CryptoRngCore;
+
+// ---------------------------------------------------------------------------------------------
+// HTTP
+// ---------------------------------------------------------------------------------------------
+
+/// Sends one HTTP request and reads the response; implemented by each runtime.
+///
+/// The runtime enforces its timeout, writes the response header lines and then the body into
+/// `buf`, and says where they are.
+#[allow(async_fn_in_trait)] // Not Send-bound on purpose: the same flows run on embassy.
+pub trait Transport {
+    /// Sends `req`; reads the response into `buf`.
+    async fn send(
+        &self,
+        req: &OutgoingRequest<'_>,
+        buf: &mut [u8],
+    ) -> Result<ResponseHead, TransportError>;
+}
+
+/// Why an outgoing request failed in the runtime.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TransportError {
+    /// No connection could be made (refused, DNS, unreachable).
+    Connect,
+    /// The TLS handshake failed or the certificate was not trusted.
+    Tls,
+    /// No complete response within the runtime's timeout.
+    Timeout,
+    /// The connection broke or the response was not valid HTTP.
+    Io,
+    /// The response (headers and body) does not fit the buffer.
+    ResponseTooLarge,
+}
+
+impl fmt::Display for TransportError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            TransportError::Connect => "could not connect to the authorization server",
+            TransportError::Tls => "the TLS handshake with the authorization server failed",
+            TransportError::Timeout => "the authorization server did not answer in time",
+            TransportError::Io => "the connection to the authorization server broke",
+            TransportError::ResponseTooLarge => "the authorization server's response is too large",
+        })
+    }
+}
+
+impl core::error::Error for TransportError {}
+
+// ---------------------------------------------------------------------------------------------
+// Time
+// ---------------------------------------------------------------------------------------------
+
+/// The current time; implemented by each runtime.
+pub trait Clock {
+    /// Seconds since the Unix epoch.
+    fn now(&self) -> UnixTime;
+}
+
+/// A clock that always returns the same time (for tests and examples).
+#[derive(Clone, Copy, Debug)]
+#[allow(clippy::exhaustive_structs)] // a newtype over the time
+pub struct FixedClock(pub UnixTime);
+
+impl Clock for FixedClock {
+    fn now(&self) -> UnixTime {
+        self.0
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Provider documents
+// ---------------------------------------------------------------------------------------------
+
+/// Which document a cache entry holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Entry {
+    /// The discovery document.
+    Discovery,
+    /// The JWKS.
+    Jwks,
+}
+
+/// Keeps the discovery document and the JWKS between requests. Implemented by the runtime;
+/// methods are synchronous and short, so an implementation can use a plain mutex.
+pub trait ProviderCache {
+    /// Copies entry `e` into `buf` and returns its length and the time it was stored, if any.
+    fn load(&self, e: Entry, buf: &mut [u8]) -> Option<(usize, UnixTime)>;
+    /// Stores entry `e`, fetched at `at`. An entry too large for the cache is not stored.
+    fn store(&self, e: Entry, json: &[u8], at: UnixTime);
+    /// When the JWKS was last fetched because of an unknown `kid`.
+    fn last_forced_jwks_fetch(&self) -> Option<UnixTime>;
+    /// Records a JWKS fetch caused by an unknown `kid`.
+    fn set_last_forced_jwks_fetch(&self, at: UnixTime);
+}
+
+/// A [`ProviderCache`] in fixed buffers, for one thread (embassy tasks, tests).
+pub struct MemoryCache<const N: usize = 8192> {
+    inner: RefCell<Slots<N>>,
+}
+
+struct Slots<const N: usize> {
+    discovery: heapless::Vec<u8, N>,
+    discovery_at: Option<UnixTime>,
+    jwks: heapless::Vec<u8, N>,
+    jwks_at: Option<UnixTime>,
+    forced: Option<UnixTime>,
+}
+
+impl<const N: usize> Default for MemoryCache<N> {
+    fn default() -> Self {
+        MemoryCache {
+            inner: RefCell::new(Slots {
+                discovery: heapless::Vec::new(),
+                discovery_at: None,
+                jwks: heapless::Vec::new(),
+                jwks_at: None,
+                forced: None,
+            }),
+        }
+    }
+}
+
+impl<const N: usize> MemoryCache<N> {
+    /// An empty cache.
+    pub fn new() -> Self {
+        Self::default()
+    }
+}
+
+impl<const N: usize> ProviderCache for MemoryCache<N> {
+    fn load(&self, e: Entry, buf: &mut [u8]) -> Option<(usize, UnixTime)> {
+        let s = self.inner.try_borrow().ok()?;
+        let (data, at) = match e {
+            Entry::Discovery => (&s.discovery, s.discovery_at?),
+            Entry::Jwks => (&s.jwks, s.jwks_at?),
+        };
+        buf.get_mut(..data.len())?.copy_from_slice(data);
+        Some((data.len(), at))
+    }
+
+    fn store(&self, e: Entry, json: &[u8], at: UnixTime) {
+        let Ok(mut s) = self.inner.try_borrow_mut() else {
+            return;
+        };
+        let s = &mut *s;
+        let (data, slot) = match e {
+            Entry::Discovery => (&mut s.discovery, &mut s.discovery_at),
+            Entry::Jwks => (&mut s.jwks, &mut s.jwks_at),
+        };
+        data.clear();
+        if data.extend_from_slice(json).is_ok() {
+            *slot = Some(at);
+        } else {
+            data.clear();
+            *slot = None;
+        }
+    }
+
+    fn last_forced_jwks_fetch(&self) -> Option<UnixTime> {
+        self.inner.try_borrow().ok()?.forced
+    }
+
+    fn set_last_forced_jwks_fetch(&self, at: UnixTime) {
+        if let Ok(mut s) = self.inner.try_borrow_mut() {
+            s.forced = Some(at);
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Session records
+// ---------------------------------------------------------------------------------------------
+
+/// Why a store operation failed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// The store could not be reached or answered with an error.
+    Unavailable,
+    /// The record does not fit the buffer or the store's limits.
+    TooLarge,
+}
+
+impl fmt::Display for StoreError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            StoreError::Unavailable => "the session store is unavailable",
+            StoreError::TooLarge => {
+                "the session record is too large for the session store's buffer"
+            }
+        })
+    }
+}
+
+impl core::error::Error for StoreError {}
+
+/// What a store keeps beside the session JSON, for expiry and back-channel logout.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[allow(clippy::exhaustive_structs)] // built by stores and their tests with a struct literal
+pub struct RecordInfo<'a> {
+    /// When the record may be dropped (Unix seconds).
+    pub expires_at: UnixTime,
+    /// The session's `sid` (`internal.sid`), to delete by a logout token's `sid`.
+    pub sid: Option<&'a str>,
+    /// The user's `sub`, to delete by a logout token's `sub`.
+    pub sub: Option<&'a str>,
+}
+
+/// Stores session documents by id. Implemented by the runtime; not `Send`-bound.
+#[allow(async_fn_in_trait)] // Not Send-bound on purpose: the same flows run on embassy.
+pub trait SessionStore {
+    /// Reads the session JSON stored under `id` into `buf`; `None` if there is none.
+    async fn get<'b>(&self, id: &str, buf: &'b mut [u8]) -> Result<Option<&'b [u8]>, StoreError>;
+    /// Stores `json` under `id`.
+    async fn set(&self, id: &str, json: &str, info: &RecordInfo<'_>) -> Result<(), StoreError>;
+    /// Replaces the record under `id` only if it still exists; returns whether it did.
+    async fn update(
+        &self,
+        id: &str,
+        json: &str,
+        info: &RecordInfo<'_>,
+    ) -> Result<bool, StoreError> {
+        let mut probe = [0u8; 1];
+        // A record too large for the probe still exists.
+        let exists = match self.get(id, &mut probe).await {
+            Ok(found) => found.is_some(),
+            Err(StoreError::TooLarge) => true,
+            Err(e) => return Err(e),
+        };
+        if exists {
+            self.set(id, json, info).await?;
+        }
+        Ok(exists)
+    }
+    /// Deletes the record under `id`.
+    async fn delete(&self, id: &str) -> Result<(), StoreError>;
+    /// Deletes every record matching a back-channel logout token: by `sid` when given, else
+    /// by `sub` (and by both when both are given).
+    async fn delete_by_logout_token(
+        &self,
+        sid: Option<&str>,
+        sub: Option<&str>,
+    ) -> Result<(), StoreError>;
+}
+
+/// The store of a stateless configuration: sessions live in cookies only.
+#[derive(Clone, Copy, Debug, Default)]
+#[allow(clippy::exhaustive_structs)] // a unit value
+pub struct NoStore;
+
+impl SessionStore for NoStore {
+    async fn get<'b>(&self, _id: &str, _buf: &'b mut [u8]) -> Result<Option<&'b [u8]>, StoreError> {
+        Ok(None)
+    }
+    async fn set(&self, _id: &str, _json: &str, _info: &RecordInfo<'_>) -> Result<(), StoreError> {
+        Err(StoreError::Unavailable)
+    }
+    async fn delete(&self, _id: &str) -> Result<(), StoreError> {
+        Ok(())
+    }
+    async fn delete_by_logout_token(
+        &self,
+        _sid: Option<&str>,
+        _sub: Option<&str>,
+    ) -> Result<(), StoreError> {
+        Err(StoreError::Unavailable)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Shared devices
+// ---------------------------------------------------------------------------------------------
+
+// A device shared by reference (a test's clock, a scripted transport kept by the test) is a
+// device too; with `alloc`, so is one behind an `Rc` or `Arc`.
+
+impl<T: Transport + ?Sized> Transport for &T {
+    async fn send(
+        &self,
+        req: &OutgoingRequest<'_>,
+        buf: &mut [u8],
+    ) -> Result<ResponseHead, TransportError> {
+        (**self).send(req, buf).await
+    }
+}
+
+impl<T: Clock + ?Sized> Clock for &T {
+    fn now(&self) -> UnixTime {
+        (**self).now()
+    }
+}
+
+#[cfg(feature = "alloc")]
+impl<T: Transport + ?Sized> Transport for alloc::rc::Rc<T> {
+    async fn send(
+        &self,
+        req: &OutgoingRequest<'_>,
+        buf: &mut [u8],
+    ) -> Result<ResponseHead, TransportError> {
+        (**self).send(req, buf).await
+    }
+}
+
+#[cfg(feature = "alloc")]
+impl<T: Clock + ?Sized> Clock for alloc::rc::Rc<T> {
+    fn now(&self) -> UnixTime {
+        (**self).now()
+    }
+}
+
+#[cfg(feature = "alloc")]
+impl<T: Clock + ?Sized> Clock for alloc::sync::Arc<T> {
+    fn now(&self) -> UnixTime {
+        (**self).now()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn memory_cache() {
+        let c: MemoryCache<64> = MemoryCache::new();
+        let mut buf = [0u8; 64];
+        assert!(c.load(Entry::Jwks, &mut buf).is_none());
+        c.store(Entry::Jwks, b"{\"keys\":[]}", 5);
+        assert_eq!(c.load(Entry::Jwks, &mut buf), Some((11, 5)));
+        assert!(c.load(Entry::Discovery, &mut buf).is_none());
+        c.store(Entry::Discovery, &[b'x'; 65], 6);
+        assert!(c.load(Entry::Discovery, &mut buf).is_none());
+        let mut tiny = [0u8; 2];
+        assert!(c.load(Entry::Jwks, &mut tiny).is_none());
+    }
+}
