@@ -9,30 +9,57 @@
 //! provides. Too small a buffer is [`Error::BufferTooSmall`], never a truncation; bad input is a
 //! typed [`Error`], never a panic.
 //!
-//! ## Layout
+//! ## Design
+//!
+//! Two levels in the core, then thin runtimes (see `ARCHITECTURE.md`'s model, quinn-proto's
+//! and smoltcp's): **messages** build a request or check a response into caller buffers, with
+//! no traits and no async; **flows** compose messages over the runtime contract; **runtimes**
+//! move bytes and own sockets, TLS, timers and memory.
+//!
+//! ```text
+//!   messages (sans-IO)                 flows (async, over the contract)     runtimes (features)
+//!  ┌─────────────────────────┐        ┌──────────────────────────┐        ┌──────────────────┐
+//!  │ codec  jose  cookie      │──────▶│ flow::Auth0               │──────▶│ tokio: hyper,     │
+//!  │ session  oauth  config   │        │  login callback logout   │        │  rustls, tower,   │
+//!  │ http (the core's view)   │        │  profile access-token    │        │  axum, Redis      │
+//!  └─────────────────────────┘        │  get_session touch …     │        └──────────────────┘
+//!                                      └────────────┬─────────────┘
+//!                                   runtime: Transport Clock ProviderCache SessionStore + RNG
+//! ```
+//!
+//! ## Start here
 //!
 //! | module | what it does | reference |
 //! |---|---|---|
-//! | [`base64url`] | base64url without padding | RFC 4648 §5 |
-//! | [`json`] | validated JSON views and a JSON writer with `JSON.stringify`'s escaping | RFC 8259 |
-//! | [`jwe`] | compact JWE `dir` + `A256GCM`, HKDF key derivation from `AUTH0_SECRET` | RFC 7516, 7518, 5869 |
-//! | [`jws`] | compact JWS: ES256 sign/verify, RS256 and HS256 verify | RFC 7515, 7518 |
-//! | [`jwk`] | JWK / JWKS parsing, key selection, RFC 7638 thumbprints, PEM import | RFC 7517, 7638, 7468 |
-//! | [`jwt`] | JWT verification with `iss`/`aud`/`exp`/`nbf`/`iat` checks | RFC 7519 |
-//! | [`pkce`] | PKCE verifier and S256 challenge; `state`, `nonce`, `jti` | RFC 7636 |
-//! | [`dpop`] | DPoP proofs | RFC 9449 |
+//! | [`codec`] | base64url, the bounded [`codec::buf::Writer`], JSON views and writer, URLs and `returnTo`, form encoding, HTTP dates | RFC 4648, 8259, 3986, WHATWG URL |
+//! | [`jose`] | JWE `dir` + `A256GCM` with the SDK's HKDF key, JWS (ES256, RS256, HS256), JWK/JWKS and RFC 7638 thumbprints, JWT claims | RFC 7515-7519, 7638, 5869 |
 //! | [`cookie`] | `Cookie` parsing, `Set-Cookie` writing, chunking over `name__N` | RFC 6265 |
-//! | [`session`] | the session document and its sealed cookie(s) | Next.js SDK v4 |
-//! | [`transaction`] | the login transaction cookie `<ts>:<JWE>` | Next.js SDK v4 |
+//! | [`session`] | the session document, its lifetime, its sealed cookies, stateful ids, MRRT lookup | Next.js SDK v4 |
+//! | [`oauth`] | discovery, authorization request and response, transaction cookie, PKCE, token requests and responses, client authentication, ID tokens, logout URLs, scopes, DPoP | RFC 6749, 7636, 9207, 9449, OIDC Core, Discovery, RP-Initiated Logout |
+//! | [`config`] | every SDK option with its default, validation, and the environment variables | Next.js SDK v4 |
+//! | [`http`] | the core's own view of requests and responses (no HTTP crate in the API) | RFC 9110 |
+//! | [`runtime`] | the runtime contract: [`runtime::Transport`], [`runtime::Clock`], [`runtime::ProviderCache`], [`runtime::SessionStore`], and their trivial implementations | – |
+//! | [`flow`] | [`flow::Auth0`]: the SDK's routes and helpers, once, over the contract | Next.js SDK v4 |
+//! | `testing` (feature `testing`) | test devices: a scripted transport, a fake provider, a manual clock, a cookie jar, `block_on` | – |
+//! | `tokio` (feature `tokio`) | the server runtime: `Auth0Client`, the tower layer, axum extractors, memory and Redis stores | – |
 //!
 //! ## Features
 //!
 //! - `std` (default, implies `alloc`): `std::error::Error` through `core::error::Error`, PEM
-//!   export of generated keys, the `auth0-edge` command-line tool.
+//!   export of generated keys, `.env` reading, the `auth0-edge` command-line tool.
 //! - `alloc`: conveniences that return owned values (`String`); the core never needs them.
+//! - `testing`: [the test devices](#start-here); no_std and no alloc, like the core.
+//! - `tokio` (default) and `axum` (default): the server runtime; `redis`: the Redis store.
 //!
 //! With `--no-default-features` the crate uses neither `std` nor `alloc`; `tests/nostd` is a
-//! binary with no global allocator that links every primitive to prove it.
+//! binary with no global allocator that links every primitive and runs the flows to prove it.
+//!
+//! ## Errors
+//!
+//! One enum per layer: [`Error`] (messages, with a category enum per area), the runtime
+//! contract's [`runtime::TransportError`] and [`runtime::StoreError`], and
+//! [`flow::AuthError`] (the SDK's codes, messages and statuses). `Display` says what went
+//! wrong at that level and what to do; `source()` gives the cause; [`Report`] prints the chain.
 //!
 //! ## Example: open a session cookie written by the Next.js SDK
 //!

@@ -298,46 +298,29 @@ impl SessionStore for NoStore {
 // A device shared by reference (a test's clock, a scripted transport kept by the test) is a
 // device too; with `alloc`, so is one behind an `Rc` or `Arc`.
 
-impl<T: Transport + ?Sized> Transport for &T {
-    async fn send(
-        &self,
-        req: &OutgoingRequest<'_>,
-        buf: &mut [u8],
-    ) -> Result<ResponseHead, TransportError> {
-        (**self).send(req, buf).await
-    }
+macro_rules! shared_device {
+    ($($ptr:ty),*) => {$(
+        impl<T: Transport + ?Sized> Transport for $ptr {
+            async fn send(
+                &self,
+                req: &OutgoingRequest<'_>,
+                buf: &mut [u8],
+            ) -> Result<ResponseHead, TransportError> {
+                (**self).send(req, buf).await
+            }
+        }
+
+        impl<T: Clock + ?Sized> Clock for $ptr {
+            fn now(&self) -> UnixTime {
+                (**self).now()
+            }
+        }
+    )*};
 }
 
-impl<T: Clock + ?Sized> Clock for &T {
-    fn now(&self) -> UnixTime {
-        (**self).now()
-    }
-}
-
+shared_device!(&T);
 #[cfg(feature = "alloc")]
-impl<T: Transport + ?Sized> Transport for alloc::rc::Rc<T> {
-    async fn send(
-        &self,
-        req: &OutgoingRequest<'_>,
-        buf: &mut [u8],
-    ) -> Result<ResponseHead, TransportError> {
-        (**self).send(req, buf).await
-    }
-}
-
-#[cfg(feature = "alloc")]
-impl<T: Clock + ?Sized> Clock for alloc::rc::Rc<T> {
-    fn now(&self) -> UnixTime {
-        (**self).now()
-    }
-}
-
-#[cfg(feature = "alloc")]
-impl<T: Clock + ?Sized> Clock for alloc::sync::Arc<T> {
-    fn now(&self) -> UnixTime {
-        (**self).now()
-    }
-}
+shared_device!(alloc::rc::Rc<T>, alloc::sync::Arc<T>);
 
 #[cfg(test)]
 mod tests {

@@ -4,11 +4,11 @@ use super::hooks::{CallbackContext, SessionToSave};
 use super::{Arena, Auth0, AuthError, GrantFailure, Hooks, ProviderError, copy_str};
 use crate::Error;
 use crate::codec::buf::Writer;
-use crate::codec::form::{self, query_get};
+use crate::codec::form;
 use crate::codec::json::{JsonStr, Object};
 use crate::cookie::{self, CookieName, Lifetime, SetCookie};
-use crate::http::{IncomingResponse, OutgoingRequest, Request, Response, ResponseBuilder};
-use crate::oauth::discovery::Metadata;
+use crate::http::{Request, Response, ResponseBuilder};
+use crate::oauth::authorization_response::AuthorizationResponse;
 use crate::oauth::transaction;
 use crate::oauth::{self, Grant};
 use crate::runtime::{Clock, ProviderCache, SessionStore, Transport};
@@ -149,9 +149,8 @@ impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks> Auth0<
     ) -> Result<(Session<'b>, &'b str, Object<'b>), AuthError> {
         let config = &self.config;
         let now = self.now();
-        let raw_state = query_get(query, "state")
-            .filter(|s| !s.is_empty())
-            .ok_or(AuthError::MissingState)?;
+        let response = AuthorizationResponse::new(query);
+        let raw_state = response.state().ok_or(AuthError::MissingState)?;
         let state = form::decode_component(raw_state, arena.take(raw_state.len() + 8)?)?;
 
         // The transaction cookie for this state.
@@ -194,37 +193,13 @@ impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks> Auth0<
         });
 
         let metadata = self.metadata(arena).await?;
-        // The authorization response (RFC 6749 §4.1.2, RFC 9207).
-        if let Some(error) = query_get(query, "error") {
-            let desc = query_get(query, "error_description").unwrap_or("");
-            let mut e = [0u8; 256];
-            let mut d = [0u8; 256];
-            let error = form::decode_component(error, &mut e).unwrap_or("invalid_request");
-            let desc = form::decode_component(desc, &mut d).unwrap_or("");
-            return Err(AuthError::Authorization(ProviderError {
-                error: super::ErrorText::new(&error),
-                description: super::ErrorText::new(&desc),
-            }));
-        }
-        match query_get(query, "iss") {
-            Some(iss) if !form::component_eq(iss, metadata.issuer) => {
-                return Err(authorization_error(
-                    "invalid_request",
-                    "response parameter \"iss\" (issuer) does not match the issuer",
-                ));
-            }
-            None if metadata.authorization_response_iss_parameter_supported => {
-                return Err(authorization_error(
-                    "invalid_request",
-                    "response parameter \"iss\" (issuer) missing",
-                ));
-            }
-            _ => {}
-        }
-        let raw_code = query_get(query, "code")
-            .filter(|c| !c.is_empty())
-            .ok_or_else(|| {
-                authorization_error("invalid_request", "response parameter \"code\" missing")
+        let raw_code = response
+            .code(
+                metadata.issuer,
+                metadata.authorization_response_iss_parameter_supported,
+            )
+            .map_err(|e| {
+                AuthError::Authorization(ProviderError::from_authorization_response(&e))
             })?;
         let code = form::decode_component(raw_code, arena.take(raw_code.len() + 8)?)?;
 
@@ -281,91 +256,6 @@ impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks> Auth0<
         };
         Ok((session, id_token, claims))
     }
-
-    /// POSTs a token request (with DPoP when configured, retried once with the server's
-    /// nonce on `use_dpop_nonce`).
-    pub(crate) async fn token_post<'b>(
-        &self,
-        grant: &Grant<'_>,
-        metadata: &Metadata<'_>,
-        rng: &mut impl CryptoRngCore,
-        arena: &mut Arena<'b>,
-    ) -> Result<IncomingResponse<'b>, crate::runtime::TransportError> {
-        let now = self.now();
-        let client_auth = self.client_auth();
-        let req_buf = arena
-            .take(8192.min(arena.remaining() / 4))
-            .map_err(|_| crate::runtime::TransportError::ResponseTooLarge)?;
-        let r = oauth::token_request(
-            grant,
-            self.config.client_id,
-            &client_auth,
-            metadata.issuer,
-            now,
-            rng,
-            req_buf,
-        )
-        .map_err(|_| crate::runtime::TransportError::ResponseTooLarge)?;
-        let mut nonce_buf = [0u8; 256];
-        let mut nonce: Option<&str> = None;
-        for attempt in 0..2 {
-            let mut proof_buf = [0u8; 1024];
-            let proof = match &self.dpop {
-                Some(d) => {
-                    let skew = self.config.dpop.map_or(0, |c| c.clock_skew);
-                    let req = crate::oauth::dpop::Request {
-                        htm: "POST",
-                        htu: metadata.token_endpoint,
-                        nonce,
-                        access_token: None,
-                    };
-                    Some(
-                        d.proof(&req, now + skew, rng, &mut proof_buf)
-                            .map_err(|_| crate::runtime::TransportError::ResponseTooLarge)?,
-                    )
-                }
-                None => None,
-            };
-            let mut headers: heapless::Vec<(&str, &str), 4> = heapless::Vec::new();
-            let _ = headers.push(("Content-Type", "application/x-www-form-urlencoded"));
-            let _ = headers.push(("Accept", "application/json"));
-            if let Some(a) = r.authorization {
-                let _ = headers.push(("Authorization", a));
-            }
-            if let Some(p) = proof {
-                let _ = headers.push(("DPoP", p));
-            }
-            let req = OutgoingRequest {
-                method: "POST",
-                url: metadata.token_endpoint,
-                headers: &headers,
-                body: r.body.as_bytes(),
-            };
-            let res = self.fetch(arena, &req).await?;
-            let retry = attempt == 0
-                && self.dpop.is_some()
-                && res.status == 400
-                && Object::parse_bytes(res.body)
-                    .ok()
-                    .and_then(|o| o.get_str("error"))
-                    .is_some_and(|e| e == "use_dpop_nonce");
-            if retry && let Some(n) = res.header("DPoP-Nonce") {
-                let len = n.len().min(nonce_buf.len());
-                nonce_buf[..len].copy_from_slice(&n.as_bytes()[..len]);
-                nonce = core::str::from_utf8(&nonce_buf[..len]).ok();
-                continue;
-            }
-            return Ok(res);
-        }
-        Err(crate::runtime::TransportError::Io)
-    }
-}
-
-fn authorization_error(error: &str, description: &str) -> AuthError {
-    AuthError::Authorization(ProviderError {
-        error: super::ErrorText::new(&error),
-        description: super::ErrorText::new(&description),
-    })
 }
 
 /// A top-level template for a session with extra members: the known members as placeholders

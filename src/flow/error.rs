@@ -1,5 +1,7 @@
 //! The errors of the flows, with the SDK's codes, messages and HTTP statuses.
 
+use crate::codec::form;
+use crate::oauth::authorization_response::AuthorizationResponseError;
 use crate::oauth::id_token::IdTokenError;
 use crate::oauth::{OAuthError, TokenResponseError};
 use crate::runtime::{StoreError, TransportError};
@@ -70,6 +72,29 @@ impl ProviderError {
                 .error_description
                 .map(|d| ErrorText::new(&d))
                 .unwrap_or_default(),
+        }
+    }
+}
+
+impl ProviderError {
+    /// The refusal of an authorization response: the provider's `error` and
+    /// `error_description` decoded (an `error` too long to decode reads `invalid_request`), or
+    /// the check that failed (`iss`, `code`).
+    pub fn from_authorization_response(e: &AuthorizationResponseError<'_>) -> Self {
+        match e {
+            AuthorizationResponseError::Provider { error, description } => {
+                let (mut e, mut d) = ([0u8; 256], [0u8; 256]);
+                let error = form::decode_component(error, &mut e).unwrap_or("invalid_request");
+                let description = form::decode_component(description, &mut d).unwrap_or("");
+                ProviderError {
+                    error: ErrorText::new(&error),
+                    description: ErrorText::new(&description),
+                }
+            }
+            other => ProviderError {
+                error: ErrorText::new(&other.error()),
+                description: ErrorText::new(&other.description()),
+            },
         }
     }
 }

@@ -21,6 +21,7 @@ mod logout;
 mod provider;
 mod routing;
 mod session_io;
+mod token_endpoint;
 mod tokens;
 
 pub(crate) use arena::*;
@@ -151,6 +152,20 @@ impl<'c, T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks>
         self,
         store: Option<S2>,
     ) -> Auth0<'c, T, C, P, S2, H> {
+        self.with_parts(|_, hooks| (store, hooks))
+    }
+
+    /// Uses `hooks` instead of the defaults.
+    pub fn with_hooks<H2: Hooks>(self, hooks: H2) -> Auth0<'c, T, C, P, S, H2> {
+        self.with_parts(|store, _| (store, hooks))
+    }
+
+    /// The same flows with the store and hooks that `f` makes of the current ones.
+    fn with_parts<S2, H2>(
+        self,
+        f: impl FnOnce(Option<S>, H) -> (Option<S2>, H2),
+    ) -> Auth0<'c, T, C, P, S2, H2> {
+        let (store, hooks) = f(self.store, self.hooks);
         Auth0 {
             config: self.config,
             base_path: self.base_path,
@@ -161,22 +176,6 @@ impl<'c, T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks>
             clock: self.clock,
             cache: self.cache,
             store,
-            hooks: self.hooks,
-        }
-    }
-
-    /// Uses `hooks` instead of the defaults.
-    pub fn with_hooks<H2: Hooks>(self, hooks: H2) -> Auth0<'c, T, C, P, S, H2> {
-        Auth0 {
-            config: self.config,
-            base_path: self.base_path,
-            key: self.key,
-            client_key: self.client_key,
-            dpop: self.dpop,
-            transport: self.transport,
-            clock: self.clock,
-            cache: self.cache,
-            store: self.store,
             hooks,
         }
     }

@@ -29,13 +29,7 @@ impl<'c, T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks>
         {
             return Ok(m);
         }
-        let (scheme, host) = self.config.domain_parts();
-        let url = arena.write(|w| {
-            w.push_str(scheme)?;
-            w.push_str("://")?;
-            w.push_str(host)?;
-            w.push_str("/.well-known/openid-configuration")
-        })?;
+        let url = arena.write(|w| discovery::write_url(w, &self.config))?;
         let text = self.fetch_document(url, Entry::Discovery, arena).await?;
         Metadata::parse(text).map_err(|e| AuthError::Discovery(DiscoveryFailure::Invalid(e)))
     }

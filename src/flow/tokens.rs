@@ -7,9 +7,9 @@ use crate::codec::buf::Writer;
 use crate::codec::json::{JsonStr, Object, ObjectWriter};
 use crate::codec::time::UnixTime;
 use crate::http::{Request, Response, ResponseBuilder};
-use crate::oauth::{self, Grant};
+use crate::oauth::{self, Grant, scope};
 use crate::runtime::{Clock, ProviderCache, SessionStore, Transport};
-use crate::session::{AccessToken as Entry, TokenSet};
+use crate::session::{self, AccessToken as Entry, TokenSet};
 use rand_core::CryptoRngCore;
 
 /// Options of [`Auth0::get_access_token`] (`getAccessToken(options)`).
@@ -52,28 +52,6 @@ pub struct AccessToken<'b> {
     /// Headers to add to the response (`Set-Cookie` and cache headers) when the session
     /// changed; empty otherwise.
     pub headers: Response<'b>,
-}
-
-/// Whether every scope of `wanted` is in `have`.
-fn superset(have: &str, wanted: &str) -> bool {
-    wanted
-        .split(' ')
-        .filter(|s| !s.is_empty())
-        .all(|w| have.split(' ').any(|h| h == w))
-}
-
-/// The scopes of `a` then those of `b`, each once, in first-seen order (no sorting), into an
-/// empty writer `w`.
-fn merge_scopes(w: &mut Writer<'_>, a: &str, b: &str) -> Result<(), crate::Error> {
-    for s in a.split(' ').chain(b.split(' ')).filter(|s| !s.is_empty()) {
-        if !w.as_str().split(' ').any(|x| x == s) {
-            if !w.is_empty() {
-                w.push_ascii(b' ')?;
-            }
-            w.push_str(s)?;
-        }
-    }
-    Ok(())
 }
 
 fn text<'b>(
@@ -260,7 +238,7 @@ impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks> Auth0<
             config.authorization_parameters.scope.for_audience(audience),
         )?;
         let requested = if opts.merge_scopes {
-            arena.write(|w| merge_scopes(w, config_scope, opt_scope.unwrap_or("")))?
+            arena.write(|w| scope::merge(w, config_scope, opt_scope.unwrap_or("")))?
         } else {
             opt_scope.unwrap_or("")
         };
@@ -268,32 +246,13 @@ impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks> Auth0<
         let global_audience = text(arena, ts.audience)?.or(config_audience);
         let stored_requested = text(arena, ts.requested_scope)?.unwrap_or(config_scope);
         let uses_global = opt_audience.is_none_or(|a| Some(a) == global_audience)
-            && (opt_scope.is_none() || superset(stored_requested, requested));
+            && (opt_scope.is_none() || scope::covers(stored_requested.into(), requested));
 
         // The token in use: the global one, or the best MRRT entry.
         let entry_index = if uses_global {
             None
         } else {
-            let mut best: Option<(usize, usize)> = None;
-            for (i, e) in session.access_tokens.iter().enumerate() {
-                let same_audience = match (e.audience, audience) {
-                    (Some(a), Some(b)) => a == *b,
-                    (None, None) => true,
-                    _ => false,
-                };
-                let have = text(arena, e.requested_scope.or(e.scope))?.unwrap_or("");
-                if same_audience && superset(have, requested) {
-                    let granted = text(arena, e.scope)?
-                        .unwrap_or("")
-                        .split(' ')
-                        .filter(|s| !s.is_empty())
-                        .count();
-                    if best.is_none_or(|(_, g)| granted < g) {
-                        best = Some((i, granted));
-                    }
-                }
-            }
-            best.map(|(i, _)| i)
+            session::find_access_token(&session.access_tokens, audience, requested)
         };
         let (current, expires_at, token_type, scope) = match entry_index {
             Some(i) => {
@@ -420,26 +379,5 @@ impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks> Auth0<
             token_type,
             headers: Response::EMPTY,
         })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn scope_merging_and_supersets() {
-        let mut buf = [0u8; 128];
-        let mut w = Writer::new(&mut buf, "t");
-        merge_scopes(
-            &mut w,
-            "openid profile openid email",
-            "read:x profile write:y",
-        )
-        .unwrap();
-        assert_eq!(w.as_str(), "openid profile email read:x write:y");
-        assert!(superset("openid profile read:x", "read:x openid"));
-        assert!(!superset("openid profile", "read:x"));
-        assert!(superset("anything", ""));
     }
 }

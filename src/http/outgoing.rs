@@ -40,7 +40,7 @@ impl<'b> IncomingResponse<'b> {
     }
 }
 
-/// Where a response read by a [`Transport`] lies in the caller's buffer: the header lines at
+/// Where a response read by a [`crate::runtime::Transport`] lies in the caller's buffer: the header lines at
 /// `buf[..headers_len]` (`Name: value` separated by CRLF), then the body at
 /// `buf[headers_len..headers_len + body_len]`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -1,14 +1,13 @@
-//! OpenID Provider metadata (OpenID Connect Discovery 1.0) and the cache that keeps it and the
-//! JWKS between requests.
+//! OpenID Provider metadata (OpenID Connect Discovery 1.0): where it is ([`write_url`]) and a
+//! checked view of it ([`Metadata`]).
 //!
-//! [`Metadata`] is a checked view of the discovery document. URLs are taken from it as they
-//! are, and the `issuer` is compared exactly, so a provider with or without a trailing slash in
-//! its issuer works as published. The [`ProviderCache`] trait is implemented by the runtime
-//! (behind its own lock); [`MemoryCache`] is a single-threaded one for embedded targets and
-//! tests. Entries are JSON text copied into the caller's buffer, so no lock is held across an
-//! await.
+//! URLs are taken from the document as they are, and the `issuer` is compared exactly, so a
+//! provider with or without a trailing slash in its issuer works as published. The documents
+//! are kept between requests by the runtime's [`crate::runtime::ProviderCache`].
 
+use crate::codec::buf::Writer;
 use crate::codec::json::{JsonStr, Object};
+use crate::config::Config;
 use crate::{Error, JsonError};
 
 /// How long discovery metadata is reused (the SDK's TTL).
@@ -17,6 +16,29 @@ pub const DISCOVERY_TTL: i64 = 600;
 pub const JWKS_TTL: i64 = 600;
 /// The least time between two fetches of the JWKS caused by an unknown `kid`.
 pub const JWKS_REFETCH_INTERVAL: i64 = 30;
+
+/// The path of the discovery document under the domain (OpenID Connect Discovery 1.0 §4).
+pub const WELL_KNOWN_PATH: &str = "/.well-known/openid-configuration";
+
+/// Writes the discovery URL of the configured domain: its origin (`https://` for a bare host)
+/// followed by [`WELL_KNOWN_PATH`].
+///
+/// ```
+/// use auth0_edge::config::{ClientAuth, Config};
+/// let config = Config::new("tenant.us.auth0.com", "cid", ClientAuth::None, "http://localhost:3000");
+/// let mut buf = [0u8; 128];
+/// let mut w = auth0_edge::codec::buf::Writer::new(&mut buf, "url");
+/// auth0_edge::oauth::discovery::write_url(&mut w, &config)?;
+/// assert_eq!(w.as_str(), "https://tenant.us.auth0.com/.well-known/openid-configuration");
+/// # Ok::<(), auth0_edge::Error>(())
+/// ```
+pub fn write_url(w: &mut Writer<'_>, config: &Config<'_>) -> Result<(), Error> {
+    let (scheme, host) = config.domain_parts();
+    w.push_str(scheme)?;
+    w.push_str("://")?;
+    w.push_str(host)?;
+    w.push_str(WELL_KNOWN_PATH)
+}
 
 /// The discovery document, viewed in place.
 #[derive(Clone, Copy, Debug, PartialEq)]

@@ -8,6 +8,7 @@
 //! | [`authorization_response`] | the callback's query: `state`, `code`, `error`, `iss` | RFC 6749 §4.1.2, RFC 9207 |
 //! | [`transaction`] | the login transaction cookie | Next.js SDK v4 |
 //! | [`pkce`] | `code_verifier` / `code_challenge`, `state`, `nonce` | RFC 7636 |
+//! | [`scope`] | scope strings as sets: cover, count, merge | RFC 6749 §3.3 |
 //! | [`token`] | token and revocation requests, token responses | RFC 6749 §4.1.3, §6; RFC 7009; RFC 8707 |
 //! | [`client_auth`] | client authentication | RFC 6749 §2.3.1, RFC 7523 |
 //! | [`id_token`] | ID token validation and the claims kept in a session | OpenID Connect Core §3.1.3.7 |
@@ -22,6 +23,7 @@ pub mod dpop;
 pub mod id_token;
 pub mod logout;
 pub mod pkce;
+pub mod scope;
 pub mod token;
 pub mod transaction;
 

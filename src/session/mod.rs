@@ -24,10 +24,12 @@ use rand_core::CryptoRngCore;
 
 mod document;
 mod expiry;
+mod mrrt;
 mod sealing;
 mod stateful;
 pub use document::*;
 pub use expiry::*;
+pub use mrrt::*;
 pub use sealing::*;
 pub use stateful::*;
 

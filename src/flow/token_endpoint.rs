@@ -1,0 +1,90 @@
+//! The token endpoint: a token request POSTed with client authentication and, when
+//! configured, a DPoP proof, retried once with the server's nonce on `use_dpop_nonce`.
+
+use super::{Arena, Auth0, Hooks};
+use crate::codec::json::Object;
+use crate::http::{IncomingResponse, OutgoingRequest};
+use crate::oauth::discovery::Metadata;
+use crate::oauth::{self, Grant};
+use crate::runtime::{Clock, ProviderCache, SessionStore, Transport};
+use rand_core::CryptoRngCore;
+
+impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks> Auth0<'_, T, C, P, S, H> {
+    /// POSTs a token request (with DPoP when configured, retried once with the server's
+    /// nonce on `use_dpop_nonce`).
+    pub(crate) async fn token_post<'b>(
+        &self,
+        grant: &Grant<'_>,
+        metadata: &Metadata<'_>,
+        rng: &mut impl CryptoRngCore,
+        arena: &mut Arena<'b>,
+    ) -> Result<IncomingResponse<'b>, crate::runtime::TransportError> {
+        let now = self.now();
+        let client_auth = self.client_auth();
+        let req_buf = arena
+            .take(8192.min(arena.remaining() / 4))
+            .map_err(|_| crate::runtime::TransportError::ResponseTooLarge)?;
+        let r = oauth::token_request(
+            grant,
+            self.config.client_id,
+            &client_auth,
+            metadata.issuer,
+            now,
+            rng,
+            req_buf,
+        )
+        .map_err(|_| crate::runtime::TransportError::ResponseTooLarge)?;
+        let mut nonce_buf = [0u8; 256];
+        let mut nonce: Option<&str> = None;
+        for attempt in 0..2 {
+            let mut proof_buf = [0u8; 1024];
+            let proof = match &self.dpop {
+                Some(d) => {
+                    let skew = self.config.dpop.map_or(0, |c| c.clock_skew);
+                    let req = crate::oauth::dpop::Request {
+                        htm: "POST",
+                        htu: metadata.token_endpoint,
+                        nonce,
+                        access_token: None,
+                    };
+                    Some(
+                        d.proof(&req, now + skew, rng, &mut proof_buf)
+                            .map_err(|_| crate::runtime::TransportError::ResponseTooLarge)?,
+                    )
+                }
+                None => None,
+            };
+            let mut headers: heapless::Vec<(&str, &str), 4> = heapless::Vec::new();
+            let _ = headers.push(("Content-Type", "application/x-www-form-urlencoded"));
+            let _ = headers.push(("Accept", "application/json"));
+            if let Some(a) = r.authorization {
+                let _ = headers.push(("Authorization", a));
+            }
+            if let Some(p) = proof {
+                let _ = headers.push(("DPoP", p));
+            }
+            let req = OutgoingRequest {
+                method: "POST",
+                url: metadata.token_endpoint,
+                headers: &headers,
+                body: r.body.as_bytes(),
+            };
+            let res = self.fetch(arena, &req).await?;
+            let retry = attempt == 0
+                && self.dpop.is_some()
+                && res.status == 400
+                && Object::parse_bytes(res.body)
+                    .ok()
+                    .and_then(|o| o.get_str("error"))
+                    .is_some_and(|e| e == "use_dpop_nonce");
+            if retry && let Some(n) = res.header("DPoP-Nonce") {
+                let len = n.len().min(nonce_buf.len());
+                nonce_buf[..len].copy_from_slice(&n.as_bytes()[..len]);
+                nonce = core::str::from_utf8(&nonce_buf[..len]).ok();
+                continue;
+            }
+            return Ok(res);
+        }
+        Err(crate::runtime::TransportError::Io)
+    }
+}
