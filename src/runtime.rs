@@ -45,8 +45,10 @@ pub trait Transport {
 pub enum TransportError {
     /// No connection could be made (refused, DNS, unreachable).
     Connect,
-    /// The TLS handshake failed or the certificate was not trusted.
+    /// The TLS handshake failed (no common protocol or cipher, a bad message).
     Tls,
+    /// The server's certificate was refused.
+    Certificate(CertificateError),
     /// No complete response within the runtime's timeout.
     Timeout,
     /// The connection broke or the response was not valid HTTP.
@@ -60,6 +62,9 @@ impl fmt::Display for TransportError {
         f.write_str(match self {
             TransportError::Connect => "could not connect to the authorization server",
             TransportError::Tls => "the TLS handshake with the authorization server failed",
+            TransportError::Certificate(_) => {
+                "the authorization server's TLS certificate was refused"
+            }
             TransportError::Timeout => "the authorization server did not answer in time",
             TransportError::Io => "the connection to the authorization server broke",
             TransportError::ResponseTooLarge => "the authorization server's response is too large",
@@ -67,16 +72,78 @@ impl fmt::Display for TransportError {
     }
 }
 
-impl core::error::Error for TransportError {}
+impl core::error::Error for TransportError {
+    fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
+        match self {
+            TransportError::Certificate(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+/// Why a server certificate was refused (the checks of RFC 5280 path validation and RFC 6125
+/// name matching).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CertificateError {
+    /// The chain does not lead to a trusted root.
+    UnknownIssuer,
+    /// The certificate is not valid for the host name or address connected to.
+    NotValidForName,
+    /// The certificate (or one in its chain) has expired.
+    Expired,
+    /// The certificate (or one in its chain) is not valid yet.
+    NotYetValid,
+    /// A signature in the chain, or the handshake signature, does not verify.
+    BadSignature,
+    /// A signature algorithm that is not supported.
+    UnsupportedSignatureAlgorithm,
+    /// The certificate is not for TLS servers (extended key usage), or a CA constraint fails.
+    InvalidPurpose,
+    /// The certificate could not be parsed.
+    BadEncoding,
+}
+
+impl fmt::Display for CertificateError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            CertificateError::UnknownIssuer => {
+                "certificate not trusted: its chain does not lead to a configured trust anchor"
+            }
+            CertificateError::NotValidForName => {
+                "certificate not valid for the host name or address connected to"
+            }
+            CertificateError::Expired => "certificate expired (check the clock too)",
+            CertificateError::NotYetValid => "certificate not valid yet (check the clock)",
+            CertificateError::BadSignature => {
+                "a certificate or handshake signature does not verify"
+            }
+            CertificateError::UnsupportedSignatureAlgorithm => {
+                "the certificate uses a signature algorithm that is not supported"
+            }
+            CertificateError::InvalidPurpose => {
+                "the certificate is not for TLS servers, or a CA constraint fails"
+            }
+            CertificateError::BadEncoding => "the certificate could not be parsed",
+        })
+    }
+}
+
+impl core::error::Error for CertificateError {}
 
 // ---------------------------------------------------------------------------------------------
 // Time
 // ---------------------------------------------------------------------------------------------
 
-/// The current time; implemented by each runtime.
+/// The current time, and waiting; implemented by each runtime.
+#[allow(async_fn_in_trait)] // Not Send-bound on purpose: the same flows run on embassy.
 pub trait Clock {
     /// Seconds since the Unix epoch.
     fn now(&self) -> UnixTime;
+
+    /// Waits `millis` milliseconds (a polling interval, a retry delay). A virtual clock moves
+    /// itself forward instead of waiting, so tests run on virtual time.
+    async fn sleep(&self, millis: u64);
 }
 
 /// A clock that always returns the same time (for tests and examples).
@@ -88,6 +155,9 @@ impl Clock for FixedClock {
     fn now(&self) -> UnixTime {
         self.0
     }
+
+    /// Returns at once: a fixed clock has no time to wait for.
+    async fn sleep(&self, _millis: u64) {}
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -313,6 +383,10 @@ macro_rules! shared_device {
         impl<T: Clock + ?Sized> Clock for $ptr {
             fn now(&self) -> UnixTime {
                 (**self).now()
+            }
+
+            async fn sleep(&self, millis: u64) {
+                (**self).sleep(millis).await
             }
         }
     )*};

@@ -1,9 +1,9 @@
-//! The system clock.
+//! The system clock, and tokio's timer for waiting.
 
 use crate::UnixTime;
 use crate::runtime::Clock;
 
-/// The system clock.
+/// The system clock; it waits with `tokio::time::sleep`.
 #[derive(Clone, Copy, Debug, Default)]
 #[allow(clippy::exhaustive_structs)] // a unit value
 pub struct SystemClock;
@@ -13,5 +13,9 @@ impl Clock for SystemClock {
         std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_secs() as i64)
+    }
+
+    async fn sleep(&self, millis: u64) {
+        tokio::time::sleep(std::time::Duration::from_millis(millis)).await
     }
 }
