@@ -85,6 +85,17 @@ extern crate alloc;
 #[macro_use]
 extern crate std;
 
+/// Emits a `tracing` event when the `tracing` feature is on; nothing otherwise. Events carry
+/// codes and reasons, never tokens, secrets or cookie values.
+macro_rules! event {
+    ($level:ident, $($args:tt)*) => {
+        #[cfg(feature = "tracing")]
+        {
+            tracing::$level!(target: "auth0_edge", $($args)*);
+        }
+    };
+}
+
 pub mod codec;
 pub mod config;
 pub mod cookie;
@@ -97,6 +108,9 @@ pub mod runtime;
 pub mod session;
 #[cfg(feature = "testing")]
 pub mod testing;
+#[cfg(feature = "embassy")]
+#[path = "../runtimes/embassy/mod.rs"]
+pub mod embassy;
 #[cfg(feature = "tokio")]
 #[path = "../runtimes/tokio/mod.rs"]
 pub mod tokio;

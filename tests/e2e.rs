@@ -10,7 +10,9 @@
 use auth0_edge::config::{ClientAuth, Config};
 use auth0_edge::flow::AccessTokenOptions;
 use auth0_edge::tokio::axum::{PageUser, Session, User};
-use auth0_edge::tokio::{Auth0Client, Auth0Layer, MemoryStore, Store};
+use auth0_edge::tokio::{
+    Auth0Client, Auth0Layer, MemoryStore, RedisOptions, Store, TransportOptions,
+};
 use axum::Extension;
 use axum::routing::get;
 use bytes::Bytes;
@@ -116,6 +118,23 @@ impl Drop for App {
 }
 
 async fn start_app(port: u16, provider: &Provider, store: Store, big_extra: bool) -> App {
+    start_app_with(
+        port,
+        provider,
+        store,
+        big_extra,
+        TransportOptions::default(),
+    )
+    .await
+}
+
+async fn start_app_with(
+    port: u16,
+    provider: &Provider,
+    store: Store,
+    big_extra: bool,
+    transport: TransportOptions,
+) -> App {
     let base = format!("http://127.0.0.1:{port}");
     let config = Config {
         secret: SECRET,
@@ -126,7 +145,9 @@ async fn start_app(port: u16, provider: &Provider, store: Store, big_extra: bool
             Box::leak(base.clone().into_boxed_str()),
         )
     };
-    let mut builder = Auth0Client::builder(config).store(store);
+    let mut builder = Auth0Client::builder(config)
+        .store(store)
+        .transport(transport);
     if big_extra {
         builder = builder.hooks(BigSession);
     }
@@ -758,9 +779,13 @@ fn start_redis() -> Redis {
         child,
         url: format!("redis://127.0.0.1:{port}/"),
     };
+    let mut redis = redis;
     for _ in 0..100 {
         if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
             return redis;
+        }
+        if let Ok(Some(status)) = redis.child.try_wait() {
+            panic!("redis-server exited: {status}");
         }
         std::thread::sleep(Duration::from_millis(50));
     }
@@ -942,4 +967,274 @@ async fn chromium_logs_in_and_out_of_the_quickstart() {
     );
     let log = String::from_utf8_lossy(&out.stdout);
     assert!(log.contains("Test User alice"), "{log}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Faults against the real components: a provider that hangs, Redis going down and coming back,
+// a request with 100 KB of other cookies; and the logs of it all
+// ---------------------------------------------------------------------------------------------
+
+/// Sends `signal` (`STOP`, `CONT`) to a child process.
+fn signal(child: &Child, signal: &str) {
+    let ok = Command::new("kill")
+        .args([&format!("-{signal}"), &child.id().to_string()])
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok, "kill -{signal}");
+}
+
+/// The logs of the whole test process, for the test that asserts what they do not contain.
+#[derive(Clone, Default)]
+struct Logs(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Logs {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Logs {
+    type Writer = Logs;
+    fn make_writer(&'a self) -> Logs {
+        self.clone()
+    }
+}
+
+impl Logs {
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn faults_lose_nothing_and_logs_hold_no_secrets() {
+    let logs = Logs::default();
+    tracing::subscriber::set_global_default(
+        tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::DEBUG)
+            .with_ansi(false)
+            .with_writer(logs.clone())
+            .finish(),
+    )
+    .unwrap();
+    let mut secrets: Vec<String> = Vec::new();
+    let keep = |b: &Browser, secrets: &mut Vec<String>| {
+        for (k, v) in &b.jar {
+            if k.starts_with("__") && v.len() > 16 {
+                secrets.push(v.clone());
+            }
+        }
+    };
+
+    // 1. A blackholed provider (it accepts TCP and never answers): the refresh answers within
+    //    the configured timeout, and the session is intact once the provider is back.
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let provider = start_provider("RS256", &base);
+    let timeout = Duration::from_millis(1500);
+    let app = start_app_with(
+        port,
+        &provider,
+        Store::None,
+        false,
+        TransportOptions {
+            timeout,
+            connect_timeout: timeout,
+            ..Default::default()
+        },
+    )
+    .await;
+    let mut b = Browser::new();
+    sign_in(&mut b, &app, "%2F", "grace").await;
+    keep(&b, &mut secrets);
+    let headers = header_map(&b);
+    let before = app.client.get_session(&headers).await.unwrap().unwrap();
+    let ts = before.session().token_set;
+    secrets.extend(
+        [ts.access_token, ts.refresh_token, ts.id_token]
+            .into_iter()
+            .flatten()
+            .map(|t| t.to_string()),
+    );
+    signal(&provider.child, "STOP");
+    let started = std::time::Instant::now();
+    let err = app
+        .client
+        .get_access_token(
+            &headers,
+            &AccessTokenOptions {
+                refresh: true,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap_err();
+    let took = started.elapsed();
+    signal(&provider.child, "CONT");
+    assert_eq!(err.code(), "failed_to_refresh_token", "{err}");
+    assert!(
+        auth0_edge::Report(&err)
+            .to_string()
+            .contains("did not answer in time"),
+        "{}",
+        auth0_edge::Report(&err)
+    );
+    assert!(
+        took >= timeout && took < timeout + Duration::from_secs(1),
+        "{took:?}"
+    );
+    let after = app.client.get_session(&headers).await.unwrap().unwrap();
+    assert_eq!(before, after, "the session is as it was");
+    // Back: the session still serves. (A refresh would now be refused: the provider finished
+    // the abandoned request and rotated the refresh token, which oidc-provider then treats as
+    // reused. Auth0's rotation overlap period covers such a retry.)
+    assert_eq!(b.get(&format!("{}/api/me", app.base)).await.status, 200);
+
+    // 2. 100 KB of other cookies beside the session: the session is still read.
+    let mut big = Browser::new();
+    big.jar = b.jar.clone();
+    for i in 0..1000 {
+        big.jar.insert(format!("tracker{i:04}"), "v".repeat(96));
+    }
+    assert!(big.cookie_header().len() > 100_000);
+    let r = big.get(&format!("{}/api/me", app.base)).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&r.body).unwrap()["sub"],
+        "grace"
+    );
+    drop(app);
+    drop(provider);
+
+    // 3. Redis down and back: plain pages go on without a session, logout still clears every
+    //    cookie (and says the record was not deleted), and the store reconnects by itself.
+    let mut redis = start_redis();
+    let store = auth0_edge::tokio::RedisStore::connect_with(
+        &redis.url,
+        "auth0-edge:",
+        RedisOptions::with_timeouts(Duration::from_millis(500), Duration::from_millis(500)),
+        auth0_edge::tokio::SystemClock,
+    )
+    .await
+    .unwrap();
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let provider = start_provider("RS256", &base);
+    let app = start_app(port, &provider, Store::Redis(store), false).await;
+    let mut b = Browser::new();
+    sign_in(&mut b, &app, "%2F", "heidi").await;
+    keep(&b, &mut secrets);
+    assert_eq!(b.get(&format!("{}/api/me", app.base)).await.status, 200);
+    let (token, _) = app
+        .client
+        .get_access_token(
+            &header_map(&b),
+            &AccessTokenOptions {
+                refresh: true,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    secrets.push(token.token.clone());
+    let redis_port: u16 = redis
+        .url
+        .rsplit(':')
+        .next()
+        .unwrap()
+        .trim_end_matches('/')
+        .parse()
+        .unwrap();
+    redis.child.kill().unwrap();
+    redis.child.wait().unwrap();
+    let started = std::time::Instant::now();
+    let r = b.get(&format!("{}/", app.base)).await;
+    assert_eq!(r.status, 200);
+    assert!(
+        r.body.contains("Log in"),
+        "no session while the store is down: {}",
+        r.body
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(b.get(&format!("{}/api/me", app.base)).await.status, 401);
+    b.jar.insert("__txn_abandoned".into(), "1%3Ax".into());
+    let r = b.get(&format!("{}/auth/logout", app.base)).await;
+    assert_eq!(r.status, 307);
+    assert!(
+        !b.jar.keys().any(|k| k.starts_with("__")),
+        "every cookie of the app cleared: {:?}",
+        b.jar.keys()
+    );
+    // Redis comes back on its port: new logins work again without restarting the app.
+    let child = Command::new("redis-server")
+        .args([
+            "--port",
+            &redis_port.to_string(),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ])
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let _back = Redis {
+        child,
+        url: redis.url.clone(),
+    };
+    for _ in 0..100 {
+        if std::net::TcpStream::connect(("127.0.0.1", redis_port)).is_ok() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let mut c = Browser::new();
+    sign_in(&mut c, &app, "%2F", "ivan").await;
+    keep(&c, &mut secrets);
+    assert_eq!(c.get(&format!("{}/api/me", app.base)).await.status, 200);
+
+    // 4. A rejected callback is logged with its reason.
+    let r = c
+        .get(&format!("{}/auth/callback?code=x&state=forged", app.base))
+        .await;
+    assert_eq!(r.status, 500);
+
+    // The logs say what happened, and hold no token, secret or cookie value.
+    let text = logs.text();
+    for expected in [
+        "session store failed",
+        "the request goes on without its session",
+        "session record could not be deleted",
+        "access token refreshed",
+        "did not answer in time",
+        "invalid_state",
+    ] {
+        assert!(text.contains(expected), "{expected:?} in the logs:\n{text}");
+    }
+    secrets.push(SECRET.to_string());
+    secrets.push(CLIENT_SECRET.to_string());
+    assert!(secrets.len() > 8);
+    for s in &secrets {
+        assert!(
+            !text.contains(s.as_str()),
+            "a secret in the logs: {s}\n{text}"
+        );
+        if s.len() > 40 {
+            assert!(
+                !text.contains(&s[..40]),
+                "part of a secret in the logs: {s}"
+            );
+        }
+    }
 }

@@ -124,3 +124,135 @@ proptest! {
         prop_assert_eq!(sorted.len(), names.len(), "duplicate names in {}", url);
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Hostile sizes and numbers: the flows answer, they never panic
+// ---------------------------------------------------------------------------------------------
+
+use auth0_edge::flow::{Auth0, AuthError};
+use auth0_edge::http::Request;
+use auth0_edge::runtime::{Entry, FixedClock, MemoryCache, ProviderCache};
+use auth0_edge::testing::{FakeProvider, Unreachable, block_on};
+
+const NOW: i64 = 1_800_000_000;
+const SECRET: &str = "a-test-secret-that-is-at-least-32-characters-long!";
+
+/// A client whose discovery document is already cached, so a login runs to its end with no
+/// network (the transport is down).
+fn offline_client() -> Auth0<'static, Unreachable, FixedClock, MemoryCache<16384>> {
+    let provider = FakeProvider::new(
+        "t.example.com",
+        "cid",
+        FixedClock(NOW),
+        &mut rand_core::OsRng,
+    );
+    let mut doc = vec![0u8; 4096];
+    let mut w = Writer::new(&mut doc, "metadata");
+    provider.write_metadata(&mut w).unwrap();
+    let cache = MemoryCache::new();
+    cache.store(Entry::Discovery, w.as_bytes(), NOW);
+    let config = Config {
+        secret: SECRET,
+        ..Config::new(
+            "t.example.com",
+            "cid",
+            ClientAuth::SecretPost("s"),
+            "https://app.example.com",
+        )
+    };
+    Auth0::new(config, Unreachable::default(), FixedClock(NOW), cache).unwrap()
+}
+
+fn segment() -> impl Strategy<Value = String> {
+    prop::sample::select(vec![
+        "x", ".", "..", "%2e%2e", "", "a%2Fb", "%FF", "é", "\\", "%00", "?", "#",
+    ])
+    .prop_map(String::from)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// returnTo values of up to 1,000 segments and 8 KB: the login redirects (307) with the
+    /// value kept or the fallback path, and every other route answers too.
+    #[test]
+    fn deep_and_long_return_to_values_are_answered(segments in prop::collection::vec(segment(), 0..1000)) {
+        let auth0 = offline_client();
+        let rt: String = segments.iter().map(|s| format!("%2F{s}")).collect();
+        let rt: String = rt.chars().take(8000).collect();
+        let path = format!("/auth/login?returnTo={rt}");
+        let headers: [(&str, &str); 0] = [];
+        let mut buf = vec![0u8; auth0_edge::flow::FLOW_BUFFER_LEN];
+        let res = block_on(auth0.login(&Request::get(&path, &headers), &mut rand_core::OsRng, &mut buf));
+        match res {
+            Ok(r) => prop_assert_eq!(r.status, 307),
+            Err(e) => prop_assert!(matches!(e, AuthError::BadRequest(_)), "{e:?}"),
+        }
+        // The callback and logout read the same query without a panic.
+        for route in ["/auth/callback", "/auth/logout", "/auth/access-token"] {
+            let path = format!("{route}?returnTo={rt}&state={rt}");
+            let _ = block_on(auth0.handle(&Request::get(&path, &headers), &mut rand_core::OsRng, &mut buf));
+        }
+    }
+
+    /// Login query strings of up to 8 KB of arbitrary parameters are answered.
+    #[test]
+    fn arbitrary_login_queries_are_answered(query in "[a-zA-Z0-9_%=&+.~/-]{0,8192}") {
+        let auth0 = offline_client();
+        let path = format!("/auth/login?{query}");
+        let headers: [(&str, &str); 0] = [];
+        let mut buf = vec![0u8; auth0_edge::flow::FLOW_BUFFER_LEN];
+        match block_on(auth0.login(&Request::get(&path, &headers), &mut rand_core::OsRng, &mut buf)) {
+            Ok(r) => prop_assert!(matches!(r.status, 307 | 400), "{}", r.status),
+            Err(e) => prop_assert!(matches!(e, AuthError::BadRequest(_)), "{e:?}"),
+        }
+    }
+}
+
+fn edge_i64() -> impl Strategy<Value = i64> {
+    prop_oneof![
+        Just(i64::MIN),
+        Just(i64::MIN + 1),
+        Just(-1),
+        Just(0),
+        Just(NOW),
+        Just(i64::MAX - 1),
+        Just(i64::MAX),
+        any::<i64>(),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    /// Claims, lifetimes and durations at the i64/u64 edges: checked, never overflowed.
+    #[test]
+    fn numbers_at_the_edges(
+        iat in edge_i64(), exp in edge_i64(), nbf in edge_i64(), auth_time in edge_i64(),
+        max_age in edge_i64(), now in edge_i64(), leeway in 0i64..1_000_000,
+        expires_in in edge_i64(), created_at in edge_i64(), secs in any::<u64>(),
+    ) {
+        use auth0_edge::codec::json::Object;
+        use auth0_edge::oauth::id_token::{Expected, check_claims};
+        let text = format!(r#"{{"iss":"i","sub":"s","aud":"c","iat":{iat},"exp":{exp},"nbf":{nbf},"auth_time":{auth_time},"nonce":"n"}}"#);
+        let claims = Object::parse(&text).unwrap();
+        let expected = Expected { issuer: "i", client_id: "c", nonce: Some("n"), max_age: Some(max_age), leeway, trusted_audiences: &[] };
+        let _ = check_claims(&claims, &expected, now);
+        let _ = auth0_edge::jose::jwt::check_claims(&claims, &auth0_edge::jose::jwt::Validation { leeway, ..Default::default() }, now);
+        let _ = auth0_edge::jose::jwe::check_times(Some(exp), Some(nbf), now);
+        let body = format!(r#"{{"access_token":"a","expires_in":{expires_in}}}"#);
+        let _ = auth0_edge::oauth::parse_token_response(200, body.as_bytes());
+        let body = format!(r#"{{"access_token":"a","expires_in":"{expires_in}"}}"#);
+        let _ = auth0_edge::oauth::parse_token_response(200, body.as_bytes());
+        let d = auth0_edge::session::Durations { rolling: true, absolute_duration: secs, inactivity_duration: secs / 2 };
+        let _ = d.max_age(Some(created_at), now);
+        let opts = auth0_edge::cookie::CookieOptions::default();
+        let c = auth0_edge::cookie::SetCookie {
+            name: auth0_edge::cookie::CookieName::plain("n"),
+            value: "v",
+            options: &opts,
+            lifetime: auth0_edge::cookie::Lifetime::MaxAge { max_age: secs, now },
+        };
+        let _ = c.to_string();
+    }
+}

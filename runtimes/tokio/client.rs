@@ -121,9 +121,6 @@ impl Auth0Client {
             },
             None => match core.touch(&req, &mut rng(), buf).await {
                 Ok(t) => {
-                    if let Some(e) = &t.failure {
-                        log_touch_failure(e);
-                    }
                     let mut map = HeaderMap::new();
                     append_headers(&mut map, &t.headers);
                     let session = t
@@ -261,15 +258,5 @@ impl Auth0Client {
             body: &[],
         };
         self.inner.core.route(&req).is_some()
-    }
-}
-
-/// Logs why a request went on without its session (the core's decision).
-fn log_touch_failure(e: &AuthError) {
-    match e {
-        AuthError::Store(_) => {
-            tracing::warn!(error = %crate::Report(e), "session store failed; the request goes on without a session")
-        }
-        _ => tracing::debug!(error = %crate::Report(e), "the request goes on without a session"),
     }
 }

@@ -61,8 +61,8 @@ pub use convert::{append_headers, cookie_header, error_response, to_http, unauth
 pub use hooks::SharedHooks;
 pub use layer::{Auth0Layer, Auth0Service, RequestSession};
 pub use owned::{AccessTokenData, SessionData};
+pub use store::{DEFAULT_MAX_ENTRIES, MemoryStore, Store};
 #[cfg(feature = "redis")]
-pub use store::RedisStore;
-pub use store::{MemoryStore, Store};
+pub use store::{RedisOptions, RedisStore};
 pub use testing::generate_session_cookie;
 pub use transport::{DEFAULT_TIMEOUT, HyperTransport, MAX_RESPONSE, TransportOptions};

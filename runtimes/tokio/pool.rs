@@ -31,12 +31,34 @@ impl Pooled<'_> {
 }
 
 impl Drop for Pooled<'_> {
+    /// Wipes the buffer (it held cookies, tokens and keys' plaintext) before another request
+    /// can get it, or before it is freed.
     fn drop(&mut self) {
-        if let Some(b) = self.buf.take() {
+        if let Some(mut b) = self.buf.take() {
             let mut pool = self.pool.0.lock().unwrap_or_else(|p| p.into_inner());
             if pool.len() < 64 {
+                // The next request reads this memory, so the writes cannot be optimized away.
+                b.fill(0);
                 pool.push(b);
+            } else {
+                zeroize::Zeroize::zeroize(&mut *b);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn buffers_are_wiped_before_reuse() {
+        let pool = Pool::default();
+        {
+            let mut p = pool.get();
+            p.buf()[..6].copy_from_slice(b"secret");
+        }
+        let mut p = pool.get();
+        assert!(p.buf().iter().all(|&b| b == 0));
     }
 }

@@ -163,34 +163,54 @@ pub fn component_eq(raw: &str, s: &str) -> bool {
 }
 
 /// Decodes a raw query component into `buf`. Bytes that are not UTF-8 become U+FFFD, as in
-/// `URLSearchParams`.
+/// `URLSearchParams` (each maximal invalid sequence once); a value that does not fit `buf`,
+/// replacements included, is [`Error::BufferTooSmall`], never a truncation.
 pub fn decode_component<'b>(raw: &str, buf: &'b mut [u8]) -> Result<&'b str, Error> {
     let capacity = buf.len();
+    let too_small = Error::BufferTooSmall {
+        what: "query value",
+        capacity,
+    };
     let mut n = 0;
     for b in Decoded::new(raw) {
-        *buf.get_mut(n).ok_or(Error::BufferTooSmall {
-            what: "query value",
-            capacity,
-        })? = b;
+        *buf.get_mut(n).ok_or(too_small)? = b;
         n += 1;
     }
-    match core::str::from_utf8(&buf[..n]) {
-        Ok(_) => Ok(core::str::from_utf8(&buf[..n]).unwrap_or("")),
-        Err(_) => {
-            // Rare: replace invalid sequences. Decode again into the buffer from the back.
-            let mut tmp = [0u8; 512];
-            let src_len = n.min(tmp.len());
-            tmp[..src_len].copy_from_slice(&buf[..src_len]);
-            let mut w = Writer::new(buf, "query value");
-            for chunk in tmp[..src_len].utf8_chunks() {
-                w.push_str(chunk.valid())?;
-                if !chunk.invalid().is_empty() {
-                    w.push_str("\u{FFFD}")?;
-                }
+    if core::str::from_utf8(&buf[..n]).is_ok() {
+        return Ok(core::str::from_utf8(&buf[..n]).unwrap_or(""));
+    }
+    // Rare: replace the invalid sequences in place. The output length first, then the decoded
+    // bytes move to the end of the buffer and are rewritten from the front; the write position
+    // never passes the read position, since the output is never shorter than what it replaces.
+    let replaced: usize = buf[..n]
+        .utf8_chunks()
+        .map(|c| c.valid().len() + if c.invalid().is_empty() { 0 } else { 3 })
+        .sum();
+    if replaced > capacity {
+        return Err(too_small);
+    }
+    let mut r = capacity - n;
+    buf.copy_within(..n, r);
+    let mut w = 0;
+    while r < capacity {
+        match core::str::from_utf8(&buf[r..]) {
+            Ok(rest) => {
+                let k = rest.len();
+                buf.copy_within(r..capacity, w);
+                w += k;
+                break;
             }
-            Ok(w.into_str())
+            Err(e) => {
+                let k = e.valid_up_to();
+                buf.copy_within(r..r + k, w);
+                w += k;
+                r += k + e.error_len().unwrap_or(capacity - r - k);
+                buf[w..w + 3].copy_from_slice("\u{FFFD}".as_bytes());
+                w += 3;
+            }
         }
     }
+    core::str::from_utf8(&buf[..w]).map_err(|_| too_small)
 }
 
 /// Iterates over the raw `name=value` pairs of a query string (no decoding; empty pairs
@@ -234,5 +254,21 @@ mod tests {
         let mut d = [0u8; 16];
         assert_eq!(decode_component("x%E2%82%ACy+z", &mut d).unwrap(), "x€y z");
         assert_eq!(decode_component("%FF", &mut d).unwrap(), "\u{FFFD}");
+    }
+
+    #[test]
+    fn invalid_utf8_of_any_length_is_replaced_not_truncated() {
+        // 600 invalid bytes become 600 replacement characters (1,800 bytes), and valid text
+        // around them is kept: nothing is cut at any internal size.
+        let raw = format!("a{}%E2%82%ACz", "%FF".repeat(600));
+        let mut buf = [0u8; 4096];
+        let s = decode_component(&raw, &mut buf).unwrap();
+        assert_eq!(s.len(), 1 + 600 * 3 + 3 + 1);
+        assert!(s.starts_with("a\u{FFFD}") && s.ends_with("\u{FFFD}€z"));
+        assert_eq!(s.matches('\u{FFFD}').count(), 600);
+        // A truncated sequence at the end, and a buffer too small for the replacements.
+        assert_eq!(decode_component("x%E2%82", &mut buf).unwrap(), "x\u{FFFD}");
+        let mut small = [0u8; 900];
+        assert!(decode_component(&"%FF".repeat(600), &mut small).is_err());
     }
 }

@@ -342,12 +342,13 @@ fn write_resolved<'b>(base: &Url<'_>, rel: &str, buf: &'b mut [u8]) -> Option<&'
         push(path)?;
     }
     let joined = core::str::from_utf8(&joined[..jn]).ok()?;
+    // At most 128 segments are kept; a deeper path is refused (the caller falls back), never a
+    // panic.
     let mut segs: heapless::Vec<&str, 128> = heapless::Vec::new();
-    let parts: heapless::Vec<&str, 129> = joined.split('/').skip(1).collect();
-    let count = parts.len();
-    for (i, seg) in parts.iter().enumerate() {
-        let last = i + 1 == count;
-        let dot = *seg == "." || seg.eq_ignore_ascii_case("%2e");
+    let mut parts = joined.split('/').skip(1).peekable();
+    while let Some(seg) = parts.next() {
+        let last = parts.peek().is_none();
+        let dot = seg == "." || seg.eq_ignore_ascii_case("%2e");
         let dotdot = ["..", ".%2e", "%2e.", "%2e%2e"]
             .iter()
             .any(|d| seg.eq_ignore_ascii_case(d));

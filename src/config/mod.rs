@@ -24,21 +24,11 @@ pub const DEFAULT_SCOPES: &str = "openid profile email offline_access";
 pub enum Scope<'a> {
     /// The same scope for every audience.
     All(&'a str),
-    /// A scope per audience (`(audience, scope)`); an audience not listed gets
-    /// [`DEFAULT_SCOPES`].
+    /// A scope per audience (`(audience, scope)`), as the SDK's scope map: it needs a
+    /// configured `audience`, which gets [`DEFAULT_SCOPES`] when the map has no entry for it;
+    /// any other audience missing from the map has no configured scope (see
+    /// [`Config::scope_for`]).
     PerAudience(&'a [(&'a str, &'a str)]),
-}
-
-impl<'a> Scope<'a> {
-    /// The scope for `audience` (`None`: the default audience).
-    pub fn for_audience(&self, audience: Option<&str>) -> &'a str {
-        match *self {
-            Scope::All(s) => s,
-            Scope::PerAudience(map) => audience
-                .and_then(|a| map.iter().find(|(k, _)| *k == a))
-                .map_or(DEFAULT_SCOPES, |(_, s)| s),
-        }
-    }
 }
 
 /// The authorization parameters sent with every login (`authorizationParameters`).
@@ -198,6 +188,9 @@ pub struct Config<'a> {
     pub sign_in_return_to_path: &'a str,
     /// Seconds of clock tolerance for ID tokens (default 30).
     pub clock_tolerance: i64,
+    /// Audiences besides the client id that an ID token's `aud` may list (default none:
+    /// OpenID Connect Core §3.1.3.7 refuses untrusted extra audiences).
+    pub id_token_trusted_audiences: &'a [&'a str],
     /// `noContentProfileResponseWhenUnauthenticated`: 204 instead of 401 from the profile
     /// route.
     pub no_content_profile_response_when_unauthenticated: bool,
@@ -235,6 +228,7 @@ impl<'a> Config<'a> {
             include_id_token_hint_in_oidc_logout_url: true,
             sign_in_return_to_path: "/",
             clock_tolerance: 30,
+            id_token_trusted_audiences: &[],
             no_content_profile_response_when_unauthenticated: false,
             enable_access_token_endpoint: true,
             token_refresh_buffer: 0,
@@ -253,6 +247,26 @@ impl<'a> Config<'a> {
             ("http", rest)
         } else {
             ("https", d)
+        }
+    }
+
+    /// The configured scope for `audience` (`None`: no audience), as the SDK's
+    /// `getScopeForAudience` after `ensureDefaultScope`: a single scope for every audience; or,
+    /// from a scope map, the audience's entry, [`DEFAULT_SCOPES`] for the configured audience
+    /// when the map lacks it, and `None` for any other audience the map lacks (or no audience).
+    pub fn scope_for(&self, audience: Option<&str>) -> Option<&'a str> {
+        match self.authorization_parameters.scope {
+            Scope::All(s) => Some(s),
+            Scope::PerAudience(map) => {
+                let a = audience?;
+                map.iter()
+                    .find(|(k, _)| *k == a)
+                    .map(|(_, s)| *s)
+                    .or_else(|| {
+                        (Some(a) == self.authorization_parameters.audience)
+                            .then_some(DEFAULT_SCOPES)
+                    })
+            }
         }
     }
 
@@ -430,10 +444,46 @@ mod tests {
     #[test]
     fn scope_per_audience() {
         let map = [("https://api", "openid read")];
-        let s = Scope::PerAudience(&map);
-        assert_eq!(s.for_audience(Some("https://api")), "openid read");
-        assert_eq!(s.for_audience(Some("other")), DEFAULT_SCOPES);
-        assert_eq!(s.for_audience(None), DEFAULT_SCOPES);
+        let c = Config {
+            authorization_parameters: AuthorizationParameters {
+                scope: Scope::PerAudience(&map),
+                audience: Some("https://default"),
+                extra: &[],
+            },
+            ..base()
+        };
+        assert_eq!(c.scope_for(Some("https://api")), Some("openid read"));
+        // The configured audience gets the default scopes; any other gets none (the SDK's
+        // ensureDefaultScope and getScopeForAudience).
+        assert_eq!(c.scope_for(Some("https://default")), Some(DEFAULT_SCOPES));
+        assert_eq!(c.scope_for(Some("other")), None);
+        assert_eq!(c.scope_for(None), None);
+        assert_eq!(c.validate(), Ok(()));
+        // A map needs an audience to look the scope up with.
+        let no_audience = Config {
+            authorization_parameters: AuthorizationParameters {
+                audience: None,
+                ..c.authorization_parameters
+            },
+            ..c
+        };
+        assert!(matches!(
+            no_audience.validate(),
+            Err(ConfigError::Invalid {
+                option: "authorization_parameters.scope",
+                ..
+            })
+        ));
+        // Only the default audience's scope must include openid (an API's need not).
+        let api_only = [("https://api", "read:data")];
+        let c = Config {
+            authorization_parameters: AuthorizationParameters {
+                scope: Scope::PerAudience(&api_only),
+                ..c.authorization_parameters
+            },
+            ..c
+        };
+        assert_eq!(c.validate(), Ok(()));
     }
 
     #[cfg(feature = "std")]

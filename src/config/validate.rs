@@ -87,12 +87,16 @@ impl Config<'_> {
             );
         }
         let ap = &self.authorization_parameters;
+        if matches!(ap.scope, Scope::PerAudience(_)) && ap.audience.is_none() {
+            return invalid(
+                "authorization_parameters.scope",
+                "is a map of audience to scope, so an audience is required to look up the correct scope: set authorization_parameters.audience",
+            );
+        }
+        // The scope of the default audience (a map's entry, or DEFAULT_SCOPES when it has none)
+        // must ask for an ID token.
         let has_openid = |s: &str| s.split(' ').any(|x| x == "openid");
-        let scope_ok = match ap.scope {
-            Scope::All(s) => has_openid(s),
-            Scope::PerAudience(map) => map.iter().all(|(_, s)| has_openid(s)),
-        };
-        if !scope_ok {
+        if !self.scope_for(ap.audience).is_some_and(has_openid) {
             return invalid("authorization_parameters.scope", "must include `openid`");
         }
         for name in [self.session.cookie_name, self.transaction.prefix] {

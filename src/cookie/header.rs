@@ -27,6 +27,41 @@ impl<'a> Cookie<'a> {
     }
 }
 
+/// The bytes the cookies of `header` that `keep` accepts take as a `Cookie` header.
+pub fn matching_len(header: &str, keep: impl Fn(&str) -> bool) -> usize {
+    parse(header)
+        .filter(|c| keep(c.name))
+        .map(|c| c.name.len() + 1 + c.value.len() + 2)
+        .sum::<usize>()
+        .saturating_sub(2)
+}
+
+/// Writes the cookies of `header` that `keep` accepts as a `Cookie` header of their own
+/// (`name=value` joined with `"; "`, values as sent), so a flow copies only what it reads.
+///
+/// ```
+/// let mut buf = [0u8; 64];
+/// let mut w = auth0_edge::codec::buf::Writer::new(&mut buf, "cookies");
+/// auth0_edge::cookie::write_matching("ga=1; __session=abc; theme=dark; __txn_x=2", &mut w, |n| n.starts_with("__"))?;
+/// assert_eq!(w.as_str(), "__session=abc; __txn_x=2");
+/// # Ok::<(), auth0_edge::Error>(())
+/// ```
+pub fn write_matching(
+    header: &str,
+    w: &mut Writer<'_>,
+    keep: impl Fn(&str) -> bool,
+) -> Result<(), Error> {
+    for (i, c) in parse(header).filter(|c| keep(c.name)).enumerate() {
+        if i > 0 {
+            w.push_str("; ")?;
+        }
+        w.push_str(c.name)?;
+        w.push_ascii(b'=')?;
+        w.push_str(c.value)?;
+    }
+    Ok(())
+}
+
 /// Appends the percent-decoding of `value` to `w`. Malformed escapes, or escapes that do not
 /// decode to UTF-8, are [`CookieError::InvalidEncoding`].
 pub(crate) fn percent_decode(value: &str, w: &mut Writer<'_>) -> Result<(), Error> {

@@ -225,7 +225,7 @@ impl fmt::Display for SetCookie<'_> {
                     write!(
                         f,
                         "; Expires={}",
-                        HttpDate(now.saturating_add(max_age as i64))
+                        HttpDate(now.saturating_add(i64::try_from(max_age).unwrap_or(i64::MAX)))
                     )?;
                 }
                 write!(f, "; Max-Age={max_age}")?;

@@ -18,6 +18,61 @@ pub(crate) fn query_value<'b>(
     }
 }
 
+/// The most bytes the SDK's own cookies of a request (the session cookie and its chunks, the v3
+/// `appSession` cookies, transaction and connection-token cookies) may take; beyond it a
+/// request is answered [`AuthError::CookiesTooLarge`] (HTTP 431). Other cookies of the request
+/// are not read and do not count, whatever their size.
+pub const MAX_SDK_COOKIES_LEN: usize = 64 * 1024;
+
+/// The longest query string (or `start_interactive_login` parameters) the routes accept; a
+/// longer one is [`AuthError::BadRequest`] (HTTP 400).
+pub const MAX_QUERY_LEN: usize = 8 * 1024;
+
+/// Refuses a query string longer than [`MAX_QUERY_LEN`].
+pub(crate) fn check_query(query: &str) -> Result<(), AuthError> {
+    if query.len() > MAX_QUERY_LEN {
+        return Err(AuthError::BadRequest(
+            "The request's query string is longer than 8 KiB; shorten its parameters.",
+        ));
+    }
+    Ok(())
+}
+
+impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks> Auth0<'_, T, C, P, S, H> {
+    /// Whether a request cookie named `name` is one the flows read.
+    pub(crate) fn is_sdk_cookie(&self, name: &str) -> bool {
+        let numbered = |rest: Option<&str>| {
+            rest.is_some_and(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()))
+        };
+        let session = self.config.session.cookie_name;
+        let legacy = session::LEGACY_COOKIE_NAME;
+        name == session
+            || numbered(
+                name.strip_prefix(session)
+                    .and_then(|r| r.strip_prefix("__")),
+            )
+            || name == legacy
+            || numbered(name.strip_prefix(legacy).and_then(|r| r.strip_prefix('.')))
+            || name.starts_with(self.config.transaction.prefix)
+            || session_io::is_connection_cookie(name)
+    }
+
+    /// Copies the SDK's cookies of a `Cookie` header into the arena, leaving the others out.
+    pub(crate) fn sdk_cookies<'b>(
+        &self,
+        arena: &mut Arena<'b>,
+        header: &str,
+    ) -> Result<&'b str, AuthError> {
+        let keep = |n: &str| self.is_sdk_cookie(n);
+        let len = cookie::matching_len(header, keep);
+        let max = MAX_SDK_COOKIES_LEN.min(arena.remaining() / 2);
+        if len > max {
+            return Err(AuthError::CookiesTooLarge { len, max });
+        }
+        Ok(arena.write(|w| cookie::write_matching(header, w, keep))?)
+    }
+}
+
 /// Copies a request string into the arena, so values borrowed from it live as long as the
 /// work buffer.
 pub(crate) fn copy_str<'b>(arena: &mut Arena<'b>, s: &str) -> Result<&'b str, Error> {

@@ -47,11 +47,12 @@ impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks> Auth0<
         rng: &mut impl CryptoRngCore,
         buf: &'b mut [u8],
     ) -> Result<Response<'b>, AuthError> {
+        super::check_query(req.query)?;
         let (mut arena, res_buf) = Arena::split_for_response(buf);
         let body_buf = arena.take(4096.min(arena.remaining() / 4))?;
         let mut body = Writer::new(body_buf, "callback body");
         let mut res = ResponseBuilder::new(res_buf, 200);
-        let cookie_header = copy_str(&mut arena, req.cookie())?;
+        let cookie_header = self.sdk_cookies(&mut arena, req.cookie())?;
         let query = copy_str(&mut arena, req.query)?;
         let mut found = None;
         let outcome = self
@@ -120,6 +121,7 @@ impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks> Auth0<
                 .await?;
             }
             Err(e) => {
+                super::log_error(&e);
                 self.hooks.on_callback(Err(&e), &ctx, &mut res, &mut body)?;
             }
         }
@@ -217,6 +219,8 @@ impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks> Auth0<
             .map_err(AuthError::AuthorizationCodeGrantRequest)?;
         let tokens = oauth::parse_token_response(res.status, res.body)
             .map_err(|e| AuthError::AuthorizationCodeGrant(GrantFailure::from_response(&e)))?;
+        self.check_binding(&tokens, res.status)
+            .map_err(AuthError::AuthorizationCodeGrant)?;
         let malformed = |reason| {
             AuthError::AuthorizationCodeGrant(GrantFailure::Malformed {
                 status: res.status,
@@ -234,7 +238,7 @@ impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks> Auth0<
         let session_expires_at = crate::oauth::id_token::session_expiry(&claims);
         if let Some(ceiling) = session_expires_at {
             let iat = claims.get_i64("iat").unwrap_or(now);
-            if ceiling <= iat + 30 {
+            if ceiling <= iat.saturating_add(30) {
                 return Err(AuthError::SessionExpired);
             }
         }
@@ -245,7 +249,7 @@ impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks> Auth0<
             requested_scope: t.scope,
             audience: t.audience,
             refresh_token: tokens.refresh_token,
-            expires_at: tokens.expires_in.map(|e| now + e),
+            expires_at: tokens.expires_in.map(|e| now.saturating_add(e)),
             token_type: None,
             raw: None,
         };

@@ -2,6 +2,7 @@
 
 use crate::codec::form;
 use crate::oauth::authorization_response::AuthorizationResponseError;
+use crate::oauth::discovery::MetadataError;
 use crate::oauth::id_token::IdTokenError;
 use crate::oauth::{OAuthError, TokenResponseError};
 use crate::runtime::{StoreError, TransportError};
@@ -180,6 +181,8 @@ pub enum DiscoveryFailure {
     Status(u16),
     /// The document is not valid.
     Invalid(Error),
+    /// The metadata is valid but cannot be trusted (another issuer, an http endpoint).
+    Untrusted(MetadataError),
 }
 
 impl fmt::Display for DiscoveryFailure {
@@ -192,6 +195,7 @@ impl fmt::Display for DiscoveryFailure {
                 write!(f, "the provider answered HTTP {s}; check AUTH0_DOMAIN")
             }
             DiscoveryFailure::Invalid(_) => f.write_str("invalid provider metadata or keys"),
+            DiscoveryFailure::Untrusted(_) => f.write_str("the provider metadata is not trusted"),
         }
     }
 }
@@ -202,6 +206,7 @@ impl core::error::Error for DiscoveryFailure {
             DiscoveryFailure::Transport(e) => Some(e),
             DiscoveryFailure::Status(_) => None,
             DiscoveryFailure::Invalid(e) => Some(e),
+            DiscoveryFailure::Untrusted(e) => Some(e),
         }
     }
 }
@@ -239,6 +244,14 @@ pub enum AuthError {
     SessionExpired,
     /// The request is invalid (HTTP 400 with this text).
     BadRequest(&'static str),
+    /// The request carries more of the SDK's cookies than the flows accept (HTTP 431): `len`
+    /// bytes where at most `max` fit (see [`super::MAX_SDK_COOKIES_LEN`]).
+    CookiesTooLarge {
+        /// The bytes of the SDK's cookies in the request.
+        len: usize,
+        /// The most accepted.
+        max: usize,
+    },
     /// The session store failed.
     Store(StoreError),
     /// A core error (a buffer too small, a malformed cookie written by us).
@@ -261,6 +274,7 @@ impl AuthError {
             AuthError::FailedToRefreshToken(_) => "failed_to_refresh_token",
             AuthError::SessionExpired => "session_expired",
             AuthError::BadRequest(_) => "invalid_request",
+            AuthError::CookiesTooLarge { .. } => "request_header_fields_too_large",
             AuthError::Store(_) => "session_store_error",
             AuthError::Core(_) => "internal_error",
         }
@@ -294,6 +308,9 @@ impl AuthError {
                 "The session has expired and the user must re-authenticate."
             }
             AuthError::BadRequest(m) => m,
+            AuthError::CookiesTooLarge { .. } => {
+                "The request's session and login cookies are too large. Clear this site's cookies and sign in again."
+            }
             AuthError::Store(_) => "The session store failed.",
             AuthError::Core(_) => "An internal error occurred.",
         }
@@ -303,6 +320,7 @@ impl AuthError {
     pub fn status(&self) -> u16 {
         match self {
             AuthError::BadRequest(_) => 400,
+            AuthError::CookiesTooLarge { .. } => 431,
             AuthError::MissingSession
             | AuthError::MissingRefreshToken { .. }
             | AuthError::FailedToRefreshToken(_)
@@ -357,4 +375,24 @@ impl From<JweError> for AuthError {
     fn from(e: JweError) -> Self {
         AuthError::Core(e.into())
     }
+}
+
+/// Logs a flow error: warnings for what an operator should look at (the provider or the store
+/// unreachable, a buffer too small), info for what a request did wrong.
+pub(crate) fn log_error(e: &AuthError) {
+    let code = e.code();
+    match e {
+        AuthError::Discovery(_)
+        | AuthError::AuthorizationCodeGrantRequest(_)
+        | AuthError::FailedToRefreshToken(GrantFailure::Transport(_))
+        | AuthError::Store(_)
+        | AuthError::Core(_)
+        | AuthError::Config(_) => {
+            event!(warn, code, reason = %crate::Report(e), "auth0-edge: request failed");
+        }
+        _ => {
+            event!(info, code, reason = %crate::Report(e), "auth0-edge: request refused");
+        }
+    }
+    let _ = code;
 }

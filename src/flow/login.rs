@@ -1,6 +1,6 @@
 //! Login: the route `GET /auth/login` and `start_interactive_login`.
 
-use super::{Arena, Auth0, AuthError, Hooks, copy_str};
+use super::{Arena, Auth0, AuthError, Hooks};
 use crate::codec::form::{self, query_get};
 use crate::codec::url;
 use crate::cookie::{CookieName, Lifetime, SetCookie};
@@ -32,6 +32,7 @@ impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks> Auth0<
         rng: &mut impl CryptoRngCore,
         buf: &'b mut [u8],
     ) -> Result<Response<'b>, AuthError> {
+        super::check_query(req.query)?;
         if authorize::is_prefetch(req.headers) {
             let mut res = ResponseBuilder::new(buf, 204);
             res.header("Cache-Control", "no-store")?;
@@ -94,6 +95,7 @@ impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks> Auth0<
         rng: &mut impl CryptoRngCore,
         buf: &'b mut [u8],
     ) -> Result<Response<'b>, AuthError> {
+        super::check_query(opts.authorization_params)?;
         let raw_return_to = opts.return_to.map(|r| r.as_bytes());
         let mut encoded = [0u8; 2 * MAX_STORED_FIELD];
         // `return_to` is a plain value here; encode it so it is read like a query value.
@@ -145,9 +147,12 @@ impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks> Auth0<
         let state = Token::random(rng);
         let nonce = Token::random(rng);
         let redirect_uri = arena.write(|w| authorize::write_redirect_uri(w, config))?;
-        let aud_buf = arena.take(MAX_STORED_FIELD + 64)?;
+        // Request values of any length decode (a value longer than MAX_STORED_FIELD is still
+        // sent to the provider, but not kept in the transaction).
+        let sources_len: usize = sources.iter().map(|q| q.len()).sum();
+        let aud_buf = arena.take(sources_len * 3 + 64)?;
         let audience = authorize::audience(config, sources, aud_buf)?;
-        let scope_buf = arena.take(MAX_STORED_FIELD + 64)?;
+        let scope_buf = arena.take(sources_len * 3 + 64)?;
         let scope = authorize::scope(config, sources, audience, scope_buf)?;
 
         // returnTo: same-origin only, else the sign-in return path; too long is dropped too.
@@ -171,14 +176,16 @@ impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks> Auth0<
             response_type: "code".into(),
             state: state.as_str().into(),
             return_to: return_to.into(),
-            scope: (scope.len() <= MAX_STORED_FIELD).then(|| scope.into()),
+            scope: scope
+                .filter(|s| s.len() <= MAX_STORED_FIELD)
+                .map(Into::into),
             audience: audience
                 .filter(|a| a.len() <= MAX_STORED_FIELD)
                 .map(Into::into),
             challenge_mode: challenge_mode.map(Into::into),
             raw: None,
         };
-        let request_cookie = copy_str(&mut arena, cookie_header)?;
+        let request_cookie = self.sdk_cookies(&mut arena, cookie_header)?;
         let mut name_buf = [0u8; 256];
         let name = authorize::cookie_name(config, state.as_str(), &mut name_buf)?;
         let txn_buf = arena.take(arena.remaining())?;

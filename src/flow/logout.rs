@@ -28,9 +28,10 @@ impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks> Auth0<
         rng: &mut impl CryptoRngCore,
         buf: &'b mut [u8],
     ) -> Result<Response<'b>, AuthError> {
+        super::check_query(req.query)?;
         let (mut arena, res_buf) = Arena::split_for_response(buf);
         let config = &self.config;
-        let cookie = copy_str(&mut arena, req.cookie())?;
+        let cookie = self.sdk_cookies(&mut arena, req.cookie())?;
         let query = copy_str(&mut arena, req.query)?;
         let loaded = self.load(cookie, &mut arena).await.ok().flatten();
 
@@ -71,11 +72,25 @@ impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks> Auth0<
                 let _ = scratch.fetch(&self.transport, &req).await;
             }
         }
-        if let (Some(store), Some(id)) = (&self.store, loaded.as_ref().and_then(|l| l.id)) {
-            store.delete(id).await?;
+        // The record goes, even when the session could not be read (its id is in the cookie);
+        // a store that fails does not stop the logout: the cookies are cleared all the same.
+        let mut store_failed = false;
+        if let Some(store) = &self.store {
+            let id = match loaded.as_ref() {
+                Some(l) => l.id,
+                None => self.record_id(cookie, &mut arena).ok().flatten(),
+            };
+            if let Some(id) = id {
+                store_failed = store.delete(id).await.is_err();
+            }
         }
 
         let mut res = ResponseBuilder::new(res_buf, 307);
+        if store_failed {
+            res.set_warning(
+                "the session record could not be deleted: the session store failed; the cookies were cleared",
+            );
+        }
         let m = match metadata {
             Ok(m) => m,
             Err(_) => {

@@ -25,6 +25,8 @@ mod token_endpoint;
 mod tokens;
 
 pub(crate) use arena::*;
+pub use arena::{MAX_QUERY_LEN, MAX_SDK_COOKIES_LEN};
+pub(crate) use error::log_error;
 pub use error::{AuthError, DiscoveryFailure, ErrorText, GrantFailure, ProviderError};
 pub use hooks::{CallbackContext, DefaultHooks, Hooks, SessionToSave};
 pub use login::LoginOptions;

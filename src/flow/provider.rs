@@ -31,7 +31,11 @@ impl<'c, T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks>
         }
         let url = arena.write(|w| discovery::write_url(w, &self.config))?;
         let text = self.fetch_document(url, Entry::Discovery, arena).await?;
-        Metadata::parse(text).map_err(|e| AuthError::Discovery(DiscoveryFailure::Invalid(e)))
+        let m = Metadata::parse(text)
+            .map_err(|e| AuthError::Discovery(DiscoveryFailure::Invalid(e)))?;
+        m.check(&self.config)
+            .map_err(|e| AuthError::Discovery(DiscoveryFailure::Untrusted(e)))?;
+        Ok(m)
     }
 
     /// GETs a provider document (discovery or JWKS), checks it is 200 and UTF-8, and caches
@@ -59,9 +63,9 @@ impl<'c, T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks>
         let text = core::str::from_utf8(res.body).map_err(|_| {
             AuthError::Discovery(DiscoveryFailure::Invalid(crate::JsonError::Utf8.into()))
         })?;
-        // Only documents of the right shape are cached.
+        // Only documents of the right shape (and metadata that can be trusted) are cached.
         let valid = match entry {
-            Entry::Discovery => Metadata::parse(text).is_ok(),
+            Entry::Discovery => Metadata::parse(text).is_ok_and(|m| m.check(&self.config).is_ok()),
             Entry::Jwks => Jwks::parse(text).is_ok(),
         };
         if valid {
@@ -117,6 +121,7 @@ impl<'c, T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks>
             nonce,
             max_age,
             leeway: self.config.clock_tolerance,
+            trusted_audiences: self.config.id_token_trusted_audiences,
         };
         let now = self.now();
         let grant_err = |e| AuthError::AuthorizationCodeGrant(GrantFailure::IdToken(e));

@@ -73,7 +73,7 @@ impl<'c, T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks>
         rng: &mut impl CryptoRngCore,
         buf: &'b mut [u8],
     ) -> Result<Handled<'b>, AuthError> {
-        match self.route(req) {
+        let handled = match self.route(req) {
             Some(Route::Login) => self.login(req, rng, buf).await.map(Handled::Response),
             Some(Route::Callback) => self.callback(req, rng, buf).await.map(Handled::Response),
             Some(Route::Logout) => self.logout(req, rng, buf).await.map(Handled::Response),
@@ -86,7 +86,17 @@ impl<'c, T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks>
                 .touch(req, rng, buf)
                 .await
                 .map(|t| Handled::Next(t.headers)),
+        };
+        match &handled {
+            Err(e) => super::log_error(e),
+            Ok(Handled::Response(r) | Handled::Next(r)) => {
+                if let Some(warning) = r.warning {
+                    event!(warn, warning, "auth0-edge: a failure was worked around");
+                    let _ = warning;
+                }
+            }
         }
+        handled
     }
 
     /// The redirect of a page that needs a session (the SDK's `withPageAuthRequired`): a 307

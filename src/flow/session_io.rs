@@ -41,6 +41,7 @@ impl<'c, T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks>
         buf: &'b mut [u8],
     ) -> Result<Option<Session<'b>>, AuthError> {
         let mut arena = Arena::new(buf);
+        let cookie_header = self.sdk_cookies(&mut arena, cookie_header)?;
         Ok(self
             .load(cookie_header, &mut arena)
             .await?
@@ -68,16 +69,8 @@ impl<'c, T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks>
                 }
             }
             Some(store) => {
-                let Some(c) = cookie::get(cookie_header, name) else {
+                let Some(id) = self.record_id(cookie_header, arena)? else {
                     return Ok(None);
-                };
-                let id_buf = arena.take(c.value.len() + 64)?;
-                let id = match jwe::open_jwt(&self.key, c.value, now, id_buf) {
-                    Ok(payload) => match session::read_id(&payload).and_then(|i| i.as_str()) {
-                        Some(id) => id,
-                        None => return Ok(None),
-                    },
-                    Err(e) => return no_session(e),
                 };
                 let rest = arena.take(arena.remaining() / 2)?;
                 let Some(json) = store.get(id, rest).await? else {
@@ -92,6 +85,23 @@ impl<'c, T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks>
                     id: Some(id),
                 }))
             }
+        }
+    }
+
+    /// The record id a stateful session's cookie points at (no store is asked); `None` without
+    /// a valid id cookie.
+    pub(crate) fn record_id<'b>(
+        &self,
+        cookie_header: &str,
+        arena: &mut Arena<'b>,
+    ) -> Result<Option<&'b str>, AuthError> {
+        let Some(c) = cookie::get(cookie_header, self.config.session.cookie_name) else {
+            return Ok(None);
+        };
+        let id_buf = arena.take(c.value.len() + 64)?;
+        match jwe::open_jwt(&self.key, c.value, self.now(), id_buf) {
+            Ok(payload) => Ok(session::read_id(&payload).and_then(|i| i.as_str())),
+            Err(e) => no_session(e),
         }
     }
 
@@ -117,7 +127,7 @@ impl<'c, T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks>
             .session
             .durations
             .max_age(session.internal.created_at, now);
-        let exp = now + max_age as i64;
+        let exp = now.saturating_add(i64::try_from(max_age).unwrap_or(i64::MAX));
         let name = self.config.session.cookie_name;
         let opts = self.config.session_cookie();
         match &self.store {
@@ -205,13 +215,14 @@ impl<'c, T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks>
             headers: Response::EMPTY,
             failure: Some(failure),
         };
-        let cookie = match copy_str(&mut arena, req.cookie()) {
-            Ok(c) => c,
-            Err(e) => return Ok(without(e.into())),
-        };
+        // More of the SDK's cookies than it accepts is answered (431), not ignored.
+        let cookie = self.sdk_cookies(&mut arena, req.cookie())?;
         let loaded = match self.load(cookie, &mut arena).await {
             Ok(l) => l,
-            Err(e) => return Ok(without(e)),
+            Err(e) => {
+                event!(warn, code = e.code(), reason = %crate::Report(&e), "auth0-edge: the request goes on without its session");
+                return Ok(without(e));
+            }
         };
         let mut failure = None;
         if let Some(l) = &loaded
@@ -221,6 +232,7 @@ impl<'c, T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks>
                 .save(&l.session, cookie, l.id, false, rng, &mut arena, &mut res)
                 .await
         {
+            event!(warn, code = e.code(), reason = %crate::Report(&e), "auth0-edge: the session could not be rolled");
             failure = Some(e);
         }
         Ok(Touched {
@@ -257,7 +269,7 @@ impl<'c, T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks>
     ) -> Result<Response<'b>, AuthError> {
         let (mut arena, res_buf) = Arena::split_for_response(buf);
         let mut res = ResponseBuilder::new(res_buf, 200);
-        let cookie = copy_str(&mut arena, cookie_header)?;
+        let cookie = self.sdk_cookies(&mut arena, cookie_header)?;
         let current = self
             .load(cookie, &mut arena)
             .await?

@@ -48,7 +48,7 @@ impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks> Auth0<
                         access_token: None,
                     };
                     Some(
-                        d.proof(&req, now + skew, rng, &mut proof_buf)
+                        d.proof(&req, now.saturating_add(skew), rng, &mut proof_buf)
                             .map_err(|_| crate::runtime::TransportError::ResponseTooLarge)?,
                     )
                 }
@@ -86,5 +86,21 @@ impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks> Auth0<
             return Ok(res);
         }
         Err(crate::runtime::TransportError::Io)
+    }
+
+    /// With DPoP on, the token response must be `token_type: DPoP`: a provider that answers a
+    /// proof with a Bearer token did not bind it, and the client would leak an unbound token.
+    pub(crate) fn check_binding(
+        &self,
+        tokens: &oauth::TokenResponse<'_>,
+        status: u16,
+    ) -> Result<(), super::GrantFailure> {
+        if self.dpop.is_some() && !oauth::token::is_dpop(tokens.token_type) {
+            return Err(super::GrantFailure::Malformed {
+                status,
+                reason: "a DPoP proof was sent but the provider issued a token that is not DPoP-bound (token_type is not DPoP); enable DPoP for the application at the provider",
+            });
+        }
+        Ok(())
     }
 }

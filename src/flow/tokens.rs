@@ -7,6 +7,7 @@ use crate::codec::buf::Writer;
 use crate::codec::json::{JsonStr, Object, ObjectWriter};
 use crate::codec::time::UnixTime;
 use crate::http::{Request, Response, ResponseBuilder};
+use crate::oauth::id_token::IdTokenError;
 use crate::oauth::{self, Grant, scope};
 use crate::runtime::{Clock, ProviderCache, SessionStore, Transport};
 use crate::session::{self, AccessToken as Entry, TokenSet};
@@ -86,7 +87,7 @@ impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks> Auth0<
         buf: &'b mut [u8],
     ) -> Result<Response<'b>, AuthError> {
         let (mut arena, res_buf) = Arena::split_for_response(buf);
-        let cookie = copy_str(&mut arena, req.cookie())?;
+        let cookie = self.sdk_cookies(&mut arena, req.cookie())?;
         match self.load(cookie, &mut arena).await? {
             Some(l) => {
                 let mut res = ResponseBuilder::new(res_buf, 200);
@@ -124,8 +125,9 @@ impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks> Auth0<
         rng: &mut impl CryptoRngCore,
         buf: &'b mut [u8],
     ) -> Result<Response<'b>, AuthError> {
+        super::check_query(req.query)?;
         let (mut arena, res_buf) = Arena::split_for_response(buf);
-        let cookie = copy_str(&mut arena, req.cookie())?;
+        let cookie = self.sdk_cookies(&mut arena, req.cookie())?;
         let query = copy_str(&mut arena, req.query)?;
         let decode = |arena: &mut Arena<'b>, name: &str| super::query_value(arena, query, name);
         let opts = AccessTokenOptions {
@@ -148,7 +150,7 @@ impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks> Auth0<
                     o.str("scope", s)?;
                 }
                 o.i64("expires_at", t.expires_at)?;
-                o.i64("expires_in", (t.expires_at - now).max(0))?;
+                o.i64("expires_in", t.expires_at.saturating_sub(now).max(0))?;
                 if let Some(tt) = t.token_type {
                     o.str("token_type", tt)?;
                 }
@@ -157,6 +159,7 @@ impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks> Auth0<
             }
             Err(e @ (AuthError::Core(_) | AuthError::Store(_) | AuthError::Config(_))) => Err(e),
             Err(e) => {
+                super::log_error(&e);
                 let mut res = ResponseBuilder::new(arena.take(arena.remaining().min(16384))?, 401);
                 if matches!(e, AuthError::SessionExpired) {
                     self.clear_cookies(cookie, &mut res)?;
@@ -200,11 +203,12 @@ impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks> Auth0<
         buf: &'b mut [u8],
     ) -> Result<AccessToken<'b>, AuthError> {
         let (mut arena, res_buf) = Arena::split_for_response(buf);
-        let cookie = copy_str(&mut arena, cookie_header)?;
+        let cookie = self.sdk_cookies(&mut arena, cookie_header)?;
         let mut res = ResponseBuilder::new(res_buf, 200);
         let t = self
             .access_token_into(cookie, opts, rng, &mut arena, &mut res)
-            .await?;
+            .await
+            .inspect_err(super::log_error)?;
         Ok(AccessToken {
             headers: res.finish()?,
             ..t
@@ -233,10 +237,7 @@ impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks> Auth0<
         let opt_scope = copy(arena, opts.scope)?;
         let config_audience = copy(arena, config.authorization_parameters.audience)?;
         let audience = opt_audience.or(config_audience);
-        let config_scope = copy_str(
-            arena,
-            config.authorization_parameters.scope.for_audience(audience),
-        )?;
+        let config_scope = copy_str(arena, config.scope_for(audience).unwrap_or(""))?;
         let requested = if opts.merge_scopes {
             arena.write(|w| scope::merge(w, config_scope, opt_scope.unwrap_or("")))?
         } else {
@@ -262,7 +263,7 @@ impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks> Auth0<
             None if uses_global => (ts.access_token, ts.expires_at, ts.token_type, ts.scope),
             None => (None, None, None, None),
         };
-        let fresh = expires_at.is_some_and(|e| e > now + config.token_refresh_buffer);
+        let fresh = expires_at.is_some_and(|e| e > now.saturating_add(config.token_refresh_buffer));
         if let Some(tok) = current.filter(|_| fresh && !opts.refresh) {
             return Ok(AccessToken {
                 token: text(arena, Some(tok))?.unwrap_or(""),
@@ -292,6 +293,7 @@ impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks> Auth0<
             .map_err(|e| failed(GrantFailure::Transport(e)))?;
         let tokens = oauth::parse_token_response(reply.status, reply.body)
             .map_err(|e| failed(GrantFailure::from_response(&e)))?;
+        self.check_binding(&tokens, reply.status).map_err(failed)?;
         let token_type = match tokens.token_type {
             Some(t) => Some(arena.write(|w| {
                 for c in t.chars() {
@@ -302,7 +304,7 @@ impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks> Auth0<
             })?),
             None => None,
         };
-        let new_expires_at = tokens.expires_in.map(|e| now + e);
+        let new_expires_at = tokens.expires_in.map(|e| now.saturating_add(e));
         let new_id_token = text(arena, tokens.id_token)?;
         // A refreshed ID token replaces `user` (filtered); it may lack a nonce.
         if let Some(idt) = new_id_token {
@@ -313,6 +315,12 @@ impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks> Auth0<
                     AuthError::AuthorizationCodeGrant(f) => failed(f),
                     other => other,
                 })?;
+            // OIDC Core §12.2: a refreshed ID token is for the same user.
+            if let (Some(new), Some(old)) = (claims.get_str("sub"), session.user.get_str("sub"))
+                && new != old
+            {
+                return Err(failed(GrantFailure::IdToken(IdTokenError::Subject)));
+            }
             let user_buf = arena.take((claims.raw().len() + 1024).min(arena.remaining() / 2))?;
             let mut user_w = Writer::new(user_buf, "session user");
             let extra_buf = arena.take(64)?;
@@ -372,6 +380,12 @@ impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks> Auth0<
         }
         self.save(&session, cookie, id, false, rng, arena, res)
             .await?;
+        event!(
+            debug,
+            audience = audience.unwrap_or(""),
+            rotated = tokens.refresh_token.is_some(),
+            "auth0-edge: access token refreshed"
+        );
         Ok(AccessToken {
             token: text(arena, Some(tokens.access_token))?.unwrap_or(""),
             scope: text(arena, tokens.scope)?,

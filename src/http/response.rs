@@ -8,6 +8,9 @@ use super::*;
 pub struct Response<'b> {
     /// The status code.
     pub status: u16,
+    /// Something that failed and that this response works around (a session record the store
+    /// could not delete, the cookies cleared anyway), for the runtime to log. Never sent.
+    pub warning: Option<&'static str>,
     head: &'b str,
     /// The body.
     pub body: &'b [u8],
@@ -17,6 +20,7 @@ impl<'b> Response<'b> {
     /// A 200 response with no headers and no body.
     pub const EMPTY: Response<'static> = Response {
         status: 200,
+        warning: None,
         head: "",
         body: &[],
     };
@@ -68,6 +72,7 @@ impl fmt::Debug for Response<'_> {
 pub struct ResponseBuilder<'b> {
     w: Writer<'b>,
     status: u16,
+    warning: Option<&'static str>,
 }
 
 impl<'b> ResponseBuilder<'b> {
@@ -76,7 +81,13 @@ impl<'b> ResponseBuilder<'b> {
         ResponseBuilder {
             w: Writer::new(buf, "response"),
             status,
+            warning: None,
         }
+    }
+
+    /// Records a failure the response works around; see [`Response::warning`].
+    pub fn set_warning(&mut self, warning: &'static str) {
+        self.warning = Some(warning);
     }
 
     /// Changes the status.
@@ -151,6 +162,7 @@ impl<'b> ResponseBuilder<'b> {
         let head: &'b [u8] = head;
         Ok(Response {
             status,
+            warning: this.warning,
             head: core::str::from_utf8(head).unwrap_or(""),
             body: dst,
         })
@@ -165,6 +177,7 @@ impl<'b> ResponseBuilder<'b> {
         let head: &'b [u8] = head;
         Ok(BodyWriter {
             status,
+            warning: self.warning,
             head: core::str::from_utf8(head).unwrap_or(""),
             body: Writer::new(rest, "response body"),
         })
@@ -179,6 +192,7 @@ impl<'b> ResponseBuilder<'b> {
 /// The body part of a response being written; see [`ResponseBuilder::body_writer`].
 pub struct BodyWriter<'b> {
     status: u16,
+    warning: Option<&'static str>,
     head: &'b str,
     /// The body.
     pub body: Writer<'b>,
@@ -190,6 +204,7 @@ impl<'b> BodyWriter<'b> {
         let body: &'b str = self.body.into_str();
         Response {
             status: self.status,
+            warning: self.warning,
             head: self.head,
             body: body.as_bytes(),
         }

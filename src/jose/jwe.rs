@@ -257,10 +257,10 @@ pub fn open<'b>(key: &Key, compact: &str, buf: &'b mut [u8]) -> Result<&'b mut [
 /// Checks `exp` and `nbf` against `now` with [`CLOCK_TOLERANCE`], as jose's `jwtDecrypt`
 /// does in the SDK: expired when `exp <= now - 15`, not yet valid when `nbf > now + 15`.
 pub fn check_times(exp: Option<i64>, nbf: Option<i64>, now: i64) -> Result<(), JweError> {
-    if exp.is_some_and(|exp| exp <= now - CLOCK_TOLERANCE) {
+    if exp.is_some_and(|exp| exp <= now.saturating_sub(CLOCK_TOLERANCE)) {
         return Err(JweError::Expired);
     }
-    if nbf.is_some_and(|nbf| nbf > now + CLOCK_TOLERANCE) {
+    if nbf.is_some_and(|nbf| nbf > now.saturating_add(CLOCK_TOLERANCE)) {
         return Err(JweError::NotYetValid);
     }
     Ok(())

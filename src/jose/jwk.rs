@@ -294,8 +294,9 @@ impl EcKeyPair {
     /// against the public key (SPKI `PUBLIC KEY`) when one is given, as the SDK does with
     /// `AUTH0_DPOP_PRIVATE_KEY` and `AUTH0_DPOP_PUBLIC_KEY`.
     pub fn from_pem(private_pem: &str, public_pem: Option<&str>) -> Result<EcKeyPair, JwkError> {
-        let mut buf = [0u8; 512];
-        let (label, der) = pem_der(private_pem, &["PRIVATE KEY", "EC PRIVATE KEY"], &mut buf)?;
+        // The DER of a private key is wiped when this returns, on every path.
+        let mut buf = zeroize::Zeroizing::new([0u8; 512]);
+        let (label, der) = pem_der(private_pem, &["PRIVATE KEY", "EC PRIVATE KEY"], &mut *buf)?;
         let signing = if label == "PRIVATE KEY" {
             SigningKey::from_pkcs8_der(der).map_err(|_| JwkError::Der)?
         } else {
@@ -323,10 +324,9 @@ impl EcKeyPair {
         };
         let bad = JwkError::InvalidParameter { name: "d" };
         let d = jwk.raw.get_str("d").and_then(|d| d.as_str()).ok_or(bad)?;
-        let mut buf = [0u8; 33];
-        let d = base64url::decode_secret(d, &mut buf).map_err(|_| bad)?;
+        let mut buf = zeroize::Zeroizing::new([0u8; 33]);
+        let d = base64url::decode_secret(d, &mut *buf).map_err(|_| bad)?;
         let signing = SigningKey::from_slice(d).map_err(|_| bad)?;
-        buf.iter_mut().for_each(|b| *b = 0);
         if *signing.verifying_key() != public {
             return Err(JwkError::KeyPairMismatch);
         }

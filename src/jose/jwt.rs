@@ -86,13 +86,13 @@ pub fn check_claims(
             Some(_) => return Err(JwtError::Audience),
         }
     }
-    if time_claim(claims, "exp")?.is_some_and(|exp| exp <= now - v.leeway) {
+    if time_claim(claims, "exp")?.is_some_and(|exp| exp <= now.saturating_sub(v.leeway)) {
         return Err(JwtError::Expired);
     }
-    if time_claim(claims, "nbf")?.is_some_and(|nbf| nbf > now + v.leeway) {
+    if time_claim(claims, "nbf")?.is_some_and(|nbf| nbf > now.saturating_add(v.leeway)) {
         return Err(JwtError::NotYetValid);
     }
-    if time_claim(claims, "iat")?.is_some_and(|iat| iat > now + v.leeway) {
+    if time_claim(claims, "iat")?.is_some_and(|iat| iat > now.saturating_add(v.leeway)) {
         return Err(JwtError::IssuedInFuture);
     }
     Ok(())

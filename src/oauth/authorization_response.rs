@@ -92,26 +92,28 @@ impl<'q> AuthorizationResponse<'q> {
             .transpose()
     }
 
-    /// The raw `code`, once the response is checked: an `error` from the provider, an `iss`
-    /// that is not `issuer`, a missing `iss` when `iss_required`, or a missing `code` are
-    /// refused.
+    /// The raw `code`, once the response is checked, in this order: an `iss` that is not
+    /// `issuer`, a missing `iss` when `iss_required`, an `error` from the provider, a missing
+    /// `code` are refused.
     pub fn code(
         &self,
         issuer: &str,
         iss_required: bool,
     ) -> Result<&'q str, AuthorizationResponseError<'q>> {
-        if let Some(error) = query_get(self.query, "error") {
-            return Err(AuthorizationResponseError::Provider {
-                error,
-                description: query_get(self.query, "error_description").unwrap_or(""),
-            });
-        }
+        // RFC 9207 §2.4: the issuer is checked before anything else of the response is used,
+        // an `error` included (a mix-up attacker could otherwise inject one).
         match query_get(self.query, "iss") {
             Some(iss) if !component_eq(iss, issuer) => {
                 return Err(AuthorizationResponseError::IssuerMismatch);
             }
             None if iss_required => return Err(AuthorizationResponseError::IssuerMissing),
             _ => {}
+        }
+        if let Some(error) = query_get(self.query, "error") {
+            return Err(AuthorizationResponseError::Provider {
+                error,
+                description: query_get(self.query, "error_description").unwrap_or(""),
+            });
         }
         query_get(self.query, "code")
             .filter(|c| !c.is_empty())
@@ -138,7 +140,7 @@ mod tests {
     #[test]
     fn refusals() {
         let e = AuthorizationResponse::new("error=access_denied&error_description=no+way&state=s")
-            .code(ISS, true)
+            .code(ISS, false)
             .unwrap_err();
         assert_eq!((e.error(), e.description()), ("access_denied", "no+way"));
         let e = AuthorizationResponse::new("code=c&iss=https%3A%2F%2Fevil%2F")

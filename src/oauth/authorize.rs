@@ -73,16 +73,17 @@ pub fn audience<'b>(
 }
 
 /// The `scope` in effect: a request `scope` (replacing, not merging; decoded into `buf`) or
-/// the configured scope for the audience.
+/// the configured scope for the audience ([`Config::scope_for`]; `None` for an audience a
+/// scope map has no entry for).
 pub fn scope<'b>(
     config: &Config<'b>,
     sources: &[&str],
     audience: Option<&str>,
     buf: &'b mut [u8],
-) -> Result<&'b str, Error> {
+) -> Result<Option<&'b str>, Error> {
     match last_value(sources, "scope") {
-        Some(raw) => form::decode_component(raw, buf),
-        None => Ok(config.authorization_parameters.scope.for_audience(audience)),
+        Some(raw) => form::decode_component(raw, buf).map(Some),
+        None => Ok(config.scope_for(audience)),
     }
 }
 
@@ -98,7 +99,7 @@ pub fn scope<'b>(
 /// let mut buf = [0u8; 512];
 /// let mut w = Writer::new(&mut buf, "url");
 /// authorize::write_url(&mut w, "https://t.auth0.com/authorize", &config, &["connection=github&state=evil"],
-///     "openid profile", None, "http://localhost:3000/auth/callback", &secrets)?;
+///     Some("openid profile"), None, "http://localhost:3000/auth/callback", &secrets)?;
 /// assert_eq!(w.as_str(), "https://t.auth0.com/authorize?scope=openid+profile&connection=github&client_id=cid\
 /// &redirect_uri=http%3A%2F%2Flocalhost%3A3000%2Fauth%2Fcallback&response_type=code&code_challenge=ch\
 /// &code_challenge_method=S256&state=st&nonce=no");
@@ -110,7 +111,7 @@ pub fn write_url(
     authorization_endpoint: &str,
     config: &Config<'_>,
     sources: &[&str],
-    scope: &str,
+    scope: Option<&str>,
     audience: Option<&str>,
     redirect_uri: &str,
     s: &Secrets<'_>,
@@ -122,8 +123,11 @@ pub fn write_url(
         '?'
     };
     let mut f = FormWriter::new(w, sep);
-    // Configured parameters first, each overridden by the request's last value.
-    f.pair("scope", scope)?;
+    // Configured parameters first, each overridden by the request's last value. A scope map
+    // without an entry for the audience sends no scope, as the SDK does.
+    if let Some(scope) = scope {
+        f.pair("scope", scope)?;
+    }
     if let Some(a) = audience {
         f.pair("audience", a)?;
     }
@@ -404,11 +408,14 @@ mod tests {
             u,
             "https://t/authorize?scope=openid+email&audience=https%3A%2F%2Fapi&organization=org_1&prompt=none&screen_hint=login&client_id=cid&redirect_uri=https%3A%2F%2Fapp%2Fcb&response_type=code&code_challenge=C&code_challenge_method=S256&state=S&nonce=N"
         );
-        // Per-audience scope follows the request's audience.
+        // Per-audience scope follows the request's audience; the configured audience gets the
+        // default scopes when the map lacks it, and another audience the map lacks gets no scope
+        // (the SDK's ensureDefaultScope and getScopeForAudience).
         let map = [("https://a", "openid read:a")];
         let c = Config {
             authorization_parameters: AuthorizationParameters {
                 scope: Scope::PerAudience(&map),
+                audience: Some("https://default"),
                 ..AuthorizationParameters::default()
             },
             ..config()
@@ -417,8 +424,12 @@ mod tests {
             "https://t/authorize?scope=openid+read%3Aa&audience=https%3A%2F%2Fa&client_id"
         ));
         assert!(url(&c, &[]).starts_with(
-            "https://t/authorize?scope=openid+profile+email+offline_access&client_id"
+            "https://t/authorize?scope=openid+profile+email+offline_access&audience=https%3A%2F%2Fdefault&client_id"
         ));
+        assert!(
+            url(&c, &["audience=https%3A%2F%2Fother"])
+                .starts_with("https://t/authorize?audience=https%3A%2F%2Fother&client_id")
+        );
     }
 
     #[test]

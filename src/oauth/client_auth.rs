@@ -73,7 +73,7 @@ pub fn client_assertion<'b>(
     o.str("aud", issuer)?;
     o.i64("iat", now)?;
     o.i64("nbf", now)?;
-    o.i64("exp", now + 60)?;
+    o.i64("exp", now.saturating_add(60))?;
     o.str("jti", jti.as_str())?;
     o.end()?;
     crate::jose::jws::sign_es256(key.signing_key(), br#"{"alg":"ES256"}"#, cw.as_bytes(), buf)

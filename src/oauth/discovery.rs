@@ -7,6 +7,7 @@
 
 use crate::codec::buf::Writer;
 use crate::codec::json::{JsonStr, Object};
+use crate::codec::url::Url;
 use crate::config::Config;
 use crate::{Error, JsonError};
 
@@ -68,6 +69,32 @@ pub struct Metadata<'a> {
     pub authorization_response_iss_parameter_supported: bool,
 }
 
+/// Why discovered metadata is not trusted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum MetadataError {
+    /// `issuer` is not the configured domain's origin (OpenID Connect Discovery 1.0 §4.3).
+    IssuerMismatch,
+    /// An endpoint is not `https` (and insecure requests are not allowed).
+    InsecureEndpoint(&'static str),
+}
+
+impl core::fmt::Display for MetadataError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            MetadataError::IssuerMismatch => f.write_str(
+                "the discovered issuer is not the configured domain: check AUTH0_DOMAIN (a custom domain must be configured as itself)",
+            ),
+            MetadataError::InsecureEndpoint(name) => write!(
+                f,
+                "the discovered `{name}` is not an https URL; only loopback providers, or allow_insecure_requests, may use http"
+            ),
+        }
+    }
+}
+
+impl core::error::Error for MetadataError {}
+
 fn url<'a>(o: &Object<'a>, name: &'static str) -> Result<Option<&'a str>, JsonError> {
     match o.get(name) {
         None => Ok(None),
@@ -108,6 +135,56 @@ impl<'a> Metadata<'a> {
                 .get_bool("authorization_response_iss_parameter_supported")
                 .unwrap_or(false),
         })
+    }
+
+    /// Checks the metadata can be trusted for `config`: the issuer is the configured domain's
+    /// origin (with or without a trailing slash), and every endpoint is `https`, or `http` on a
+    /// loopback host, or `config.allow_insecure_requests` is set.
+    pub fn check(&self, config: &Config<'_>) -> Result<(), MetadataError> {
+        let (scheme, host) = config.domain_parts();
+        let mut origin = [0u8; 300];
+        let mut w = Writer::new(&mut origin, "domain");
+        let written = w
+            .push_str(scheme)
+            .and(w.push_str("://"))
+            .and(w.push_str(host));
+        let same_origin = written.is_ok()
+            && match (Url::parse(w.as_str()), Url::parse(self.issuer)) {
+                (Ok(domain), Ok(issuer)) => {
+                    domain.same_origin(&issuer)
+                        && matches!(issuer.path, "" | "/")
+                        && issuer.query.is_none()
+                }
+                _ => false,
+            };
+        if !same_origin {
+            return Err(MetadataError::IssuerMismatch);
+        }
+        let endpoints = [
+            ("authorization_endpoint", Some(self.authorization_endpoint)),
+            ("token_endpoint", Some(self.token_endpoint)),
+            ("jwks_uri", Some(self.jwks_uri)),
+            ("end_session_endpoint", self.end_session_endpoint),
+            ("revocation_endpoint", self.revocation_endpoint),
+            (
+                "pushed_authorization_request_endpoint",
+                self.pushed_authorization_request_endpoint,
+            ),
+            (
+                "backchannel_authentication_endpoint",
+                self.backchannel_authentication_endpoint,
+            ),
+            ("userinfo_endpoint", self.userinfo_endpoint),
+        ];
+        for (name, value) in endpoints {
+            let Some(value) = value else { continue };
+            let ok = Url::parse(value)
+                .is_ok_and(|u| u.is_https() || u.is_loopback() || config.allow_insecure_requests);
+            if !ok {
+                return Err(MetadataError::InsecureEndpoint(name));
+            }
+        }
+        Ok(())
     }
 
     /// Whether `alg` is listed in `id_token_signing_alg_values_supported` (RS256 when the list

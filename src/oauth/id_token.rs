@@ -41,6 +41,11 @@ pub enum IdTokenError {
     Claims(JwtError),
     /// `azp` is not the client id.
     AuthorizedParty,
+    /// `aud` lists an audience that is neither the client id nor a configured trusted one
+    /// (OpenID Connect Core §3.1.3.7 step 3).
+    UntrustedAudience,
+    /// A refreshed ID token's `sub` is not the session's user (OpenID Connect Core §12.2).
+    Subject,
     /// `nonce` differs from the one sent.
     Nonce,
     /// `auth_time` is older than `max_age` allows.
@@ -56,6 +61,12 @@ impl core::fmt::Display for IdTokenError {
             }
             IdTokenError::Claims(_) => "the ID token's claims were refused",
             IdTokenError::AuthorizedParty => "the ID token's `azp` is not the client id",
+            IdTokenError::UntrustedAudience => {
+                "the ID token's `aud` lists an audience that is not trusted: add it to id_token_trusted_audiences if it should be"
+            }
+            IdTokenError::Subject => {
+                "the refreshed ID token is for another user than the session's (`sub` differs)"
+            }
             IdTokenError::Nonce => "the ID token's `nonce` does not match the login's",
             IdTokenError::AuthTime => "the ID token's `auth_time` is older than `max_age` allows",
         })
@@ -92,6 +103,8 @@ pub struct Expected<'a> {
     pub max_age: Option<i64>,
     /// Seconds of clock tolerance.
     pub leeway: i64,
+    /// Audiences besides the client id that an `aud` array may list.
+    pub trusted_audiences: &'a [&'a str],
 }
 
 fn int_claim(o: &Object<'_>, name: &'static str) -> Result<Option<i64>, IdTokenError> {
@@ -138,10 +151,19 @@ pub fn check_claims(c: &Object<'_>, e: &Expected<'_>, now: UnixTime) -> Result<(
         None if several => return Err(IdTokenError::AuthorizedParty),
         None => {}
     }
-    if exp <= now - e.leeway {
+    if let Value::Array(a) = aud {
+        let trusted = |v: Value<'_>| {
+            v.as_json_str()
+                .is_some_and(|s| s == *e.client_id || e.trusted_audiences.iter().any(|t| s == *t))
+        };
+        if !a.iter().all(trusted) {
+            return Err(IdTokenError::UntrustedAudience);
+        }
+    }
+    if exp <= now.saturating_sub(e.leeway) {
         return Err(JwtError::Expired.into());
     }
-    if iat > now + e.leeway {
+    if iat > now.saturating_add(e.leeway) {
         return Err(JwtError::IssuedInFuture.into());
     }
     if let Some(nonce) = e.nonce
@@ -151,7 +173,7 @@ pub fn check_claims(c: &Object<'_>, e: &Expected<'_>, now: UnixTime) -> Result<(
     }
     if let Some(max_age) = e.max_age {
         let auth_time = int_claim(c, "auth_time")?.ok_or(JwtError::MissingClaim("auth_time"))?;
-        if auth_time + max_age < now - e.leeway {
+        if auth_time.saturating_add(max_age) < now.saturating_sub(e.leeway) {
             return Err(IdTokenError::AuthTime);
         }
     }
@@ -250,6 +272,7 @@ mod tests {
             nonce: Some("n"),
             max_age: None,
             leeway: 30,
+            trusted_audiences: &["api"],
         }
     }
 
@@ -304,6 +327,12 @@ mod tests {
         // azp with several audiences, and no nonce required after a refresh.
         let multi = ok.replace(r#""aud":"cid""#, r#""aud":["cid","api"],"azp":"cid""#);
         assert_eq!(check_claims(&claims(&multi), &expected(), NOW), Ok(()));
+        // An audience that is not trusted is refused (OIDC Core 3.1.3.7 step 3).
+        let untrusted = ok.replace(r#""aud":"cid""#, r#""aud":["cid","evil"],"azp":"cid""#);
+        assert_eq!(
+            check_claims(&claims(&untrusted), &expected(), NOW),
+            Err(IdTokenError::UntrustedAudience)
+        );
         let refreshed = ok.replace(r#","nonce":"n""#, "");
         assert_eq!(
             check_claims(

@@ -161,7 +161,10 @@ impl<'a> Transaction<'a> {
         // JSON first, sealed right after it, then the JWE moved behind the `<ts>:` prefix.
         let (json_len, sealed_len) = {
             let mut w = Writer::new(&mut *buf, "transaction");
-            self.write_json(&mut w, Some(now.saturating_add(max_age as i64)))?;
+            self.write_json(
+                &mut w,
+                Some(now.saturating_add(i64::try_from(max_age).unwrap_or(i64::MAX))),
+            )?;
             let (plaintext, out) = w.into_parts();
             let sealed = jwe::seal(key, rng, plaintext, out).map_err(|_| overflow)?;
             (plaintext.len(), sealed.len())

@@ -37,8 +37,11 @@ impl Durations {
             return 0;
         };
         let expires_at = now
-            .saturating_add(self.inactivity_duration as i64)
-            .min(created_at.saturating_add(self.absolute_duration as i64));
-        expires_at.saturating_sub(now).max(0) as u64
+            .saturating_add(i64::try_from(self.inactivity_duration).unwrap_or(i64::MAX))
+            .min(
+                created_at
+                    .saturating_add(i64::try_from(self.absolute_duration).unwrap_or(i64::MAX)),
+            );
+        expires_at.saturating_sub(now).max(0).unsigned_abs()
     }
 }

@@ -60,7 +60,7 @@ pub fn open_payload(plaintext: &[u8], now: UnixTime) -> Result<Opened<'_>, Error
     })?;
     jwe::check_times(opened.exp, nbf, now)?;
     if let Some(ceiling) = opened.session.internal.session_expires_at
-        && now >= ceiling - SESSION_EXPIRY_MARGIN
+        && now >= ceiling.saturating_sub(SESSION_EXPIRY_MARGIN)
     {
         return Err(SessionError::Expired.into());
     }
@@ -203,5 +203,5 @@ pub fn generate_session_cookie<'b>(
     }
     opened
         .session
-        .seal(key, rng, now + GENERATED_COOKIE_LIFETIME, buf)
+        .seal(key, rng, now.saturating_add(GENERATED_COOKIE_LIFETIME), buf)
 }

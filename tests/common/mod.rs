@@ -7,11 +7,13 @@ use auth0_edge::codec::buf::Writer;
 use auth0_edge::config::{ClientAuth, Config};
 use auth0_edge::flow::{Auth0, Handled};
 use auth0_edge::http::Request;
+use auth0_edge::jose::jwe;
 use auth0_edge::runtime::{
     FixedClock, MemoryCache, RecordInfo, SessionStore, StoreError, TransportError,
 };
+use auth0_edge::session;
 use auth0_edge::testing::{self, FakeProvider, ManualClock};
-use serde_json::Value;
+use serde_json::{Value, json};
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
 use std::rc::Rc;
@@ -227,6 +229,7 @@ pub fn client(config: Config<'static>) -> (Client, Script, TestClock) {
 #[derive(Clone, Debug)]
 pub struct Res {
     pub status: u16,
+    pub warning: Option<&'static str>,
     pub headers: Vec<(String, String)>,
     pub body: String,
     pub next: bool,
@@ -256,6 +259,7 @@ impl Res {
 pub fn own(r: auth0_edge::http::Response<'_>, next: bool) -> Res {
     Res {
         status: r.status,
+        warning: r.warning,
         headers: r
             .headers()
             .map(|(k, v)| (k.to_string(), v.to_string()))
@@ -330,4 +334,88 @@ pub fn expect_jwks(script: &Script, p: &Provider) {
         |_| {},
         json_reply(200, &p.jwks()),
     );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Flows driven end to end through the script
+// ---------------------------------------------------------------------------------------------
+
+/// Logs in: returns the jar holding the transaction cookie, the `state` and `nonce` sent.
+pub fn login(
+    auth0: &Client<impl auth0_edge::runtime::SessionStore, impl auth0_edge::flow::Hooks>,
+    script: &Script,
+    p: &Provider,
+    query: &str,
+    jar: &mut Jar,
+    discovery: bool,
+) -> (String, String, Res) {
+    if discovery {
+        expect_discovery(script, p);
+    }
+    let r = request(auth0, &format!("/auth/login{query}"), &jar.header(), &[]).unwrap();
+    assert_eq!(r.status, 307, "{r:?}");
+    jar.apply(&r);
+    let (_, params) = r.location_params();
+    let get = |k: &str| {
+        params
+            .iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.clone())
+            .unwrap()
+    };
+    (get("state"), get("nonce"), r)
+}
+
+/// Runs the callback route with `query` and the jar's cookies.
+pub fn callback<S: auth0_edge::runtime::SessionStore, H: auth0_edge::flow::Hooks>(
+    auth0: &Client<S, H>,
+    query: &str,
+    jar: &Jar,
+) -> Res {
+    request(
+        auth0,
+        &format!("/auth/callback?{query}"),
+        &jar.header(),
+        &[],
+    )
+    .unwrap()
+}
+
+/// Scripts a successful code exchange answering with `tokens`.
+pub fn expect_token(script: &Script, tokens: Value, check: impl Fn(&Sent) + 'static) {
+    script.expect(
+        "POST",
+        "https://t.example.com/oauth/token",
+        check,
+        json_reply(200, &tokens),
+    );
+}
+
+pub fn open_session(jar: &Jar) -> Value {
+    let key = jwe::Key::from_secret(SECRET).unwrap();
+    let mut buf = vec![0u8; 64 * 1024];
+    let opened = session::open(&jar.header(), "__session", &key, NOW, &mut buf).unwrap();
+    let mut out = vec![0u8; 64 * 1024];
+    serde_json::from_str(opened.session.to_json(&mut out, None).unwrap()).unwrap()
+}
+
+/// A full login: returns the jar with the session cookie.
+pub fn signed_in(auth0: &Client, script: &Script, p: &Provider, tokens_extra: Value) -> Jar {
+    let mut jar = Jar::default();
+    let (state, nonce, _) = login(auth0, script, p, "?returnTo=%2Fdashboard", &mut jar, true);
+    let mut tokens = json!({"access_token": "at-1", "refresh_token": "rt-1", "token_type": "Bearer", "expires_in": 3600, "scope": "openid profile email offline_access",
+        "id_token": p.sign_rs256(&p.claims(&nonce, json!({})))});
+    for (k, v) in tokens_extra.as_object().unwrap() {
+        tokens[k] = v.clone();
+    }
+    expect_token(script, tokens, |_| {});
+    expect_jwks(script, p);
+    let r = callback(
+        auth0,
+        &format!("code=abc&state={state}&iss=https%3A%2F%2Ft.example.com%2F"),
+        &jar,
+    );
+    assert_eq!(r.status, 307, "{r:?}");
+    jar.apply(&r);
+    jar
 }

@@ -1,12 +1,15 @@
-//! [`MemoryStore`]: sessions in a map, expiring on the store's clock.
+//! [`MemoryStore`]: sessions in a map, bounded, expiring on the store's clock.
 
 use std::prelude::rust_2024::*;
 
 use super::super::clock::SystemClock;
 use crate::UnixTime;
 use crate::runtime::{Clock, RecordInfo, SessionStore, StoreError};
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::{Arc, Mutex};
+
+/// How many sessions a [`MemoryStore`] keeps unless told otherwise.
+pub const DEFAULT_MAX_ENTRIES: usize = 100_000;
 
 struct Record {
     json: String,
@@ -15,13 +18,91 @@ struct Record {
     sub: Option<String>,
 }
 
-/// Sessions in memory, dropped when they expire on the store's [`Clock`] (the system clock
-/// unless [`MemoryStore::with_clock`] gives another, such as a test's virtual time). For one
-/// process (development, tests, a single server).
-#[derive(Clone, Default)]
+/// The records and their indexes: by expiry (so expired records go in order, without a scan),
+/// and by `sid` and `sub` (for back-channel logout).
+#[derive(Default)]
+struct Records {
+    by_id: HashMap<String, Record>,
+    by_expiry: BTreeSet<(UnixTime, String)>,
+    by_sid: HashMap<String, HashSet<String>>,
+    by_sub: HashMap<String, HashSet<String>>,
+}
+
+fn unindex(index: &mut HashMap<String, HashSet<String>>, key: Option<&str>, id: &str) {
+    if let Some(k) = key
+        && let Some(ids) = index.get_mut(k)
+    {
+        ids.remove(id);
+        if ids.is_empty() {
+            index.remove(k);
+        }
+    }
+}
+
+impl Records {
+    /// Drops the records that expired by `now`: each costs a log-time removal, and nothing is
+    /// scanned that has not expired.
+    fn expire(&mut self, now: UnixTime) {
+        while let Some((at, id)) = self.by_expiry.first()
+            && *at <= now
+        {
+            let id = id.clone();
+            self.remove(&id);
+        }
+    }
+
+    fn remove(&mut self, id: &str) -> Option<Record> {
+        let r = self.by_id.remove(id)?;
+        self.by_expiry.remove(&(r.expires_at, id.to_string()));
+        unindex(&mut self.by_sid, r.sid.as_deref(), id);
+        unindex(&mut self.by_sub, r.sub.as_deref(), id);
+        Some(r)
+    }
+
+    fn insert(&mut self, id: &str, r: Record, max_entries: usize) {
+        self.remove(id);
+        // Full: the record closest to its expiry makes room.
+        while self.by_id.len() >= max_entries.max(1)
+            && let Some((_, oldest)) = self.by_expiry.first().cloned()
+        {
+            self.remove(&oldest);
+        }
+        self.by_expiry.insert((r.expires_at, id.to_string()));
+        for (index, key) in [(&mut self.by_sid, &r.sid), (&mut self.by_sub, &r.sub)] {
+            if let Some(k) = key {
+                index.entry(k.clone()).or_default().insert(id.to_string());
+            }
+        }
+        self.by_id.insert(id.to_string(), r);
+    }
+
+    fn ids_of(&self, sid: Option<&str>, sub: Option<&str>) -> Vec<String> {
+        let mut ids: Vec<String> = Vec::new();
+        for (index, key) in [(&self.by_sid, sid), (&self.by_sub, sub)] {
+            if let Some(set) = key.and_then(|k| index.get(k)) {
+                ids.extend(set.iter().cloned());
+            }
+        }
+        ids
+    }
+}
+
+/// Sessions in memory, for one process (development, tests, a single server): at most
+/// [`DEFAULT_MAX_ENTRIES`] by default (when full, the record closest to its expiry makes room),
+/// dropped when they expire on the store's [`Clock`] (the system clock unless
+/// [`MemoryStore::with_clock`] gives another, such as a test's virtual time). Expiry and
+/// back-channel logout go through indexes: no request scans the whole store.
+#[derive(Clone)]
 pub struct MemoryStore<C = SystemClock> {
-    records: Arc<Mutex<HashMap<String, Record>>>,
+    records: Arc<Mutex<Records>>,
     clock: C,
+    max_entries: usize,
+}
+
+impl Default for MemoryStore {
+    fn default() -> Self {
+        MemoryStore::with_clock(SystemClock)
+    }
 }
 
 impl MemoryStore {
@@ -37,13 +118,21 @@ impl<C: Clock> MemoryStore<C> {
         MemoryStore {
             records: Arc::default(),
             clock,
+            max_entries: DEFAULT_MAX_ENTRIES,
         }
+    }
+
+    /// Keeps at most `max` sessions (at least 1).
+    pub fn with_max_entries(mut self, max: usize) -> Self {
+        self.max_entries = max.max(1);
+        self
     }
 
     /// How many live sessions it holds.
     pub fn len(&self) -> usize {
-        let now = self.clock.now();
-        self.lock().values().filter(|r| r.expires_at > now).count()
+        let mut r = self.lock();
+        r.expire(self.clock.now());
+        r.by_id.len()
     }
 
     /// Whether it holds no live session.
@@ -51,17 +140,16 @@ impl<C: Clock> MemoryStore<C> {
         self.len() == 0
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Record>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Records> {
         self.records.lock().unwrap_or_else(|p| p.into_inner())
     }
 }
 
 impl<C: Clock> SessionStore for MemoryStore<C> {
     async fn get<'b>(&self, id: &str, buf: &'b mut [u8]) -> Result<Option<&'b [u8]>, StoreError> {
-        let now = self.clock.now();
         let mut records = self.lock();
-        records.retain(|_, r| r.expires_at > now);
-        match records.get(id) {
+        records.expire(self.clock.now());
+        match records.by_id.get(id) {
             None => Ok(None),
             Some(r) => {
                 let dst = buf.get_mut(..r.json.len()).ok_or(StoreError::TooLarge)?;
@@ -72,15 +160,15 @@ impl<C: Clock> SessionStore for MemoryStore<C> {
     }
 
     async fn set(&self, id: &str, json: &str, info: &RecordInfo<'_>) -> Result<(), StoreError> {
-        self.lock().insert(
-            id.to_string(),
-            Record {
-                json: json.to_string(),
-                expires_at: info.expires_at,
-                sid: info.sid.map(String::from),
-                sub: info.sub.map(String::from),
-            },
-        );
+        let record = Record {
+            json: json.to_string(),
+            expires_at: info.expires_at,
+            sid: info.sid.map(String::from),
+            sub: info.sub.map(String::from),
+        };
+        let mut records = self.lock();
+        records.expire(self.clock.now());
+        records.insert(id, record, self.max_entries);
         Ok(())
     }
 
@@ -90,16 +178,19 @@ impl<C: Clock> SessionStore for MemoryStore<C> {
         json: &str,
         info: &RecordInfo<'_>,
     ) -> Result<bool, StoreError> {
-        let now = self.clock.now();
         let mut records = self.lock();
-        match records.get_mut(id) {
-            Some(r) if r.expires_at > now => {
-                r.json = json.to_string();
-                r.expires_at = info.expires_at;
-                Ok(true)
-            }
-            _ => Ok(false),
+        records.expire(self.clock.now());
+        if !records.by_id.contains_key(id) {
+            return Ok(false);
         }
+        let record = Record {
+            json: json.to_string(),
+            expires_at: info.expires_at,
+            sid: info.sid.map(String::from),
+            sub: info.sub.map(String::from),
+        };
+        records.insert(id, record, self.max_entries);
+        Ok(true)
     }
 
     async fn delete(&self, id: &str) -> Result<(), StoreError> {
@@ -112,11 +203,79 @@ impl<C: Clock> SessionStore for MemoryStore<C> {
         sid: Option<&str>,
         sub: Option<&str>,
     ) -> Result<(), StoreError> {
-        self.lock().retain(|_, r| {
-            let by_sid = sid.is_some() && r.sid.as_deref() == sid;
-            let by_sub = sub.is_some() && r.sub.as_deref() == sub;
-            !(by_sid || by_sub)
-        });
+        let mut records = self.lock();
+        for id in records.ids_of(sid, sub) {
+            records.remove(&id);
+        }
         Ok(())
+    }
+}
+
+#[cfg(all(test, feature = "testing"))]
+mod tests {
+    use super::*;
+    use crate::testing::{ManualClock, block_on};
+
+    fn info(expires_at: UnixTime, sid: &'static str, sub: &'static str) -> RecordInfo<'static> {
+        RecordInfo {
+            expires_at,
+            sid: Some(sid),
+            sub: Some(sub),
+        }
+    }
+
+    #[test]
+    fn bounded_expiring_and_indexed() {
+        let clock = std::rc::Rc::new(ManualClock::new(1_000));
+        let store = MemoryStore::with_clock(clock.clone()).with_max_entries(3);
+        block_on(async {
+            store
+                .set("a", "{}", &info(1_100, "s1", "u1"))
+                .await
+                .unwrap();
+            store
+                .set("b", "{}", &info(1_200, "s2", "u1"))
+                .await
+                .unwrap();
+            store
+                .set("c", "{}", &info(1_300, "s3", "u2"))
+                .await
+                .unwrap();
+            // Full: the one closest to its expiry (a) makes room.
+            store
+                .set("d", "{}", &info(1_400, "s4", "u3"))
+                .await
+                .unwrap();
+            let mut buf = [0u8; 8];
+            assert!(store.get("a", &mut buf).await.unwrap().is_none());
+            assert_eq!(store.len(), 3);
+            // Expiry on the store's clock.
+            clock.advance(250);
+            assert!(store.get("b", &mut buf).await.unwrap().is_none());
+            assert_eq!(store.len(), 2);
+            assert!(
+                !store
+                    .update("b", "{}", &info(2_000, "s2", "u1"))
+                    .await
+                    .unwrap()
+            );
+            // By sid, then by sub, through the indexes.
+            store
+                .delete_by_logout_token(Some("s3"), None)
+                .await
+                .unwrap();
+            assert!(store.get("c", &mut buf).await.unwrap().is_none());
+            store
+                .set("e", "{}", &info(1_500, "s5", "u3"))
+                .await
+                .unwrap();
+            store
+                .delete_by_logout_token(None, Some("u3"))
+                .await
+                .unwrap();
+            assert!(store.is_empty());
+            let r = store.lock();
+            assert!(r.by_expiry.is_empty() && r.by_sid.is_empty() && r.by_sub.is_empty());
+        });
     }
 }

@@ -1,12 +1,44 @@
 //! A Redis session store (feature `redis`): records under `<prefix><id>` with a TTL equal to
 //! the session's expiry, and sets `<prefix>sid:<sid>` and `<prefix>sub:<sub>` of record ids so
-//! back-channel logout can delete by either.
+//! back-channel logout can delete by either. Every command has a deadline, and the connection
+//! comes back by itself after Redis restarts.
 
 use std::prelude::rust_2024::*;
 
 use super::super::clock::SystemClock;
 use crate::runtime::{Clock, RecordInfo, SessionStore, StoreError};
-use redis::aio::ConnectionManager;
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use std::time::Duration;
+
+/// Timeouts of a [`RedisStore`]. The defaults are short: a store that does not answer must
+/// not hold requests (a plain page goes on without its session; logout still clears cookies).
+#[derive(Clone, Copy, Debug)]
+#[non_exhaustive]
+pub struct RedisOptions {
+    /// Time allowed to (re)connect, default 1 s.
+    pub connection_timeout: Duration,
+    /// Time allowed for an answer to a command, default 1 s.
+    pub response_timeout: Duration,
+}
+
+impl Default for RedisOptions {
+    fn default() -> Self {
+        RedisOptions {
+            connection_timeout: Duration::from_secs(1),
+            response_timeout: Duration::from_secs(1),
+        }
+    }
+}
+
+impl RedisOptions {
+    /// These options with `connection_timeout` and `response_timeout`.
+    pub fn with_timeouts(connection_timeout: Duration, response_timeout: Duration) -> Self {
+        RedisOptions {
+            connection_timeout,
+            response_timeout,
+        }
+    }
+}
 
 /// Sessions in Redis. Record lifetimes are Redis TTLs counted from the store's [`Clock`].
 #[derive(Clone)]
@@ -14,6 +46,8 @@ pub struct RedisStore<C = SystemClock> {
     conn: ConnectionManager,
     prefix: String,
     clock: C,
+    /// The deadline of one store operation (connect and answer).
+    deadline: Duration,
 }
 
 impl<C> std::fmt::Debug for RedisStore<C> {
@@ -29,27 +63,46 @@ fn unavailable(_: redis::RedisError) -> StoreError {
 }
 
 impl RedisStore {
-    /// Connects to `url` (`redis://127.0.0.1:6379/`); keys start with `prefix` (e.g.
-    /// `auth0-edge:`).
+    /// Connects to `url` (`redis://127.0.0.1:6379/`) with the default [`RedisOptions`]; keys
+    /// start with `prefix` (e.g. `auth0-edge:`).
     pub async fn connect(url: &str, prefix: &str) -> Result<Self, redis::RedisError> {
-        Self::connect_with_clock(url, prefix, SystemClock).await
+        Self::connect_with(url, prefix, RedisOptions::default(), SystemClock).await
     }
 }
 
 impl<C: Clock> RedisStore<C> {
-    /// Like [`RedisStore::connect`], with TTLs counted from `clock`.
-    pub async fn connect_with_clock(
+    /// Like [`RedisStore::connect`], with `options`, and TTLs counted from `clock`.
+    pub async fn connect_with(
         url: &str,
         prefix: &str,
+        options: RedisOptions,
         clock: C,
     ) -> Result<Self, redis::RedisError> {
         let client = redis::Client::open(url)?;
-        let conn = ConnectionManager::new(client).await?;
+        // One quick reconnection attempt per failed command: the next request tries again.
+        let config = ConnectionManagerConfig::new()
+            .set_connection_timeout(options.connection_timeout)
+            .set_response_timeout(options.response_timeout)
+            .set_number_of_retries(1)
+            .set_max_delay(100);
+        let conn = ConnectionManager::new_with_config(client, config).await?;
         Ok(RedisStore {
             conn,
             prefix: prefix.to_string(),
             clock,
+            deadline: options.connection_timeout + options.response_timeout,
         })
+    }
+
+    /// Runs one store operation within the deadline.
+    async fn within<T>(
+        &self,
+        op: impl std::future::Future<Output = Result<T, redis::RedisError>>,
+    ) -> Result<T, StoreError> {
+        match tokio::time::timeout(self.deadline, op).await {
+            Ok(r) => r.map_err(unavailable),
+            Err(_) => Err(StoreError::Unavailable),
+        }
     }
 
     /// Seconds until `expires_at`, at least 1 (Redis refuses a TTL of 0).
@@ -75,18 +128,15 @@ impl<C: Clock> RedisStore<C> {
                 pipe.sadd(&k, id).ignore().expire(&k, secs).ignore();
             }
         }
-        pipe.query_async::<()>(&mut conn).await.map_err(unavailable)
+        self.within(pipe.query_async::<()>(&mut conn)).await
     }
 }
 
 impl<C: Clock> SessionStore for RedisStore<C> {
     async fn get<'b>(&self, id: &str, buf: &'b mut [u8]) -> Result<Option<&'b [u8]>, StoreError> {
         let mut conn = self.conn.clone();
-        let value: Option<Vec<u8>> = redis::cmd("GET")
-            .arg(self.key(id))
-            .query_async(&mut conn)
-            .await
-            .map_err(unavailable)?;
+        let get = redis::cmd("GET").arg(self.key(id)).clone();
+        let value: Option<Vec<u8>> = self.within(get.query_async(&mut conn)).await?;
         match value {
             None => Ok(None),
             Some(v) => {
@@ -99,14 +149,13 @@ impl<C: Clock> SessionStore for RedisStore<C> {
 
     async fn set(&self, id: &str, json: &str, info: &RecordInfo<'_>) -> Result<(), StoreError> {
         let mut conn = self.conn.clone();
-        redis::cmd("SET")
+        let set = redis::cmd("SET")
             .arg(self.key(id))
             .arg(json)
             .arg("EX")
             .arg(self.ttl(info.expires_at))
-            .query_async::<()>(&mut conn)
-            .await
-            .map_err(unavailable)?;
+            .clone();
+        self.within(set.query_async::<()>(&mut conn)).await?;
         self.index_record(id, info).await
     }
 
@@ -118,15 +167,14 @@ impl<C: Clock> SessionStore for RedisStore<C> {
     ) -> Result<bool, StoreError> {
         let mut conn = self.conn.clone();
         // SET … XX only replaces an existing record, atomically.
-        let done: Option<String> = redis::cmd("SET")
+        let set = redis::cmd("SET")
             .arg(self.key(id))
             .arg(json)
             .arg("XX")
             .arg("EX")
             .arg(self.ttl(info.expires_at))
-            .query_async(&mut conn)
-            .await
-            .map_err(unavailable)?;
+            .clone();
+        let done: Option<String> = self.within(set.query_async(&mut conn)).await?;
         if done.is_some() {
             self.index_record(id, info).await?;
         }
@@ -135,11 +183,8 @@ impl<C: Clock> SessionStore for RedisStore<C> {
 
     async fn delete(&self, id: &str) -> Result<(), StoreError> {
         let mut conn = self.conn.clone();
-        redis::cmd("DEL")
-            .arg(self.key(id))
-            .query_async::<()>(&mut conn)
-            .await
-            .map_err(unavailable)
+        let del = redis::cmd("DEL").arg(self.key(id)).clone();
+        self.within(del.query_async::<()>(&mut conn)).await
     }
 
     async fn delete_by_logout_token(
@@ -151,19 +196,14 @@ impl<C: Clock> SessionStore for RedisStore<C> {
         for (kind, value) in [("sid", sid), ("sub", sub)] {
             let Some(v) = value else { continue };
             let index = self.index(kind, v);
-            let ids: Vec<String> = redis::cmd("SMEMBERS")
-                .arg(&index)
-                .query_async(&mut conn)
-                .await
-                .map_err(unavailable)?;
+            let members = redis::cmd("SMEMBERS").arg(&index).clone();
+            let ids: Vec<String> = self.within(members.query_async(&mut conn)).await?;
             let mut pipe = redis::pipe();
             for id in &ids {
                 pipe.del(self.key(id)).ignore();
             }
             pipe.del(&index).ignore();
-            pipe.query_async::<()>(&mut conn)
-                .await
-                .map_err(unavailable)?;
+            self.within(pipe.query_async::<()>(&mut conn)).await?;
         }
         Ok(())
     }
