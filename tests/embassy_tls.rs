@@ -79,10 +79,16 @@ fn leaf(spec: Leaf, key: &KeyPair, issuer: &Ca) -> CertificateDer<'static> {
     let mut p = CertificateParams::new(spec.sans).unwrap();
     p.distinguished_name.push(DnType::CommonName, "test server");
     p.extended_key_usages = vec![spec.eku];
-    p.key_usages = vec![KeyUsagePurpose::DigitalSignature, KeyUsagePurpose::KeyEncipherment];
+    p.key_usages = vec![
+        KeyUsagePurpose::DigitalSignature,
+        KeyUsagePurpose::KeyEncipherment,
+    ];
     p.not_before = date_time_ymd(spec.not_before.0, spec.not_before.1, spec.not_before.2);
     p.not_after = date_time_ymd(spec.not_after.0, spec.not_after.1, spec.not_after.2);
-    p.signed_by(key, &issuer.cert, &issuer.key).unwrap().der().clone()
+    p.signed_by(key, &issuer.cert, &issuer.key)
+        .unwrap()
+        .der()
+        .clone()
 }
 
 fn rsa_key(pem: &str, alg: &'static SignatureAlgorithm) -> KeyPair {
@@ -99,7 +105,11 @@ struct Identity {
 /// P-256 root → P-384 intermediate → P-256 leaf: ecdsa-with-SHA256 and ecdsa-with-SHA384 in
 /// the chain, ecdsa_secp256r1_sha256 in the handshake.
 fn p256_chain(spec: Leaf) -> (Ca, Identity) {
-    let root = ca("P-256 root", KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap(), None);
+    let root = ca(
+        "P-256 root",
+        KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap(),
+        None,
+    );
     let inter = ca(
         "P-384 intermediate",
         KeyPair::generate_for(&rcgen::PKCS_ECDSA_P384_SHA384).unwrap(),
@@ -117,7 +127,10 @@ fn p256_chain(spec: Leaf) -> (Ca, Identity) {
 
 /// RSA-2048 root → RSA-2048 leaf signed with `chain_alg` (PKCS#1 v1.5), the handshake signed
 /// with `handshake`.
-fn rsa_chain(chain_alg: &'static SignatureAlgorithm, handshake: &'static [SignatureScheme]) -> (Ca, Identity) {
+fn rsa_chain(
+    chain_alg: &'static SignatureAlgorithm,
+    handshake: &'static [SignatureScheme],
+) -> (Ca, Identity) {
     let root = ca("RSA root", rsa_key(RSA_CA_KEY, chain_alg), None);
     let key = rsa_key(RSA_LEAF_KEY, &rcgen::PKCS_RSA_SHA256);
     let cert = leaf(Leaf::default(), &key, &root);
@@ -142,7 +155,11 @@ struct Only {
 
 impl SigningKey for Only {
     fn choose_scheme(&self, offered: &[SignatureScheme]) -> Option<Box<dyn Signer>> {
-        let offered: Vec<_> = offered.iter().copied().filter(|s| self.schemes.contains(s)).collect();
+        let offered: Vec<_> = offered
+            .iter()
+            .copied()
+            .filter(|s| self.schemes.contains(s))
+            .collect();
         self.inner.choose_scheme(&offered)
     }
 
@@ -170,19 +187,27 @@ fn serve(id: Option<Identity>) -> (u16, Seen) {
     let (tx, rx) = std::sync::mpsc::channel();
     let log = seen.clone();
     std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
         rt.block_on(async move {
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
             tx.send(listener.local_addr().unwrap().port()).unwrap();
             let acceptor = id.map(|id| {
                 let provider = Arc::new(rustls::crypto::ring::default_provider());
                 let inner = rustls::crypto::ring::sign::any_supported_type(&id.key).unwrap();
-                let key = Arc::new(Only { inner, schemes: id.schemes });
+                let key = Arc::new(Only {
+                    inner,
+                    schemes: id.schemes,
+                });
                 let config = rustls::ServerConfig::builder_with_provider(provider)
                     .with_protocol_versions(&[&rustls::version::TLS13])
                     .unwrap()
                     .with_no_client_auth()
-                    .with_cert_resolver(Arc::new(Resolve(Arc::new(CertifiedKey::new(id.chain, key)))));
+                    .with_cert_resolver(Arc::new(Resolve(Arc::new(CertifiedKey::new(
+                        id.chain, key,
+                    )))));
                 tokio_rustls::TlsAcceptor::from(Arc::new(config))
             });
             loop {
@@ -238,12 +263,19 @@ async fn answer<S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin>(mut s: 
             "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nX-Test: chunked\r\n\r\n",
         );
         for part in JSON.as_bytes().chunks(7) {
-            r += &format!("{:x}\r\n{}\r\n", part.len(), std::str::from_utf8(part).unwrap());
+            r += &format!(
+                "{:x}\r\n{}\r\n",
+                part.len(),
+                std::str::from_utf8(part).unwrap()
+            );
         }
         r + "0\r\n\r\n"
     } else if path.starts_with("/big") {
         let body = "x".repeat(40_000);
-        format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n{body}", body.len())
+        format!(
+            "HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        )
     } else {
         format!(
             "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nDPoP-Nonce: n-1\r\nCache-Control: no-store\r\n\r\n{JSON}",
@@ -263,7 +295,14 @@ type Got = Result<(u16, String, Vec<u8>), TransportError>;
 
 /// Sends `requests` (method, URL, body) from the device, through the host link, with `anchors`
 /// (DER certificates) trusted and the device clock at `now`; prints the time each took.
-fn device(port: u16, anchors: Vec<Vec<u8>>, now: i64, options: TransportOptions, requests: &[(&'static str, String, &'static [u8])]) -> Vec<Got> {
+fn device(
+    port: u16,
+    buf_len: usize,
+    anchors: Vec<Vec<u8>>,
+    now: i64,
+    options: TransportOptions,
+    requests: &[(&'static str, String, &'static [u8])],
+) -> Vec<Got> {
     let requests = requests.to_vec();
     host::run(&[port], move |stack| async move {
         let ders: Vec<&[u8]> = anchors.iter().map(Vec::as_slice).collect();
@@ -283,15 +322,27 @@ fn device(port: u16, anchors: Vec<Vec<u8>>, now: i64, options: TransportOptions,
         );
         let mut out = Vec::new();
         for (method, url, body) in &requests {
-            let mut buf = vec![0u8; 65_536];
-            let headers = [("Accept", "application/json"), ("Content-Type", "application/x-www-form-urlencoded")];
-            let req = OutgoingRequest { method, url, headers: &headers, body };
+            let mut buf = vec![0u8; buf_len];
+            let headers = [
+                ("Accept", "application/json"),
+                ("Content-Type", "application/x-www-form-urlencoded"),
+            ];
+            let req = OutgoingRequest {
+                method,
+                url,
+                headers: &headers,
+                body,
+            };
             let start = Instant::now();
             let got = transport.send(&req, &mut buf).await.map(|head| {
                 let r = head.view(&buf).unwrap();
                 (r.status, r.headers.to_owned(), r.body.to_vec())
             });
-            eprintln!("{method} {url}: {:?} in {:?}", got.as_ref().map(|g| g.0), start.elapsed());
+            eprintln!(
+                "{method} {url}: {:?} in {:?}",
+                got.as_ref().map(|g| g.0),
+                start.elapsed()
+            );
             out.push(got);
         }
         out
@@ -304,14 +355,25 @@ fn get(url: String) -> (&'static str, String, &'static [u8]) {
 }
 
 fn one(port: u16, anchor: &Ca, now: i64, url: String) -> Got {
-    device(port, vec![anchor.cert.der().to_vec()], now, TransportOptions::default(), &[get(url)]).remove(0)
+    device(
+        port,
+        65_536,
+        vec![anchor.cert.der().to_vec()],
+        now,
+        TransportOptions::default(),
+        &[get(url)],
+    )
+    .remove(0)
 }
 
 fn assert_json_ok(got: &Got) {
     let (status, headers, body) = got.as_ref().unwrap();
     assert_eq!(*status, 200);
     assert_eq!(body, JSON.as_bytes());
-    assert!(headers.contains("Content-Type: application/json\r\n"), "{headers}");
+    assert!(
+        headers.contains("Content-Type: application/json\r\n"),
+        "{headers}"
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -324,13 +386,18 @@ fn p256_chain_by_name_and_by_address_with_both_framings() {
     let (port, seen) = serve(Some(id));
     let got = device(
         port,
+        65_536,
         vec![root.cert.der().to_vec()],
         IN_RANGE,
         TransportOptions::default(),
         &[
             get(format!("https://localhost:{port}/cl")),
             get(format!("https://127.0.0.1:{port}/chunked?x=1")),
-            ("POST", format!("https://localhost:{port}/oauth/token"), b"grant_type=refresh_token"),
+            (
+                "POST",
+                format!("https://localhost:{port}/oauth/token"),
+                b"grant_type=refresh_token",
+            ),
             get(format!("https://127.0.0.1:{port}/big")),
         ],
     );
@@ -340,21 +407,44 @@ fn p256_chain_by_name_and_by_address_with_both_framings() {
     let headers = &got[0].as_ref().unwrap().1;
     assert_eq!(
         headers,
-        &format!("Content-Type: application/json\r\nContent-Length: {}\r\nDPoP-Nonce: n-1\r\nCache-Control: no-store\r\n", JSON.len())
+        &format!(
+            "Content-Type: application/json\r\nContent-Length: {}\r\nDPoP-Nonce: n-1\r\nCache-Control: no-store\r\n",
+            JSON.len()
+        )
     );
     let headers = &got[1].as_ref().unwrap().1;
-    assert_eq!(headers, "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\nX-Test: chunked\r\n");
+    assert_eq!(
+        headers,
+        "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\nX-Test: chunked\r\n"
+    );
     let (_, _, big) = got[3].as_ref().unwrap();
     assert_eq!(big.len(), 40_000);
     assert!(big.iter().all(|&b| b == b'x'));
 
     let seen = seen.lock().unwrap();
     assert_eq!(seen.len(), 4);
-    assert!(seen[0].starts_with(&format!("GET /cl HTTP/1.1\r\nHost: localhost:{port}\r\nUser-Agent: auth0-edge/")), "{}", seen[0]);
-    assert!(seen[1].starts_with(&format!("GET /chunked?x=1 HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n")), "{}", seen[1]);
+    assert!(
+        seen[0].starts_with(&format!(
+            "GET /cl HTTP/1.1\r\nHost: localhost:{port}\r\nUser-Agent: auth0-edge/"
+        )),
+        "{}",
+        seen[0]
+    );
+    assert!(
+        seen[1].starts_with(&format!(
+            "GET /chunked?x=1 HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+        )),
+        "{}",
+        seen[1]
+    );
     assert!(seen[2].contains("Accept: application/json\r\n"));
     assert!(seen[2].contains("Connection: close\r\n"));
-    assert!(seen[2].ends_with("Content-Length: 24\r\nConnection: close\r\n\r\ngrant_type=refresh_token"), "{}", seen[2]);
+    assert!(
+        seen[2]
+            .ends_with("Content-Length: 24\r\nConnection: close\r\n\r\ngrant_type=refresh_token"),
+        "{}",
+        seen[2]
+    );
 }
 
 #[test]
@@ -363,10 +453,14 @@ fn rsa_chain_pkcs1_sha384_and_pss_sha256() {
     let (port, _) = serve(Some(id));
     let got = device(
         port,
+        65_536,
         vec![root.cert.der().to_vec()],
         IN_RANGE,
         TransportOptions::default(),
-        &[get(format!("https://localhost:{port}/cl")), get(format!("https://127.0.0.1:{port}/chunked"))],
+        &[
+            get(format!("https://localhost:{port}/cl")),
+            get(format!("https://127.0.0.1:{port}/chunked")),
+        ],
     );
     assert_json_ok(&got[0]);
     assert_json_ok(&got[1]);
@@ -374,41 +468,104 @@ fn rsa_chain_pkcs1_sha384_and_pss_sha256() {
 
 #[test]
 fn rsa_chain_pkcs1_sha512_and_pss_sha512() {
-    let (root, id) = rsa_chain(&rcgen::PKCS_RSA_SHA512, &[SignatureScheme::RSA_PSS_SHA512, SignatureScheme::RSA_PSS_SHA384]);
+    let (root, id) = rsa_chain(
+        &rcgen::PKCS_RSA_SHA512,
+        &[
+            SignatureScheme::RSA_PSS_SHA512,
+            SignatureScheme::RSA_PSS_SHA384,
+        ],
+    );
     let (port, _) = serve(Some(id));
-    assert_json_ok(&one(port, &root, IN_RANGE, format!("https://localhost:{port}/cl")));
+    assert_json_ok(&one(
+        port,
+        &root,
+        IN_RANGE,
+        format!("https://localhost:{port}/cl"),
+    ));
 }
 
 #[test]
 fn rsa_chain_pkcs1_sha256_and_pss_sha384() {
     let (root, id) = rsa_chain(&rcgen::PKCS_RSA_SHA256, &[SignatureScheme::RSA_PSS_SHA384]);
     let (port, _) = serve(Some(id));
-    assert_json_ok(&one(port, &root, IN_RANGE, format!("https://127.0.0.1:{port}/cl")));
+    assert_json_ok(&one(
+        port,
+        &root,
+        IN_RANGE,
+        format!("https://127.0.0.1:{port}/cl"),
+    ));
 }
 
 #[test]
 fn an_unknown_ca_is_refused() {
     let (_, id) = p256_chain(Leaf::default());
-    let (other_root, _) = p256_chain(Leaf::default());
+    let other = ca(
+        "Another root",
+        KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap(),
+        None,
+    );
     let (port, seen) = serve(Some(id));
-    let got = one(port, &other_root, IN_RANGE, format!("https://localhost:{port}/cl"));
-    assert_eq!(got.unwrap_err(), TransportError::Certificate(CertificateError::UnknownIssuer));
-    // The RSA chain too, and no request was sent.
+    let got = one(
+        port,
+        &other,
+        IN_RANGE,
+        format!("https://localhost:{port}/cl"),
+    );
+    assert_eq!(
+        got.unwrap_err(),
+        TransportError::Certificate(CertificateError::UnknownIssuer)
+    );
+    // The RSA chain too; and no request was sent.
     let (_, id) = rsa_chain(&rcgen::PKCS_RSA_SHA256, &[SignatureScheme::RSA_PSS_SHA256]);
-    let (rsa_port, _) = serve(Some(id));
-    let got = one(rsa_port, &other_root, IN_RANGE, format!("https://127.0.0.1:{rsa_port}/cl"));
-    assert_eq!(got.unwrap_err(), TransportError::Certificate(CertificateError::UnknownIssuer));
-    assert!(seen.lock().unwrap().is_empty());
+    let (rsa_port, rsa_seen) = serve(Some(id));
+    let got = one(
+        rsa_port,
+        &other,
+        IN_RANGE,
+        format!("https://127.0.0.1:{rsa_port}/cl"),
+    );
+    assert_eq!(
+        got.unwrap_err(),
+        TransportError::Certificate(CertificateError::UnknownIssuer)
+    );
+    assert!(seen.lock().unwrap().is_empty() && rsa_seen.lock().unwrap().is_empty());
+}
+
+#[test]
+fn a_ca_of_the_same_name_with_another_key_does_not_verify() {
+    // The anchor's name matches the intermediate's issuer, its key did not sign it.
+    let (_, id) = p256_chain(Leaf::default());
+    let (impostor, _) = p256_chain(Leaf::default());
+    let (port, _) = serve(Some(id));
+    let got = one(
+        port,
+        &impostor,
+        IN_RANGE,
+        format!("https://localhost:{port}/cl"),
+    );
+    assert_eq!(
+        got.unwrap_err(),
+        TransportError::Certificate(CertificateError::BadSignature)
+    );
 }
 
 #[test]
 fn a_certificate_for_another_host_is_refused() {
-    let spec = Leaf { sans: vec!["auth.example.com".into(), "10.9.8.7".into()], ..Leaf::default() };
+    let spec = Leaf {
+        sans: vec!["auth.example.com".into(), "10.9.8.7".into()],
+        ..Leaf::default()
+    };
     let (root, id) = p256_chain(spec);
     let (port, seen) = serve(Some(id));
-    for url in [format!("https://localhost:{port}/cl"), format!("https://127.0.0.1:{port}/cl")] {
+    for url in [
+        format!("https://localhost:{port}/cl"),
+        format!("https://127.0.0.1:{port}/cl"),
+    ] {
         let got = one(port, &root, IN_RANGE, url);
-        assert_eq!(got.unwrap_err(), TransportError::Certificate(CertificateError::NotValidForName));
+        assert_eq!(
+            got.unwrap_err(),
+            TransportError::Certificate(CertificateError::NotValidForName)
+        );
     }
     assert!(seen.lock().unwrap().is_empty());
 }
@@ -433,22 +590,41 @@ fn validity_is_checked_against_the_runtime_clock() {
 fn an_expired_certificate_is_refused() {
     // Expired in 2029, the device clock at 2030; valid by the host's clock maybe, not by the
     // device's.
-    let spec = Leaf { not_before: (2025, 1, 1), not_after: (2029, 1, 1), ..Leaf::default() };
+    let spec = Leaf {
+        not_before: (2025, 1, 1),
+        not_after: (2029, 1, 1),
+        ..Leaf::default()
+    };
     let (root, id) = p256_chain(spec);
     let (port, _) = serve(Some(id));
     assert_eq!(
-        one(port, &root, IN_RANGE, format!("https://127.0.0.1:{port}/cl")).unwrap_err(),
+        one(
+            port,
+            &root,
+            IN_RANGE,
+            format!("https://127.0.0.1:{port}/cl")
+        )
+        .unwrap_err(),
         TransportError::Certificate(CertificateError::Expired)
     );
 }
 
 #[test]
 fn a_client_certificate_is_not_a_server_certificate() {
-    let spec = Leaf { eku: ExtendedKeyUsagePurpose::ClientAuth, ..Leaf::default() };
+    let spec = Leaf {
+        eku: ExtendedKeyUsagePurpose::ClientAuth,
+        ..Leaf::default()
+    };
     let (root, id) = p256_chain(spec);
     let (port, _) = serve(Some(id));
     assert_eq!(
-        one(port, &root, IN_RANGE, format!("https://localhost:{port}/cl")).unwrap_err(),
+        one(
+            port,
+            &root,
+            IN_RANGE,
+            format!("https://localhost:{port}/cl")
+        )
+        .unwrap_err(),
         TransportError::Certificate(CertificateError::InvalidPurpose)
     );
 }
@@ -459,11 +635,32 @@ fn plain_http_only_when_allowed_and_only_to_loopback() {
     let (root, _) = p256_chain(Leaf::default());
     let anchors = vec![root.cert.der().to_vec()];
     let url = format!("http://127.0.0.1:{port}/chunked");
-    let got = device(port, anchors.clone(), IN_RANGE, TransportOptions::default(), &[get(url.clone())]);
+    let got = device(
+        port,
+        65_536,
+        anchors.clone(),
+        IN_RANGE,
+        TransportOptions::default(),
+        &[get(url.clone())],
+    );
     assert_eq!(got[0].clone().unwrap_err(), TransportError::Connect);
     assert!(seen.lock().unwrap().is_empty());
-    let options = TransportOptions { allow_plain_http_to_loopback: true, ..TransportOptions::default() };
-    let got = device(port, anchors.clone(), IN_RANGE, options, &[get(url), get(format!("http://localhost:{port}/cl")), get(format!("http://example.com:{port}/cl"))]);
+    let options = TransportOptions {
+        allow_plain_http_to_loopback: true,
+        ..TransportOptions::default()
+    };
+    let got = device(
+        port,
+        65_536,
+        anchors.clone(),
+        IN_RANGE,
+        options,
+        &[
+            get(url),
+            get(format!("http://localhost:{port}/cl")),
+            get(format!("http://example.com:{port}/cl")),
+        ],
+    );
     assert_json_ok(&got[0]);
     assert_json_ok(&got[1]);
     assert_eq!(got[2].clone().unwrap_err(), TransportError::Connect);
@@ -474,7 +671,10 @@ fn names_resolve_through_the_link_dns_or_a_static_table() {
     let got = host::run(&[], |stack| async move {
         use auth0_edge::embassy::Resolver;
         let dns = DnsResolver::new(stack);
-        let table = [("auth.test", embassy_net::IpAddress::Ipv4([127, 0, 0, 1].into()))];
+        let table = [(
+            "auth.test",
+            embassy_net::IpAddress::Ipv4([127, 0, 0, 1].into()),
+        )];
         let fixed = StaticResolver::new(&table);
         (
             dns.resolve("localhost").await,
@@ -485,7 +685,15 @@ fn names_resolve_through_the_link_dns_or_a_static_table() {
     })
     .unwrap();
     let lo = embassy_net::IpAddress::Ipv4([127, 0, 0, 1].into());
-    assert_eq!(got, (Ok(lo), Err(TransportError::Connect), Ok(lo), Err(TransportError::Connect)));
+    assert_eq!(
+        got,
+        (
+            Ok(lo),
+            Err(TransportError::Connect),
+            Ok(lo),
+            Err(TransportError::Connect)
+        )
+    );
 }
 
 #[test]
@@ -498,9 +706,19 @@ fn a_silent_server_times_out() {
         std::thread::sleep(std::time::Duration::from_secs(5));
     });
     let (root, _) = p256_chain(Leaf::default());
-    let options = TransportOptions { timeout: embassy_time::Duration::from_millis(300), ..TransportOptions::default() };
+    let options = TransportOptions {
+        timeout: embassy_time::Duration::from_millis(300),
+        ..TransportOptions::default()
+    };
     let start = Instant::now();
-    let got = device(port, vec![root.cert.der().to_vec()], IN_RANGE, options, &[get(format!("https://localhost:{port}/cl"))]);
+    let got = device(
+        port,
+        65_536,
+        vec![root.cert.der().to_vec()],
+        IN_RANGE,
+        options,
+        &[get(format!("https://localhost:{port}/cl"))],
+    );
     assert_eq!(got[0].clone().unwrap_err(), TransportError::Timeout);
     assert!(start.elapsed() < std::time::Duration::from_secs(3));
 }
@@ -513,4 +731,27 @@ fn sizes() {
     eprintln!("EmbassyTransport: {transport} bytes; TransportBuffers: {buffers} bytes");
     assert_eq!(buffers, 16_640 + 4096 + 4096 + 2048);
     assert!(transport <= 256, "{transport}");
+}
+
+#[test]
+fn a_response_larger_than_the_buffer_is_refused() {
+    let (root, id) = p256_chain(Leaf::default());
+    let (port, _) = serve(Some(id));
+    let got = device(
+        port,
+        16_384,
+        vec![root.cert.der().to_vec()],
+        IN_RANGE,
+        TransportOptions::default(),
+        &[
+            get(format!("https://localhost:{port}/big")),
+            // The link and the transport are fine afterwards.
+            get(format!("https://localhost:{port}/chunked")),
+        ],
+    );
+    assert_eq!(
+        got[0].clone().unwrap_err(),
+        TransportError::ResponseTooLarge
+    );
+    assert_json_ok(&got[1]);
 }

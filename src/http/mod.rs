@@ -9,9 +9,11 @@ use crate::Error;
 use crate::codec::buf::Writer;
 use core::fmt;
 
+pub mod h1;
 mod outgoing;
 mod request;
 mod response;
+pub use h1::{H1Error, RequestHead, ResponseParser};
 pub use outgoing::*;
 pub use request::*;
 pub use response::*;

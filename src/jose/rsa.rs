@@ -1,6 +1,8 @@
-//! RSASSA-PKCS1-v1_5 with SHA-256 verification (RFC 8017 §8.2.2) for RS256, without
-//! allocation: the modulus lives in a fixed-width `crypto-bigint` integer of 2048, 3072 or
-//! 4096 bits, with its Montgomery parameters computed once when the key is loaded.
+//! RSA signature verification without allocation: RSASSA-PKCS1-v1_5 (RFC 8017 §8.2.2) with
+//! SHA-256 (RS256), SHA-384 and SHA-512, and RSASSA-PSS (RFC 8017 §8.1.2, EMSA-PSS §9.1.2,
+//! MGF1 with the same hash, salt as long as the hash, as TLS 1.3 and X.509 use it) with
+//! SHA-256, SHA-384 and SHA-512. The modulus lives in a fixed-width `crypto-bigint` integer of
+//! 2048, 3072 or 4096 bits, with its Montgomery parameters computed once when the key is loaded.
 //!
 //! Verification handles only public values, so it need not run in constant time; the public
 //! exponent is applied by plain square-and-multiply (17 products for 65537).
@@ -8,12 +10,22 @@
 use crate::{JwkError, JwsError};
 use crypto_bigint::modular::runtime_mod::{DynResidue, DynResidueParams};
 use crypto_bigint::{Limb, Uint};
-use sha2::{Digest, Sha256};
+use sha2::{Digest, Sha256, Sha384, Sha512};
 
 /// The DER prefix of a SHA-256 `DigestInfo` (RFC 8017 §9.2, note 1).
 const SHA256_DIGEST_INFO: [u8; 19] = [
     0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x05,
     0x00, 0x04, 0x20,
+];
+/// The DER prefix of a SHA-384 `DigestInfo`.
+const SHA384_DIGEST_INFO: [u8; 19] = [
+    0x30, 0x41, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x02, 0x05,
+    0x00, 0x04, 0x30,
+];
+/// The DER prefix of a SHA-512 `DigestInfo`.
+const SHA512_DIGEST_INFO: [u8; 19] = [
+    0x30, 0x51, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x03, 0x05,
+    0x00, 0x04, 0x40,
 ];
 const MAX_BYTES: usize = 512;
 
@@ -102,7 +114,9 @@ impl RsaPublicKey {
     /// 64 bits.
     pub fn from_components(n: &[u8], e: &[u8]) -> Result<RsaPublicKey, JwkError> {
         let n = strip_zeros(n);
-        let bits = n.len() * 8 - n.first().map_or(8, |b| b.leading_zeros() as usize);
+        // An empty modulus is 0 bits (refused below), never an underflow.
+        let bits =
+            (n.len() * 8).saturating_sub(n.first().map_or(8, |b| b.leading_zeros() as usize));
         let e = strip_zeros(e);
         let bad = JwkError::RsaKeySize { bits };
         if !(2048..=4096).contains(&bits) || n.last().is_none_or(|b| b & 1 == 0) || e.len() > 8 {
@@ -158,22 +172,76 @@ impl RsaPublicKey {
 
     /// Verifies an RSASSA-PKCS1-v1_5 SHA-256 signature of `message`.
     pub fn verify_pkcs1v15_sha256(&self, message: &[u8], signature: &[u8]) -> Result<(), JwsError> {
-        let k = self.k;
-        if signature.len() != k {
+        self.verify_pkcs1v15::<Sha256>(&SHA256_DIGEST_INFO, message, signature)
+    }
+
+    /// Verifies an RSASSA-PKCS1-v1_5 SHA-384 signature of `message`.
+    pub fn verify_pkcs1v15_sha384(&self, message: &[u8], signature: &[u8]) -> Result<(), JwsError> {
+        self.verify_pkcs1v15::<Sha384>(&SHA384_DIGEST_INFO, message, signature)
+    }
+
+    /// Verifies an RSASSA-PKCS1-v1_5 SHA-512 signature of `message`.
+    pub fn verify_pkcs1v15_sha512(&self, message: &[u8], signature: &[u8]) -> Result<(), JwsError> {
+        self.verify_pkcs1v15::<Sha512>(&SHA512_DIGEST_INFO, message, signature)
+    }
+
+    /// Verifies an RSASSA-PSS signature of `message` with SHA-256, MGF1-SHA-256 and a 32-byte
+    /// salt (TLS 1.3 `rsa_pss_rsae_sha256`, X.509 RSA-PSS with SHA-256).
+    pub fn verify_pss_sha256(&self, message: &[u8], signature: &[u8]) -> Result<(), JwsError> {
+        self.verify_pss::<Sha256>(message, signature)
+    }
+
+    /// Verifies an RSASSA-PSS signature of `message` with SHA-384, MGF1-SHA-384 and a 48-byte
+    /// salt.
+    pub fn verify_pss_sha384(&self, message: &[u8], signature: &[u8]) -> Result<(), JwsError> {
+        self.verify_pss::<Sha384>(message, signature)
+    }
+
+    /// Verifies an RSASSA-PSS signature of `message` with SHA-512, MGF1-SHA-512 and a 64-byte
+    /// salt.
+    pub fn verify_pss_sha512(&self, message: &[u8], signature: &[u8]) -> Result<(), JwsError> {
+        self.verify_pss::<Sha512>(message, signature)
+    }
+
+    /// RSAVP1 (RFC 8017 §5.2.2): `signature^e mod n` as `k` big-endian bytes into `em`.
+    fn public_op(&self, signature: &[u8], em: &mut [u8]) -> Result<(), JwsError> {
+        if signature.len() != self.k {
             return Err(JwsError::BadSignature);
         }
-        let mut em = [0u8; MAX_BYTES];
-        let em = &mut em[..k];
         let ok = match &self.width {
             Width::W2048(m) => m.exp(signature, self.e, em),
             Width::W3072(m) => m.exp(signature, self.e, em),
             Width::W4096(m) => m.exp(signature, self.e, em),
         };
-        ok.ok_or(JwsError::BadSignature)?;
+        ok.ok_or(JwsError::BadSignature)
+    }
+
+    fn verify_pkcs1v15<D: Digest>(
+        &self,
+        digest_info: &[u8],
+        message: &[u8],
+        signature: &[u8],
+    ) -> Result<(), JwsError> {
+        let k = self.k;
+        let mut em = [0u8; MAX_BYTES];
+        let em = &mut em[..k];
+        self.public_op(signature, em)?;
         let mut expected = [0u8; MAX_BYTES];
         let expected = &mut expected[..k];
-        encode_pkcs1v15_sha256(message, expected);
+        encode_pkcs1v15::<D>(digest_info, message, expected);
         if em == expected {
+            Ok(())
+        } else {
+            Err(JwsError::BadSignature)
+        }
+    }
+
+    fn verify_pss<D: Digest>(&self, message: &[u8], signature: &[u8]) -> Result<(), JwsError> {
+        let k = self.k;
+        let mut em = [0u8; MAX_BYTES];
+        let em = &mut em[..k];
+        self.public_op(signature, em)?;
+        if emsa_pss_verify::<D>(message, em, self.bits) {
             Ok(())
         } else {
             Err(JwsError::BadSignature)
@@ -181,18 +249,85 @@ impl RsaPublicKey {
     }
 }
 
-/// EMSA-PKCS1-v1_5 with SHA-256 (RFC 8017 §9.2) of `message`, filling `em` (the modulus
-/// length, at least 62 bytes): `0x00 || 0x01 || PS (0xff…) || 0x00 || DigestInfo || H`.
-fn encode_pkcs1v15_sha256(message: &[u8], em: &mut [u8]) {
+/// EMSA-PKCS1-v1_5 (RFC 8017 §9.2) of `message` with hash `D` whose `DigestInfo` prefix is
+/// `digest_info`, filling `em` (the modulus length, at least 11 bytes more than the
+/// `DigestInfo`): `0x00 || 0x01 || PS (0xff…) || 0x00 || DigestInfo || H`.
+fn encode_pkcs1v15<D: Digest>(digest_info: &[u8], message: &[u8], em: &mut [u8]) {
     let k = em.len();
-    let t_len = SHA256_DIGEST_INFO.len() + 32;
+    let h_len = <D as Digest>::output_size();
+    let t_len = digest_info.len() + h_len;
     let ps_len = k - 3 - t_len;
     em.fill(0xff);
     em[0] = 0;
     em[1] = 1;
     em[2 + ps_len] = 0;
-    em[3 + ps_len..3 + ps_len + SHA256_DIGEST_INFO.len()].copy_from_slice(&SHA256_DIGEST_INFO);
-    em[k - 32..].copy_from_slice(&Sha256::digest(message));
+    em[3 + ps_len..3 + ps_len + digest_info.len()].copy_from_slice(digest_info);
+    em[k - h_len..].copy_from_slice(&D::digest(message));
+}
+
+/// EMSA-PKCS1-v1_5 with SHA-256 of `message` into `em`.
+#[cfg(feature = "testing")]
+fn encode_pkcs1v15_sha256(message: &[u8], em: &mut [u8]) {
+    encode_pkcs1v15::<Sha256>(&SHA256_DIGEST_INFO, message, em)
+}
+
+/// EMSA-PSS-VERIFY (RFC 8017 §9.1.2) with hash `D`, MGF1 over `D` and a salt of the hash's
+/// length. `em_full` is the `k`-byte result of RSAVP1 for a modulus of `mod_bits` bits.
+fn emsa_pss_verify<D: Digest>(message: &[u8], em_full: &[u8], mod_bits: usize) -> bool {
+    let h_len = <D as Digest>::output_size();
+    let s_len = h_len;
+    let em_bits = mod_bits - 1;
+    let em_len = em_bits.div_ceil(8);
+    // I2OSP(m, emLen) (§8.1.2 step 2c): the k-byte integer must fit emLen bytes.
+    let Some((lead, em)) = em_full.split_at_checked(em_full.len().saturating_sub(em_len)) else {
+        return false;
+    };
+    if lead.iter().any(|&b| b != 0) || em.len() != em_len || em_len < h_len + s_len + 2 {
+        return false;
+    }
+    // Steps 4-6: the trailer byte, and the bits above emBits clear.
+    if em[em_len - 1] != 0xbc {
+        return false;
+    }
+    let db_len = em_len - h_len - 1;
+    let (masked_db, rest) = em.split_at(db_len);
+    let h = &rest[..h_len];
+    let top = 0xffu8 >> (8 * em_len - em_bits);
+    if masked_db[0] & !top != 0 {
+        return false;
+    }
+    // Steps 7-9: DB = maskedDB xor MGF1(H), its top bits cleared.
+    let mut db = [0u8; MAX_BYTES];
+    let db = &mut db[..db_len];
+    mgf1::<D>(h, db);
+    for (d, m) in db.iter_mut().zip(masked_db) {
+        *d ^= m;
+    }
+    db[0] &= top;
+    // Step 10: DB = PS (zeros) || 0x01 || salt.
+    let ps_len = em_len - h_len - s_len - 2;
+    if db[..ps_len].iter().any(|&b| b != 0) || db[ps_len] != 0x01 {
+        return false;
+    }
+    // Steps 11-14: H' = Hash(0x00 * 8 || mHash || salt) must equal H.
+    let salt = &db[db_len - s_len..];
+    let h2 = D::new()
+        .chain_update([0u8; 8])
+        .chain_update(D::digest(message))
+        .chain_update(salt)
+        .finalize();
+    h2.as_slice() == h
+}
+
+/// MGF1 (RFC 8017 §B.2.1) over `D` of `seed`, filling `out`.
+fn mgf1<D: Digest>(seed: &[u8], out: &mut [u8]) {
+    for (counter, chunk) in out.chunks_mut(<D as Digest>::output_size()).enumerate() {
+        let block = D::new()
+            .chain_update(seed)
+            .chain_update((counter as u32).to_be_bytes())
+            .finalize();
+        chunk.copy_from_slice(&block[..chunk.len()]);
+    }
 }
 
 /// Signs `message` RSASSA-PKCS1-v1_5 SHA-256 with a 2048-bit private key (`n`, `d`
@@ -222,7 +357,145 @@ fn strip_zeros(b: &[u8]) -> &[u8] {
 
 #[cfg(test)]
 mod tests {
+    extern crate std;
     use super::*;
+
+    #[test]
+    fn an_empty_or_zero_modulus_is_an_error_not_an_underflow() {
+        for n in [&[][..], &[0u8; 3][..]] {
+            assert_eq!(
+                RsaPublicKey::from_components(n, &[1, 0, 1]).err(),
+                Some(JwkError::RsaKeySize { bits: 0 })
+            );
+        }
+    }
+
+    /// Test keys (made for these tests only): 2048 bits, and 2049 bits, whose encoded message
+    /// is one byte shorter than the modulus (RFC 8017 §9.1.2's emLen = k - 1 case).
+    const KEY_2048: &str = "-----BEGIN PRIVATE KEY-----\nMIIEvgIBADANBgkqhkiG9w0BAQEFAASCBKgwggSkAgEAAoIBAQDMWGahmj0A9Xg8\nqh/6dWJXp1+mTqZS1S6qht1sff5KB15XNwHv0olZyIUHg/fh+RYhlMxghZTRRFYa\na2qDiJUo0kiQi++dqyki3ZzklkixV+uqzW3UIO08JZe6vKrx9pAfz0BeEIt9nAcU\n4AKRcLfa6PhFlBel7cXQsUIqebM7xYVAG/B4K4AB5aJm9yjFnNZVBigBIHCbFjpp\n1o/uUeloj7okt2Oiy+hMJvwN2krCxynPlkGFqXNV6D6yPa2QyhWl4lquvuhWr7lc\nk3xCti4CJ0Ap5/HBQ3zfobLgQjRRuN0Bft4B+ZzzMISv50C+oZ+O/FAZBQdOryRR\n9s54ZOujAgMBAAECggEAUXtEfVbn0VyQM7xwoOmyq5oJaWK+LpRkFcpOO6cnwTQb\n+bHs+0ibzSnIZd1I+BnfKcfQEQLi+ukBXmqLn+RT+eGT3tN12gx4jDcLCxkj5ldV\nGRfuHeJ9RnkE/giiL3ZuNMjq9TcqsA0Jw9ipHX5xSYCREwmAvoDH2rX72L0La57Z\nddAbwNclyMG548QciUPsBaRn9CCRzTQZRFiMcivG2na/3zofPf9OtDRuS36JsOgJ\nIoYNu6jYQNQWiyJFd3T7k4BvMnR231Z8OkaNdp/Vr3bxTn75+SI0m6AQxZTmCWkk\ntyw/6wnEPV8wH3YQM6zbkpevhL0HxerMlkB0WYPjrQKBgQD88FNDI0GiBvk9CGGL\nQXyHgvEhMvL0VCuu9h1CVC8i1GWM27gjfylQzQFerXyMJPDzKZyYBMbZHofSiNal\ndK/maqBr7x2dgY90rVlpyQ4fzdCC5NhfyUU3o+tKvgsaSBt9B//XnBcIe/8peWKU\np/8FvOnMnhD6M8CnGipHZPybxQKBgQDO0YUEzYBPvqbqLpP3cRtzd7txqtAkjJGA\njyZzKyHwGQUtmo+AFnuy4wXoxNpIQlAyG3HkxgGxDLSw4U8VdHR53Tz1hhNbPj7z\nD0p0OuYd0RPHiW0Kjem684l/ONA/+vAvpEx4fKoWVngdUaRmjq12Y1uRYcMH3qAT\nPelQGEJYRwKBgDWphwCnajVF5XrdXFR/ADx/u0if1oufj+T+shZwZc+t4B2SP+7H\n+6v40mGTzOiura/pFB/sY4OMxqQUA/X2W5s24/ICOPZBln3aiS24ShbVQ3eBtaYc\nvWKglDq3NwPMaIiOOek0ZG6YX/oclp2TRreg7LlMj62FbUoGcxHSiwVBAoGBAMoe\nmREIhM1qVVWoD5NTRrCh4t5DQQd3GPu66qjDDnfG+/iFhJh5YIqCs9O4Dltv81AE\n4lnh6OVOtYfnqZIeLXarcFfCoEgbnQmNeAX/ScT5/4qSE66s4i+Csm1S6LKeWv00\nZEecDd2mw9xjXXedGIkKsQJzuFaIi4hCiTFtg+khAoGBANP4q9y1J9DWdBC/cRWV\nvkHtF9Z15SmkLNgfL2IFJkLR0D9rTIpLGGfSn/xKKuyI9lMd8K6yewc6LBtEEWhN\nOk5ht1JRPSUlS9VBVlSRBLRFIIqj4DSIWDCuS+6SWzgA2b0Iktq4FEtFLFyyyDtx\nPMbRZzLs9aTQugZ0WgDejST9\n-----END PRIVATE KEY-----";
+    const KEY_2049: &str = "-----BEGIN PRIVATE KEY-----\nMIIEvwIBADANBgkqhkiG9w0BAQEFAASCBKkwggSlAgEAAoIBAQFQPJRxqTNg1EJL\nYmfjo7DqhyaLOl0L1wMe0e14CnJXoIbEIxJ5aaB6bSKJUCTPO+LdrmO8AQYeA4Kk\nNjLUfoW7540eINncClxNSKyTQ4XfhtVigmDCTfYUj+3RUel/ZWQ6BrAduV6S13uG\nwPRX/oMSglRm563gJr0TTxmcSe+XPqbCk3HDW/yz6OgfedIhPIY5qkwaGJRu5HZO\ncNOV9zjdrzJj1gXtSn48SjtjBlwqXjJYAtcODpCZi6fgdrXA/e5U3kM4h7F9kQgJ\nYPFRdNrePW7uAa2DJARbhikPYJKvE4zCRMiaaQuVf37Ubnd77RLuD8ITUfDMIGmX\nkIEWXer1AgMBAAECggEADFQcUUqV8q/1ulPiYUtoOkE4XZSHQt7gY2npHiSr6qCd\nMGXk0ITZ+IM15/kDUIHuoJg7WfJjqggQ6zp9hKMa/jfQSdGEi3fpyH+orEGmj/qe\nql0DdTxskHZyjuFFAYHTOflyzbQ1TocOJXO/wdY4Mh6LP7aw/m4NMr8MvllLqqzw\nBZ5JDbVpF8NLTGMwPZPDs8U7OxlvcODssVkRyr2rxVmcJg61JwMW09prdAKSj0NQ\n5kJ1cq6tQUXjlb8AaP7fFHuO6TbJJqkGVQke9tPpjMdGaLezZRHHLLPdvNkA5e6n\nEoJDbN5v5oKc7fbxFZhBksbOFNmU7pdHXStO2N1oYQKBgQDcrceAJn9PhRkODhGD\nMB6NLBSJv0pAUuig2ibIITvqWxE4X5dFF+kh1VNk5rRQIBCOlhbvyX7E4RdUj40E\nAOLsyZSVEjHR/t+wG0/5ECPd+c2K8acPFPmIejNKfoghs24mn2VQ3wf6Y1MTfK/f\nv2rb4QBFDcuqNoPYbQrZdP6MuQKBgQGGDbuSleNNf09dq7j+bXDuxNRmmBkp/sEt\n9F4qKGeETrHYYy6JrdSltBFwRjLg6WXOM/sP8tZT4C0R1jr2dv5XKMhpx42NGNP3\nuUiv0VzhHrrDfmtwbq4iILTwmbcfmSaEX+F/tTcC0dACBq+sPXwEqD1QGeiF2M/Q\ngX0GG27KHQKBgQDOqFrkkqi0kkMVW21g+mYR9E7DdIUXWc0KHWEmF6FhZajprvMd\nPDgRfBHdswL26iA3Ny0BnyN9QgG0Kb54GlBoSJpBQ8muC031QI6TAl9kV7P5wzWc\nNRs9iJqRz46yaLLlrm2V31c8T1mULTcShNKQWNQE1td8bhLoUa1QWXSr2QKBgQFe\nbvgWupN9DORBRAbwj2LnIe+yPPRexoLIxsPTHHnkZM9jmbg1+fcS6LTCKk+LwiW1\nHP5zVbk5oi7b150h0cawh/OHFcIXAjduWQj07SSFHRaujOX6HXZVMw1dHL1ppi70\nvy/ZjPXfkqFPMLKkDJlflceAL8a4ehI7QhsRYZQoAQKBgQDB5o0qY/E9DcXNBf/t\n1Xa4Dw8bcBXpv1itXPuJwkseZEb7vdAgoJ4zz72BW0EtvR9kWUrtYXoMFbgFXB50\ndJe+5hmjuaMZyIEOq1iyL4GM/tzPPGx61jlCJ9bBgZ1O3yn3AhQTIyS/l7l43K/C\nPqTJkSnnZHcDSh2aiBKYr6unOQ==\n-----END PRIVATE KEY-----";
+
+    fn keys(pem: &str) -> (::rsa::RsaPrivateKey, RsaPublicKey) {
+        use ::rsa::pkcs8::DecodePrivateKey;
+        use ::rsa::traits::PublicKeyParts;
+        let private = ::rsa::RsaPrivateKey::from_pkcs8_pem(pem).unwrap();
+        let public =
+            RsaPublicKey::from_components(&private.n().to_bytes_be(), &private.e().to_bytes_be())
+                .unwrap();
+        (private, public)
+    }
+
+    type Verify = fn(&RsaPublicKey, &[u8], &[u8]) -> Result<(), JwsError>;
+
+    /// The six verifications, in the order [`signatures`] makes signatures for them.
+    const ALL: [Verify; 6] = [
+        RsaPublicKey::verify_pkcs1v15_sha256,
+        RsaPublicKey::verify_pkcs1v15_sha384,
+        RsaPublicKey::verify_pkcs1v15_sha512,
+        RsaPublicKey::verify_pss_sha256,
+        RsaPublicKey::verify_pss_sha384,
+        RsaPublicKey::verify_pss_sha512,
+    ];
+
+    /// Each signature verifies with its own scheme and hash only, and not after any change.
+    fn check(key: &RsaPublicKey, sigs: &[std::vec::Vec<u8>; 6]) {
+        for (i, sig) in sigs.iter().enumerate() {
+            let verify = ALL[i];
+            verify(key, b"message", sig).unwrap();
+            assert!(verify(key, b"messagf", sig).is_err());
+            for (j, other) in ALL.iter().enumerate() {
+                assert_eq!(other(key, b"message", sig).is_ok(), i == j, "{i} {j}");
+            }
+            for at in [0, sig.len() / 2, sig.len() - 1] {
+                let mut bad = sig.clone();
+                bad[at] ^= 1;
+                assert!(verify(key, b"message", &bad).is_err());
+            }
+            assert!(verify(key, b"message", &sig[1..]).is_err());
+        }
+    }
+
+    /// Signatures of `message` by the `rsa` crate, one per entry of [`ALL`].
+    fn signatures(private: &::rsa::RsaPrivateKey) -> [std::vec::Vec<u8>; 6] {
+        use ::rsa::signature::{RandomizedSigner, SignatureEncoding, Signer};
+        use ::rsa::{pkcs1v15, pss};
+        let rng = &mut rand_core::OsRng;
+        let m = b"message";
+        let k = || private.clone();
+        [
+            pkcs1v15::SigningKey::<Sha256>::new(k()).sign(m).to_vec(),
+            pkcs1v15::SigningKey::<Sha384>::new(k()).sign(m).to_vec(),
+            pkcs1v15::SigningKey::<Sha512>::new(k()).sign(m).to_vec(),
+            pss::SigningKey::<Sha256>::new(k())
+                .sign_with_rng(rng, m)
+                .to_vec(),
+            pss::SigningKey::<Sha384>::new(k())
+                .sign_with_rng(rng, m)
+                .to_vec(),
+            pss::SigningKey::<Sha512>::new(k())
+                .sign_with_rng(rng, m)
+                .to_vec(),
+        ]
+    }
+
+    #[test]
+    fn pkcs1v15_and_pss_signatures_made_by_the_rsa_crate() {
+        for pem in [KEY_2048, KEY_2049] {
+            let (private, public) = keys(pem);
+            check(&public, &signatures(&private));
+        }
+        assert_eq!(keys(KEY_2049).1.bits(), 2049);
+    }
+
+    #[test]
+    fn pss_with_another_salt_length_is_refused() {
+        use ::rsa::pss;
+        use ::rsa::signature::{RandomizedSigner, SignatureEncoding};
+        let (private, public) = keys(KEY_2048);
+        let sig = pss::SigningKey::<Sha256>::new_with_salt_len(private, 20)
+            .sign_with_rng(&mut rand_core::OsRng, b"message")
+            .to_vec();
+        assert!(public.verify_pss_sha256(b"message", &sig).is_err());
+    }
+
+    #[test]
+    fn pss_encoding_checks() {
+        // Hand-made encoded messages for a 2048-bit modulus, checked without the RSA step.
+        let m = b"message";
+        let h_len = 32;
+        let em_len = 256;
+        let salt = [7u8; 32];
+        let m_hash = Sha256::digest(m);
+        let h = Sha256::new()
+            .chain_update([0u8; 8])
+            .chain_update(m_hash)
+            .chain_update(salt)
+            .finalize();
+        let mut db = [0u8; 256 - 32 - 1];
+        let ps_len = em_len - h_len - 32 - 2;
+        db[ps_len] = 1;
+        db[ps_len + 1..].copy_from_slice(&salt);
+        let mut mask = [0u8; 223];
+        mgf1::<Sha256>(&h, &mut mask);
+        let mut em = [0u8; 256];
+        for i in 0..223 {
+            em[i] = db[i] ^ mask[i];
+        }
+        em[0] &= 0x7f;
+        em[223..255].copy_from_slice(&h);
+        em[255] = 0xbc;
+        assert!(emsa_pss_verify::<Sha256>(m, &em, 2048));
+        assert!(!emsa_pss_verify::<Sha256>(b"other", &em, 2048));
+        let mut bad = em;
+        bad[255] = 0xbd;
+        assert!(!emsa_pss_verify::<Sha256>(m, &bad, 2048), "trailer");
+        let mut bad = em;
+        bad[0] |= 0x80;
+        assert!(!emsa_pss_verify::<Sha256>(m, &bad, 2048), "top bit");
+        // Too short an encoding for the hash and salt, and an empty one.
+        assert!(!emsa_pss_verify::<Sha512>(m, &em[..100], 800));
+        assert!(!emsa_pss_verify::<Sha256>(m, &[], 2048));
+    }
 
     #[test]
     fn rejects_bad_sizes() {
