@@ -19,8 +19,8 @@ targets=("$@")
 
 dict_for() {
   case "$1" in
-    session_json|discovery|token_response|jwk|transaction_payload|jws_verify) echo "-dict=dict/json.dict" ;;
-    cookie_header|chunk_join|callback_query|authorization_response|jwe_open) echo "-dict=dict/http.dict" ;;
+    session_json|discovery|token_response|jwk|transaction_payload|jws_verify|logout_token|ciba_response|token_exchange_response|par_response) echo "-dict=dict/json.dict" ;;
+    cookie_header|chunk_join|callback_query|authorization_response|jwe_open|h1_request|h1_response) echo "-dict=dict/http.dict" ;;
     *) echo "" ;;
   esac
 }

@@ -99,6 +99,9 @@ macro_rules! event {
 pub mod codec;
 pub mod config;
 pub mod cookie;
+#[cfg(feature = "embassy")]
+#[path = "../runtimes/embassy/mod.rs"]
+pub mod embassy;
 mod error;
 pub mod flow;
 pub mod http;
@@ -108,9 +111,6 @@ pub mod runtime;
 pub mod session;
 #[cfg(feature = "testing")]
 pub mod testing;
-#[cfg(feature = "embassy")]
-#[path = "../runtimes/embassy/mod.rs"]
-pub mod embassy;
 #[cfg(feature = "tokio")]
 #[path = "../runtimes/tokio/mod.rs"]
 pub mod tokio;

@@ -393,6 +393,48 @@ macro_rules! shared_device {
 }
 
 shared_device!(&T);
+
+impl<T: ProviderCache + ?Sized> ProviderCache for &T {
+    fn load(&self, e: Entry, buf: &mut [u8]) -> Option<(usize, UnixTime)> {
+        (**self).load(e, buf)
+    }
+    fn store(&self, e: Entry, json: &[u8], at: UnixTime) {
+        (**self).store(e, json, at)
+    }
+    fn last_forced_jwks_fetch(&self) -> Option<UnixTime> {
+        (**self).last_forced_jwks_fetch()
+    }
+    fn set_last_forced_jwks_fetch(&self, at: UnixTime) {
+        (**self).set_last_forced_jwks_fetch(at)
+    }
+}
+
+impl<T: SessionStore + ?Sized> SessionStore for &T {
+    async fn get<'b>(&self, id: &str, buf: &'b mut [u8]) -> Result<Option<&'b [u8]>, StoreError> {
+        (**self).get(id, buf).await
+    }
+    async fn set(&self, id: &str, json: &str, info: &RecordInfo<'_>) -> Result<(), StoreError> {
+        (**self).set(id, json, info).await
+    }
+    async fn update(
+        &self,
+        id: &str,
+        json: &str,
+        info: &RecordInfo<'_>,
+    ) -> Result<bool, StoreError> {
+        (**self).update(id, json, info).await
+    }
+    async fn delete(&self, id: &str) -> Result<(), StoreError> {
+        (**self).delete(id).await
+    }
+    async fn delete_by_logout_token(
+        &self,
+        sid: Option<&str>,
+        sub: Option<&str>,
+    ) -> Result<(), StoreError> {
+        (**self).delete_by_logout_token(sid, sub).await
+    }
+}
 #[cfg(feature = "alloc")]
 shared_device!(alloc::rc::Rc<T>, alloc::sync::Arc<T>);
 

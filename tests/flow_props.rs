@@ -3,7 +3,7 @@
 
 use auth0_edge::codec::buf::Writer;
 use auth0_edge::codec::url::{Url, safe_return_to};
-use auth0_edge::config::{AuthorizationParameters, ClientAuth, Config, Scope};
+use auth0_edge::config::{AuthorizationParameters, ClientAuth, Config, Pairs, Scope, Strs};
 use auth0_edge::oauth::authorize::{self, PROTECTED, Secrets};
 use proptest::prelude::*;
 
@@ -84,7 +84,7 @@ proptest! {
         let query = query.join("&");
         let extra = [("organization", "org_1")];
         let config = Config {
-            authorization_parameters: AuthorizationParameters { scope: Scope::All("openid profile"), audience: Some("https://api"), extra: &extra },
+            authorization_parameters: AuthorizationParameters { scope: Scope::All("openid profile"), audience: Some("https://api"), extra: Pairs::new(&extra) },
             ..Config::new("t.example.com", "cid", ClientAuth::SecretPost("s"), "https://app.example.com")
         };
         let secrets = Secrets { state: "STATE", nonce: "NONCE", code_challenge: "CHALLENGE", dpop_jkt: None };
@@ -236,7 +236,7 @@ proptest! {
         use auth0_edge::oauth::id_token::{Expected, check_claims};
         let text = format!(r#"{{"iss":"i","sub":"s","aud":"c","iat":{iat},"exp":{exp},"nbf":{nbf},"auth_time":{auth_time},"nonce":"n"}}"#);
         let claims = Object::parse(&text).unwrap();
-        let expected = Expected { issuer: "i", client_id: "c", nonce: Some("n"), max_age: Some(max_age), leeway, trusted_audiences: &[] };
+        let expected = Expected { issuer: "i", client_id: "c", nonce: Some("n"), max_age: Some(max_age), leeway, trusted_audiences: Strs::EMPTY };
         let _ = check_claims(&claims, &expected, now);
         let _ = auth0_edge::jose::jwt::check_claims(&claims, &auth0_edge::jose::jwt::Validation { leeway, ..Default::default() }, now);
         let _ = auth0_edge::jose::jwe::check_times(Some(exp), Some(nbf), now);

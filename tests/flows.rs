@@ -292,8 +292,8 @@ fn callback_signs_in() {
     let keys: Vec<&String> = s.as_object().unwrap().keys().collect();
     assert_eq!(
         keys,
-        ["internal", "tokenSet", "user"],
-        "serde sorts; order is checked in the vectors test"
+        ["user", "tokenSet", "internal"],
+        "the SDK's order (serde_json keeps it with preserve_order)"
     );
     script.done();
 
@@ -1111,7 +1111,10 @@ fn start_interactive_login_and_routes_under_a_base_path() {
     });
     expect_discovery(&script, &p);
     let opts = LoginOptions {
-        authorization_params: "screen_hint=signup&client_id=evil",
+        authorization_params: auth0_edge::config::Pairs::new(&[
+            ("screen_hint", "signup"),
+            ("client_id", "evil"),
+        ]),
         return_to: Some("/welcome?x=1"),
     };
     let mut buf = vec![0u8; auth0_edge::flow::FLOW_BUFFER_LEN];

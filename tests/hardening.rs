@@ -4,7 +4,9 @@
 
 mod common;
 
-use auth0_edge::config::{AuthorizationParameters, Config, DpopConfig, LogoutStrategy, Scope};
+use auth0_edge::config::{
+    AuthorizationParameters, Config, DpopConfig, LogoutStrategy, OwnedConfig, Pairs, Scope, Strs,
+};
 use auth0_edge::flow::{
     AccessTokenOptions, AuthError, CallbackContext, DiscoveryFailure, GrantFailure, Hooks,
     LoginOptions,
@@ -456,7 +458,7 @@ fn untrusted_provider_metadata_is_refused() {
 
 #[test]
 fn id_tokens_with_untrusted_audiences_are_refused() {
-    for (trusted, ok) in [(&[][..], false), (&["https://other"][..], true)] {
+    for (trusted, ok) in [(Strs::EMPTY, false), (Strs::new(&["https://other"]), true)] {
         let p = Provider::new();
         let (auth0, script, _) = client(Config {
             id_token_trusted_audiences: trusted,
@@ -538,9 +540,9 @@ fn scope_maps_and_merge_scopes_behave_as_the_sdk() {
     static MAP: [(&str, &str); 1] = [("https://api", "read:data")];
     let config_with_map = Config {
         authorization_parameters: AuthorizationParameters {
-            scope: Scope::PerAudience(&MAP),
+            scope: Scope::PerAudience(Pairs::new(&MAP)),
             audience: Some("https://default"),
-            extra: &[],
+            extra: Pairs::EMPTY,
         },
         ..config()
     };
@@ -698,13 +700,13 @@ fn custom_routes_and_environment_overrides() {
         ("NEXT_PUBLIC_PROFILE_ROUTE", "/me/profile"),
         ("NEXT_PUBLIC_ACCESS_TOKEN_ROUTE", "/me/token"),
     ];
-    let c = Config::from_lookup(|k| {
+    let c = OwnedConfig::from_lookup(|k| {
         env.iter()
             .find(|(n, _)| *n == k)
             .map(|(_, v)| v.to_string())
     })
     .unwrap();
-    let (auth0, _script, _) = client(c);
+    let (auth0, _script, _) = client(Box::leak(Box::new(c)).as_config());
     assert_eq!(request(&auth0, "/me/profile", "", &[]).unwrap().status, 401);
     let r = request(&auth0, "/me/token", "", &[]).unwrap();
     assert_eq!(r.status, 401);
@@ -816,7 +818,7 @@ fn start_interactive_login_keeps_its_return_to() {
     expect_discovery(&script, &p);
     let mut buf = vec![0u8; auth0_edge::flow::FLOW_BUFFER_LEN];
     let opts = LoginOptions {
-        authorization_params: "prompt=login",
+        authorization_params: auth0_edge::config::Pairs::new(&[("prompt", "login")]),
         return_to: Some("/welcome?tour=1"),
     };
     let r = own(
@@ -850,7 +852,7 @@ fn start_interactive_login_keeps_its_return_to() {
     );
     // A return_to on another origin falls back to the sign-in path.
     let opts = LoginOptions {
-        authorization_params: "",
+        authorization_params: auth0_edge::config::Pairs::EMPTY,
         return_to: Some("https://evil.example/"),
     };
     let r = own(

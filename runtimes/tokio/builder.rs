@@ -1,67 +1,112 @@
-//! [`Builder`]: transport options, store and hooks of an [`Auth0Client`].
+//! [`Builder`]: transport options, session store, hooks and refresh coordination of an
+//! [`Auth0Client`].
 
 use std::prelude::rust_2024::*;
 
 use super::cache::SharedCache;
 use super::client::{Auth0Client, Inner};
-use super::clock::SystemClock;
-use super::hooks::SharedHooks;
+use super::hooks::{DynHooks, Hooks};
 use super::pool::Pool;
-use super::store::Store;
+use super::refresh::{Coordinator, MemoOptions, RedisCoordination};
+use super::store::{DynStore, Store};
 use super::transport::{HyperTransport, TransportOptions};
 use crate::ConfigError;
-use crate::config::Config;
-use crate::flow::{Auth0, DefaultHooks, Hooks};
-use std::sync::Arc;
+use crate::config::OwnedConfig;
+use crate::flow::{DefaultHooks, Keys};
+use std::time::Duration;
 
-/// Builds an [`Auth0Client`].
+/// Builds an [`Auth0Client`] ([`Auth0Client::builder`]).
 pub struct Builder {
-    pub(crate) config: Config<'static>,
-    pub(crate) transport: TransportOptions,
-    pub(crate) store: Store,
-    pub(crate) hooks: Option<SharedHooks>,
+    config: OwnedConfig,
+    transport: TransportOptions,
+    store: Option<Box<dyn DynStore>>,
+    hooks: Box<dyn DynHooks>,
+    memo: MemoOptions,
+    redis: Option<RedisCoordination>,
+}
+
+impl std::fmt::Debug for Builder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Builder")
+            .field("stateful", &self.store.is_some())
+            .field("memo", &self.memo)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Builder {
+    pub(crate) fn new(config: OwnedConfig) -> Self {
+        Builder {
+            config,
+            transport: TransportOptions::default(),
+            store: None,
+            hooks: Box::new(DefaultHooks),
+            memo: MemoOptions::default(),
+            redis: None,
+        }
+    }
+
     /// Transport options (timeouts, extra trusted roots).
     pub fn transport(mut self, options: TransportOptions) -> Self {
         self.transport = options;
         self
     }
 
-    /// A session store (stateful sessions).
-    pub fn store(mut self, store: Store) -> Self {
-        self.store = store;
+    /// A session store (stateful sessions: the cookie holds a sealed record id): a
+    /// [`super::MemoryStore`], a [`super::RedisStore`] (which also coordinates refreshes across
+    /// servers), or your own [`Store`].
+    pub fn store(mut self, store: impl Store) -> Self {
+        #[cfg(feature = "redis")]
+        if self.redis.is_none()
+            && let Some(redis) = (&store as &dyn std::any::Any).downcast_ref::<super::RedisStore>()
+        {
+            self.redis = Some(RedisCoordination::through(redis));
+        }
+        self.store = Some(Box::new(store));
         self
     }
 
     /// Hooks (`before_session_saved`, `on_callback`, `before_session_rolled`).
-    pub fn hooks(mut self, hooks: impl Hooks + Send + Sync + 'static) -> Self {
-        self.hooks = Some(SharedHooks(Arc::new(hooks)));
+    pub fn hooks(mut self, hooks: impl Hooks) -> Self {
+        self.hooks = Box::new(hooks);
+        self
+    }
+
+    /// Coordinates refreshes with other servers through Redis (cookie sessions, or a store
+    /// other than [`super::RedisStore`]): one refresh per refresh token across all of them.
+    pub fn coordinate_refreshes(mut self, redis: RedisCoordination) -> Self {
+        self.redis = Some(redis);
+        self
+    }
+
+    /// How long a refreshed session answers requests that still carry the old refresh token
+    /// (default [`super::DEFAULT_MEMO_WINDOW`], a minute), and how many the memo keeps
+    /// (default [`super::DEFAULT_MEMO_ENTRIES`]).
+    pub fn refresh_memo(mut self, window: Duration, max_entries: usize) -> Self {
+        self.memo = MemoOptions {
+            window,
+            max_entries: max_entries.max(1),
+        };
         self
     }
 
     /// Checks the configuration and builds the client.
     pub fn build(self) -> Result<Auth0Client, ConfigError> {
+        let keys = Keys::derive(&self.config.as_config())?;
         let transport =
             HyperTransport::with_options(self.transport).map_err(|_| ConfigError::Invalid {
                 option: "transport",
                 reason: "the TLS configuration could not be built (check extra_roots_pem)",
             })?;
-        let core = Auth0::new(self.config, transport, SystemClock, SharedCache::default())?
-            .with_optional_store(match self.store {
-                Store::None => None,
-                store => Some(store),
-            })
-            .with_hooks(
-                self.hooks
-                    .unwrap_or_else(|| SharedHooks(Arc::new(DefaultHooks))),
-            );
-        Ok(Auth0Client {
-            inner: Arc::new(Inner {
-                core,
-                pool: Pool::default(),
-            }),
-        })
+        Ok(Auth0Client::from_inner(Inner {
+            config: self.config,
+            keys,
+            transport,
+            cache: SharedCache::default(),
+            store: self.store,
+            hooks: self.hooks,
+            coordinator: Coordinator::new(self.memo, self.redis),
+            pool: Pool::default(),
+        }))
     }
 }

@@ -8,31 +8,43 @@ use super::clock::SystemClock;
 use super::convert::{
     HeaderView, append_headers, cookie_header, error_response, to_http, unauthorized,
 };
-use super::hooks::SharedHooks;
+use super::hooks::{DynHooks, session_saved};
 use super::owned::{AccessTokenData, SessionData};
 use super::pool::Pool;
-use super::store::Store;
-use super::transport::{HyperTransport, TransportOptions};
+use super::refresh::Coordinator;
+use super::session::RequestSession;
+use super::store::{CoreStore, DynStore};
+use super::transport::HyperTransport;
 use crate::ConfigError;
-use crate::config::Config;
-use crate::flow::{AccessTokenOptions, Auth0, AuthError, Handled, LoginOptions};
-use crate::http::Request as CoreRequest;
-use crate::session::Session;
+use crate::config::{Config, OwnedConfig};
+use crate::flow::{
+    AccessToken, AccessTokenOptions, Auth0, AuthError, DefaultHooks, Handled, Keys, LoginOptions,
+    Route,
+};
+use crate::http::{Request as CoreRequest, ResponseBuilder};
 use bytes::Bytes;
 use http::HeaderMap;
 use http_body_util::Full;
 use std::sync::Arc;
 
-/// The core flows as the tokio runtime instantiates them: what [`Auth0Client::core`] returns.
-pub type CoreClient = Auth0<'static, HyperTransport, SystemClock, SharedCache, Store, SharedHooks>;
+/// The core flows as one request of the tokio runtime sees them: what [`Auth0Client::core`]
+/// returns (the client's configuration, keys, HTTP client and cache, lent for the request).
+pub type CoreClient<'a> =
+    Auth0<'a, &'a HyperTransport, SystemClock, &'a SharedCache, CoreStore<'a>, DefaultHooks>;
 
 pub(crate) struct Inner {
-    pub(crate) core: CoreClient,
+    pub(crate) config: OwnedConfig,
+    pub(crate) keys: Keys,
+    pub(crate) transport: HyperTransport,
+    pub(crate) cache: SharedCache,
+    pub(crate) store: Option<Box<dyn DynStore>>,
+    pub(crate) hooks: Box<dyn DynHooks>,
+    pub(crate) coordinator: Coordinator,
     pub(crate) pool: Pool,
 }
 
 /// The Auth0 client of a tokio application: configuration, HTTP client, discovery/JWKS cache,
-/// session store and hooks. Cheap to clone (an `Arc`).
+/// session store, hooks and the refresh coordination. Cheap to clone (an `Arc`).
 #[derive(Clone)]
 pub struct Auth0Client {
     pub(crate) inner: Arc<Inner>,
@@ -40,27 +52,60 @@ pub struct Auth0Client {
 
 impl std::fmt::Debug for Auth0Client {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let c = self.config();
         f.debug_struct("Auth0Client")
-            .field("domain", &self.config().domain)
-            .field("client_id", &self.config().client_id)
+            .field("domain", &c.domain)
+            .field("client_id", &c.client_id)
             .finish_non_exhaustive()
     }
 }
 
-/// What the client did with a request.
+/// What the client did with a request ([`Auth0Client::handle`]).
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum Outcome {
     /// One of the SDK routes: send this response.
     Respond(http::Response<Full<Bytes>>),
-    /// Any other path: call the application with this session, then add these headers (the
-    /// rolled session cookie and cache headers) to its response.
-    Next {
-        /// The request's session.
-        session: Option<SessionData>,
-        /// Headers to add to the application's response.
-        headers: HeaderMap,
-    },
+    /// Any other path: call the application with this session in the request's extensions,
+    /// then add [`RequestSession::finish`]'s headers to its response.
+    Next(RequestSession),
+}
+
+/// A request as the client's helpers read it: its headers, and its extensions (where
+/// [`super::Auth0Layer`] puts the [`RequestSession`]). Implemented for `http::Request`,
+/// `http::request::Parts` and a bare `HeaderMap` (no extensions).
+pub trait RequestHead {
+    /// The request's headers.
+    fn headers(&self) -> &HeaderMap;
+    /// The request's session, when a layer put one in its extensions.
+    fn request_session(&self) -> Option<&RequestSession>;
+}
+
+impl<B> RequestHead for http::Request<B> {
+    fn headers(&self) -> &HeaderMap {
+        self.headers()
+    }
+    fn request_session(&self) -> Option<&RequestSession> {
+        self.extensions().get()
+    }
+}
+
+impl RequestHead for http::request::Parts {
+    fn headers(&self) -> &HeaderMap {
+        &self.headers
+    }
+    fn request_session(&self) -> Option<&RequestSession> {
+        self.extensions.get()
+    }
+}
+
+impl RequestHead for HeaderMap {
+    fn headers(&self) -> &HeaderMap {
+        self
+    }
+    fn request_session(&self) -> Option<&RequestSession> {
+        None
+    }
 }
 
 fn rng() -> rand_core::OsRng {
@@ -68,129 +113,246 @@ fn rng() -> rand_core::OsRng {
 }
 
 impl Auth0Client {
-    /// A client configured from the environment ([`Config::from_env`]); see [`crate::config::read_dotenv`]
-    /// for `.env` files.
+    /// A client configured from the environment ([`OwnedConfig::from_env`]); see
+    /// [`crate::config::read_dotenv`] for `.env` files.
     pub fn from_env() -> Result<Self, ConfigError> {
-        Self::builder(Config::from_env()?).build()
+        Self::builder(OwnedConfig::from_env()?).build()
     }
 
-    /// A builder for `config`.
-    pub fn builder(config: Config<'static>) -> Builder {
-        Builder {
-            config,
-            transport: TransportOptions::default(),
-            store: Store::None,
-            hooks: None,
+    /// A builder for `config`: an [`OwnedConfig`], or a borrowed [`Config`] (copied).
+    pub fn builder(config: impl Into<OwnedConfig>) -> Builder {
+        Builder::new(config.into())
+    }
+
+    pub(crate) fn from_inner(inner: Inner) -> Self {
+        Auth0Client {
+            inner: Arc::new(inner),
         }
     }
 
     /// The configuration.
-    pub fn config(&self) -> &Config<'static> {
-        self.inner.core.config()
+    pub fn config(&self) -> Config<'_> {
+        self.inner.config.as_config()
     }
 
-    /// The core flows.
-    pub fn core(&self) -> &CoreClient {
-        &self.inner.core
+    /// The core flows, for one request (cheap: the configuration and keys are lent).
+    pub fn core(&self) -> CoreClient<'_> {
+        let i = &*self.inner;
+        Auth0::with_keys(
+            i.config.as_config(),
+            &i.keys,
+            &i.transport,
+            SystemClock,
+            &i.cache,
+        )
+        .with_optional_store(i.store.as_deref().map(CoreStore::new))
     }
 
-    /// Handles a request: an SDK route gets its response; any other path gets its session and
-    /// the rolling headers (the SDK's middleware). Errors of the routes are answered with the
-    /// SDK's message; an unavailable store makes other paths go on without a session.
-    pub async fn handle(&self, method: &str, uri: &http::Uri, headers: &HeaderMap) -> Outcome {
-        let cookie = cookie_header(headers);
+    /// Handles a request: an SDK route gets its response; any other path gets its
+    /// [`RequestSession`] (put it in the request's extensions, call the application, then add
+    /// [`RequestSession::finish`]'s headers to its response: what [`super::Auth0Layer`] does).
+    /// Errors of the routes are answered with the SDK's message; a store that is down makes
+    /// other paths go on without a session.
+    pub async fn handle(&self, parts: &http::request::Parts) -> Outcome {
+        let cookie = cookie_header(&parts.headers);
         let view = HeaderView {
-            map: headers,
+            map: &parts.headers,
             cookie: &cookie,
         };
         let req = CoreRequest {
-            method,
-            path: uri.path(),
-            query: uri.query().unwrap_or(""),
+            method: parts.method.as_str(),
+            path: parts.uri.path(),
+            query: parts.uri.query().unwrap_or(""),
             headers: &view,
             body: &[],
         };
-        let core = &self.inner.core;
-        let mut pooled = self.inner.pool.get();
-        let buf = pooled.buf();
+        let core = self.core();
         match core.route(&req) {
-            Some(_) => match core.handle(&req, &mut rng(), buf).await {
-                Ok(Handled::Response(r)) => Outcome::Respond(to_http(&r)),
-                Ok(_) => Outcome::Respond(http::Response::new(Full::new(Bytes::new()))),
+            Some(Route::Callback) => Outcome::Respond(self.callback(&req).await),
+            Some(Route::AccessToken) => {
+                Outcome::Respond(self.access_token_route(&req, &parts.headers).await)
+            }
+            Some(_) => {
+                let mut pooled = self.inner.pool.get();
+                Outcome::Respond(match core.handle(&req, &mut rng(), pooled.buf()).await {
+                    Ok(Handled::Response(r)) => to_http(&r),
+                    Ok(_) => http::Response::new(Full::new(Bytes::new())),
+                    Err(e) => error_response(&e),
+                })
+            }
+            None => match RequestSession::read(self, &parts.headers).await {
                 Err(e) => Outcome::Respond(error_response(&e)),
-            },
-            None => match core.touch(&req, &mut rng(), buf).await {
-                Ok(t) => {
-                    let mut map = HeaderMap::new();
-                    append_headers(&mut map, &t.headers);
-                    let session = t
-                        .session
-                        .as_ref()
-                        .and_then(|s| SessionData::from_session(s).ok());
-                    Outcome::Next {
-                        session,
-                        headers: map,
-                    }
+                Ok(session) => {
+                    let roll = core.config().session.durations.rolling
+                        && session.exists().await
+                        && self.inner.hooks.before_session_rolled(parts).await;
+                    session.set_roll(roll).await;
+                    Outcome::Next(session)
                 }
-                Err(e) => Outcome::Respond(error_response(&e)),
             },
         }
     }
 
-    /// The session of a request (`getSession`); `None` without a (valid) session.
-    pub async fn get_session(&self, headers: &HeaderMap) -> Result<Option<SessionData>, AuthError> {
-        let cookie = cookie_header(headers);
+    /// The callback route with the async hooks: the core checks and exchanges, the hooks
+    /// decide, the core writes.
+    async fn callback(&self, req: &CoreRequest<'_>) -> http::Response<Full<Bytes>> {
+        let core = self.core();
+        let hooks = &*self.inner.hooks;
         let mut pooled = self.inner.pool.get();
-        let s = self.inner.core.get_session(&cookie, pooled.buf()).await?;
-        Ok(match s {
-            Some(s) => Some(SessionData::from_session(&s)?),
-            None => None,
-        })
+        let ex = match core.callback_exchange(req, &mut rng(), pooled.buf()).await {
+            Ok(ex) => ex,
+            Err(e) => return error_response(&e),
+        };
+        let ctx = ex.ctx;
+        let outcome = match ex.outcome {
+            Ok(cs) => match SessionData::doc_of(&cs.session)
+                .and_then(|doc| Ok(SessionData::from_json(&doc)?))
+            {
+                Ok(mut data) => session_saved(hooks, &mut data, cs.id_token)
+                    .await
+                    .map(|()| data),
+                Err(e) => Err(e),
+            },
+            Err(e) => Err(e),
+        };
+        let custom = hooks.on_callback(outcome.as_ref(), &ctx).await;
+        let mut out = self.inner.pool.get();
+        let mut res = match custom {
+            Some(r) => r,
+            None => match default_callback_response(&outcome, &ctx, out.buf()) {
+                Ok(r) => r,
+                Err(e) => return error_response(&e),
+            },
+        };
+        if let Ok(data) = &outcome {
+            let json = data.to_json();
+            let written = match crate::session::Session::parse(&json) {
+                Ok(o) => {
+                    core.write_session(
+                        &o.session,
+                        ex.request_cookie,
+                        None,
+                        true,
+                        &mut rng(),
+                        out.buf(),
+                    )
+                    .await
+                }
+                Err(e) => Err(e.into()),
+            };
+            match written {
+                Ok(w) => append_headers(res.headers_mut(), &w),
+                Err(e) => {
+                    crate::flow::log_error(&e);
+                    return error_response(&e);
+                }
+            }
+        }
+        if let Some(name) = ex.transaction_cookie
+            && let Ok(d) = core.delete_transaction_cookie(name, out.buf())
+        {
+            append_headers(res.headers_mut(), &d);
+        }
+        res
     }
 
-    /// Replaces the session (`updateSession`); returns the headers to add to the response.
+    /// The access-token route, through the request's session (single-flight refresh).
+    async fn access_token_route(
+        &self,
+        req: &CoreRequest<'_>,
+        headers: &HeaderMap,
+    ) -> http::Response<Full<Bytes>> {
+        let core = self.core();
+        let mut qbuf = vec![0u8; req.query.len() * 2 + 64];
+        let opts = match CoreClient::access_token_options(req.query, &mut qbuf) {
+            Ok(o) => o,
+            Err(e) => return error_response(&e),
+        };
+        let session = match RequestSession::read(self, headers).await {
+            Ok(s) => s,
+            Err(e) => return error_response(&e),
+        };
+        let token = session.get_access_token(&opts).await;
+        let headers = match session.finish().await {
+            Ok(h) => h,
+            Err(e) => return error_response(&e),
+        };
+        let view = token.as_ref().map(|t| AccessToken {
+            token: &t.token,
+            scope: t.scope.as_deref(),
+            expires_at: t.expires_at,
+            token_type: t.token_type.as_deref(),
+            headers: crate::http::Response::EMPTY,
+        });
+        let mut pooled = self.inner.pool.get();
+        match core.access_token_response(view.as_ref().map_err(|e| *e), req.cookie(), pooled.buf())
+        {
+            Ok(r) => {
+                let mut res = to_http(&r);
+                for (k, v) in &headers {
+                    res.headers_mut().append(k, v.clone());
+                }
+                res
+            }
+            Err(e) => error_response(&e),
+        }
+    }
+
+    /// The request's session: the layer's, or one read from its headers.
+    async fn session_of(
+        &self,
+        req: &(impl RequestHead + ?Sized),
+    ) -> Result<(RequestSession, bool), AuthError> {
+        match req.request_session() {
+            Some(s) => Ok((s.clone(), false)),
+            None => Ok((RequestSession::read(self, req.headers()).await?, true)),
+        }
+    }
+
+    /// The session of a request (`getSession`); `None` without a (valid) session.
+    pub async fn get_session(
+        &self,
+        req: &(impl RequestHead + ?Sized),
+    ) -> Result<Option<SessionData>, AuthError> {
+        Ok(self.session_of(req).await?.0.get().await)
+    }
+
+    /// Replaces the session (`updateSession`). Behind [`super::Auth0Layer`] the layer saves it
+    /// with the response and the headers returned are empty; without the layer, add the
+    /// headers returned to the response.
+    #[must_use = "without the layer, the headers returned carry the update"]
     pub async fn update_session(
         &self,
-        headers: &HeaderMap,
-        session: &Session<'_>,
+        req: &(impl RequestHead + ?Sized),
+        session: &SessionData,
     ) -> Result<HeaderMap, AuthError> {
-        let cookie = cookie_header(headers);
-        let mut pooled = self.inner.pool.get();
-        let r = self
-            .inner
-            .core
-            .update_session(&cookie, session, &mut rng(), pooled.buf())
-            .await?;
-        let mut map = HeaderMap::new();
-        append_headers(&mut map, &r);
-        Ok(map)
+        let (s, own) = self.session_of(req).await?;
+        s.update(session).await?;
+        if own {
+            s.finish().await
+        } else {
+            Ok(HeaderMap::new())
+        }
     }
 
-    /// An access token (`getAccessToken`), refreshed when needed; the headers persist the
-    /// refresh and must be added to the response.
+    /// An access token (`getAccessToken`), refreshed when needed (once for every concurrent
+    /// request that needs the same refresh). Behind [`super::Auth0Layer`] the layer saves a
+    /// refresh with the response and the headers returned are empty; without the layer, add
+    /// the headers returned to the response.
+    #[must_use = "without the layer, the headers returned carry a refresh"]
     pub async fn get_access_token(
         &self,
-        headers: &HeaderMap,
+        req: &(impl RequestHead + ?Sized),
         options: &AccessTokenOptions<'_>,
     ) -> Result<(AccessTokenData, HeaderMap), AuthError> {
-        let cookie = cookie_header(headers);
-        let mut pooled = self.inner.pool.get();
-        let t = self
-            .inner
-            .core
-            .get_access_token(&cookie, options, &mut rng(), pooled.buf())
-            .await?;
-        let mut map = HeaderMap::new();
-        append_headers(&mut map, &t.headers);
-        Ok((
-            AccessTokenData {
-                token: t.token.to_string(),
-                scope: t.scope.map(String::from),
-                expires_at: t.expires_at,
-                token_type: t.token_type.map(String::from),
-            },
-            map,
-        ))
+        let (s, own) = self.session_of(req).await?;
+        let token = s.get_access_token(options).await?;
+        let headers = if own {
+            s.finish().await?
+        } else {
+            HeaderMap::new()
+        };
+        Ok((token, headers))
     }
 
     /// Starts a login from application code (`startInteractiveLogin`): the 307 to the
@@ -203,8 +365,7 @@ impl Auth0Client {
         let cookie = cookie_header(headers);
         let mut pooled = self.inner.pool.get();
         let r = self
-            .inner
-            .core
+            .core()
             .start_interactive_login(options, &cookie, &mut rng(), pooled.buf())
             .await?;
         Ok(to_http(&r))
@@ -215,18 +376,18 @@ impl Auth0Client {
     pub async fn require_page_session(
         &self,
         path_and_query: &str,
-        headers: &HeaderMap,
+        req: &(impl RequestHead + ?Sized),
     ) -> Result<SessionData, http::Response<Full<Bytes>>> {
-        match self.get_session(headers).await {
+        match self.get_session(req).await {
             Ok(Some(s)) => Ok(s),
             _ => Err(self.login_redirect(path_and_query)),
         }
     }
 
-    /// A 307 to the login route with `returnTo`.
+    /// A 307 to the login route (under the base path) with `returnTo`.
     pub fn login_redirect(&self, return_to: &str) -> http::Response<Full<Bytes>> {
         let mut buf = vec![0u8; return_to.len() * 3 + 512];
-        match self.inner.core.page_login_redirect(return_to, &mut buf) {
+        match self.core().page_login_redirect(return_to, &mut buf) {
             Ok(r) => to_http(&r),
             Err(e) => error_response(&AuthError::Core(e)),
         }
@@ -235,9 +396,9 @@ impl Auth0Client {
     /// Guards an API: the session, or 401 with the SDK's JSON (`withApiAuthRequired`).
     pub async fn require_api_session(
         &self,
-        headers: &HeaderMap,
+        req: &(impl RequestHead + ?Sized),
     ) -> Result<SessionData, http::Response<Full<Bytes>>> {
-        match self.get_session(headers).await {
+        match self.get_session(req).await {
             Ok(Some(s)) => Ok(s),
             _ => Err(unauthorized()),
         }
@@ -257,6 +418,32 @@ impl Auth0Client {
             headers: &view,
             body: &[],
         };
-        self.inner.core.route(&req).is_some()
+        self.core().route(&req).is_some()
     }
+}
+
+/// The core's default `on_callback` answer: a 307 to `returnTo`, or 500 with the message.
+fn default_callback_response(
+    outcome: &Result<SessionData, AuthError>,
+    ctx: &crate::flow::CallbackContext<'_>,
+    buf: &mut [u8],
+) -> Result<http::Response<Full<Bytes>>, AuthError> {
+    let (head, body_buf) = buf.split_at_mut(buf.len() / 2);
+    let mut res = ResponseBuilder::new(head, 200);
+    let mut body = crate::codec::buf::Writer::new(body_buf, "callback body");
+    let empty = crate::session::Session::new(
+        crate::codec::json::Object::EMPTY,
+        crate::session::TokenSet::default(),
+        None,
+        0,
+    );
+    crate::flow::Hooks::on_callback(
+        &DefaultHooks,
+        outcome.as_ref().map(|_| &empty),
+        ctx,
+        &mut res,
+        &mut body,
+    )?;
+    let body: &str = body.into_str();
+    Ok(to_http(&res.body(None, body.as_bytes())?))
 }

@@ -1,14 +1,14 @@
 //! The tower layer: the SDK's middleware for any tower service (axum routers included).
 //!
-//! It answers the SDK routes (login, callback, logout, profile, access token), and for every
-//! other request performs the rolling-session touch, puts the session in the request's
-//! extensions (`Option<SessionData>`), calls the inner service, and adds the rolled cookie and
-//! cache headers to its response.
+//! It answers the SDK routes (login, callback, logout, profile, access token). Every other
+//! request gets its [`RequestSession`] and the client in its extensions (the axum extractors
+//! and the client's helpers read and write through them); after the inner service answers,
+//! the layer writes the session once (when it changed or rolls) and adds its `Set-Cookie` and
+//! cache headers to the response.
 
 use std::prelude::rust_2024::*;
 
 use super::client::{Auth0Client, Outcome};
-use super::owned::SessionData;
 use bytes::Bytes;
 use http_body_util::{Either, Full};
 use std::future::Future;
@@ -46,11 +46,6 @@ pub struct Auth0Service<S> {
     client: Auth0Client,
 }
 
-/// The session of a request, in its extensions (set by the layer).
-#[derive(Clone, Debug, Default)]
-#[allow(clippy::exhaustive_structs)] // destructured as `Session(s)` in handlers
-pub struct RequestSession(pub Option<SessionData>);
-
 impl<S, B, ResBody> tower_service::Service<http::Request<B>> for Auth0Service<S>
 where
     S: tower_service::Service<http::Request<B>, Response = http::Response<ResBody>>
@@ -59,6 +54,7 @@ where
         + 'static,
     S::Future: Send + 'static,
     B: Send + 'static,
+    ResBody: Send,
 {
     type Response = http::Response<Either<Full<Bytes>, ResBody>>;
     type Error = S::Error;
@@ -75,16 +71,21 @@ where
         let client = self.client.clone();
         Box::pin(async move {
             let (mut parts, body) = req.into_parts();
-            match client
-                .handle(parts.method.as_str(), &parts.uri, &parts.headers)
-                .await
-            {
+            match client.handle(&parts).await {
                 Outcome::Respond(r) => Ok(r.map(Either::Left)),
-                Outcome::Next { session, headers } => {
-                    parts.extensions.insert(RequestSession(session));
+                Outcome::Next(session) => {
+                    parts.extensions.insert(session.clone());
+                    parts.extensions.insert(client);
                     let mut res = inner.call(http::Request::from_parts(parts, body)).await?;
-                    for (k, v) in headers.iter() {
-                        res.headers_mut().append(k, v.clone());
+                    // The policy of the middleware path: a session that cannot be written is
+                    // not written (logged); the application's response goes out.
+                    match session.finish().await {
+                        Ok(headers) => {
+                            for (k, v) in headers.iter() {
+                                res.headers_mut().append(k, v.clone());
+                            }
+                        }
+                        Err(e) => crate::flow::log_error(&e),
                     }
                     Ok(res.map(Either::Right))
                 }

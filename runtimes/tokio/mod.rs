@@ -3,24 +3,33 @@
 //! - [`HyperTransport`]: the HTTP client (hyper 1, rustls with the webpki roots, pooled
 //!   connections, connect and request timeouts, optional extra roots for tests).
 //! - [`Auth0Client`]: the flows with owned, `http`-typed inputs and outputs; built from the
-//!   environment ([`Auth0Client::from_env`]) or a [`Builder`]; cheap to clone.
-//! - [`Auth0Layer`]: a tower layer that mounts the SDK routes and rolls the session on every
-//!   other request (the SDK's middleware); with the `axum` feature, extractors in [`axum`].
-//! - [`MemoryStore`] and (feature `redis`) [`RedisStore`]: session stores.
+//!   environment ([`Auth0Client::from_env`]) or a [`Builder`] over an owned configuration;
+//!   cheap to clone.
+//! - [`Auth0Layer`]: a tower layer that mounts the SDK routes and gives every other request a
+//!   [`RequestSession`], written once after the handler (the SDK's middleware); with the
+//!   `axum` feature, extractors in [`axum`].
+//! - Single-flight refresh: concurrent refreshes of one session make one request to the
+//!   provider, and late requests with the old cookie get the new tokens (see
+//!   [`RequestSession`]); across servers through Redis ([`RedisCoordination`]).
+//! - [`Store`]: session stores, [`MemoryStore`], (feature `redis`) [`RedisStore`], or yours.
+//! - [`Hooks`]: async `before_session_saved`, `on_callback`, `before_session_rolled`.
 //! - [`generate_session_cookie`]: the SDK's testing helper.
 //!
 //! | file | job |
 //! |---|---|
-//! | `client.rs` | [`Auth0Client`]: the flows with `http` types in and out |
-//! | `builder.rs` | [`Builder`]: transport options, store, hooks |
+//! | `client.rs` | [`Auth0Client`]: the routes and helpers with `http` types in and out |
+//! | `session.rs` | [`RequestSession`]: one request's session, read once, written once |
+//! | `refresh.rs` | the single-flight refresh: locks and memo, in process and in Redis |
+//! | `builder.rs` | [`Builder`]: transport options, store, hooks, coordination |
+//! | `hooks.rs` | [`Hooks`], async |
 //! | `convert.rs` | the core's HTTP view to and from the `http` crate |
 //! | `owned.rs` | [`SessionData`], [`AccessTokenData`] |
 //! | `pool.rs` | reused work buffers |
 //! | `transport.rs` | [`HyperTransport`] |
 //! | `cache.rs` | [`SharedCache`], the discovery and JWKS cache of all requests |
-//! | `clock.rs`, `hooks.rs` | [`SystemClock`], [`SharedHooks`] |
+//! | `clock.rs` | [`SystemClock`] |
 //! | `layer.rs`, `axum.rs` | the tower layer and the axum extractors |
-//! | `store/` | [`MemoryStore`], [`RedisStore`], and [`Store`], the choice between them |
+//! | `store/` | [`Store`], [`MemoryStore`], [`RedisStore`] |
 //! | `testing.rs` | [`generate_session_cookie`] |
 //!
 //! No protocol logic lives here: requests and responses are made and read by the core.
@@ -31,12 +40,15 @@
 //! use auth0_edge::tokio::{Auth0Client, Auth0Layer, axum::User};
 //! let client = Auth0Client::from_env()?;
 //! let app = axum::Router::new()
-//!     .route("/api/me", axum::routing::get(|User(s): User| async move { s.json().to_string() }))
+//!     .route("/api/me", axum::routing::get(|User(s): User| async move { s.to_json() }))
 //!     .layer(Auth0Layer::new(client));
 //! let listener = tokio::net::TcpListener::bind("127.0.0.1:3000").await?;
 //! axum::serve(listener, app).await?;
 //! # Ok(()) }
 //! ```
+
+// The flows' errors carry the provider's error text inline (the core has no heap to box it in).
+#![allow(clippy::result_large_err)]
 
 #[cfg(feature = "axum")]
 pub mod axum;
@@ -49,19 +61,23 @@ mod hooks;
 mod layer;
 mod owned;
 mod pool;
+pub(crate) mod refresh;
+mod session;
 mod store;
 mod testing;
 mod transport;
 
 pub use builder::Builder;
 pub use cache::SharedCache;
-pub use client::{Auth0Client, CoreClient, Outcome};
+pub use client::{Auth0Client, CoreClient, Outcome, RequestHead};
 pub use clock::SystemClock;
 pub use convert::{append_headers, cookie_header, error_response, to_http, unauthorized};
-pub use hooks::SharedHooks;
-pub use layer::{Auth0Layer, Auth0Service, RequestSession};
-pub use owned::{AccessTokenData, SessionData};
-pub use store::{DEFAULT_MAX_ENTRIES, MemoryStore, Store};
+pub use hooks::{HookError, Hooks};
+pub use layer::{Auth0Layer, Auth0Service};
+pub use owned::{AccessTokenData, SessionData, filter_default_id_token_claims};
+pub use refresh::{DEFAULT_MEMO_ENTRIES, DEFAULT_MEMO_WINDOW, RedisCoordination};
+pub use session::RequestSession;
+pub use store::{CoreStore, DEFAULT_MAX_ENTRIES, MemoryStore, Record, Store, Updated};
 #[cfg(feature = "redis")]
 pub use store::{RedisOptions, RedisStore};
 pub use testing::generate_session_cookie;

@@ -1,62 +1,158 @@
-//! Owned views for application code: [`SessionData`] and [`AccessTokenData`].
+//! Owned values for application code: [`SessionData`] (editable) and [`AccessTokenData`].
 
 use std::prelude::rust_2024::*;
 
 use crate::codec::json::Object;
-use crate::session::Session;
+use crate::oauth::id_token::DEFAULT_ID_TOKEN_CLAIMS;
+use crate::session::{KNOWN_MEMBERS, Session};
+use serde_json::{Map, Value};
 
-/// A session read from a request, owning its JSON.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// A session, owned and editable: the user's claims and the document's extra top-level members
+/// as `serde_json` values; the token set and `internal` are kept as they were read (they change
+/// through the flows: a refresh, a login). Change it and give it to
+/// [`super::RequestSession::update`] (or [`super::Auth0Client::update_session`]) to save it.
+///
+/// ```
+/// use auth0_edge::tokio::SessionData;
+/// let mut s = SessionData::from_json(r#"{"user":{"sub":"auth0|1"},"tokenSet":{"accessToken":"at"},"internal":{"sid":"s","createdAt":1}}"#)?;
+/// s.user.insert("nickname".into(), "z".into());
+/// s.extra.insert("preferences".into(), serde_json::json!({"theme": "dark"}));
+/// assert_eq!(s.claim("nickname"), Some("z"));
+/// assert!(s.to_json().contains(r#""preferences":{"theme":"dark"}"#));
+/// # Ok::<(), auth0_edge::Error>(())
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct SessionData {
-    json: String,
+    /// `user`: the claims kept of the ID token (see [`filter_default_id_token_claims`]).
+    pub user: Map<String, Value>,
+    /// Top-level members beyond the SDK's (`user`, `tokenSet`, `accessTokens`, `internal`,
+    /// `connectionTokenSets`), such as what a `before_session_saved` hook adds. Members named
+    /// like the SDK's are ignored when the session is written.
+    pub extra: Map<String, Value>,
+    /// The SDK's other members, as read (JSON text).
+    sdk: Vec<(&'static str, String)>,
 }
 
 impl SessionData {
-    /// Wraps a session document (as `Session::to_json` writes it).
-    pub fn from_json(json: String) -> Result<Self, crate::Error> {
-        Session::parse(&json)?;
-        Ok(SessionData { json })
-    }
-
-    pub(crate) fn from_session(s: &Session<'_>) -> Result<Self, crate::Error> {
-        // A session read from a cookie or store keeps its whole document: copy it as is
-        // (its `exp`, if any, is ignored when it is read back).
-        if let Some(raw) = s.raw
-            && raw.get("user").is_some_and(|u| u.raw() == s.user.raw())
-        {
-            return Ok(SessionData {
-                json: raw.raw().to_string(),
-            });
+    /// Reads a session document (as the cookie or the store holds it; an `exp` is dropped).
+    pub fn from_json(json: &str) -> Result<Self, crate::Error> {
+        // The core's reader checks the document (`user` and `tokenSet` objects, …).
+        let opened = Session::parse(json)?;
+        let doc = opened.session.raw.unwrap_or(Object::EMPTY);
+        let mut data = SessionData {
+            user: Map::new(),
+            extra: Map::new(),
+            sdk: Vec::new(),
+        };
+        for (k, v) in doc.members() {
+            let Some(k) = k.as_str() else { continue };
+            if k == "user" {
+                if let Value::Object(user) = value(v)? {
+                    data.user = user;
+                }
+            } else if let Some(known) = KNOWN_MEMBERS.iter().find(|n| **n == k) {
+                if *known != "exp" {
+                    data.sdk.push((known, text(v)));
+                }
+            } else {
+                data.extra.insert(k.to_string(), value(v)?);
+            }
         }
-        let mut buf = vec![0u8; s.user.raw().len() + 16 * 1024];
-        let json = s.to_json(&mut buf, None)?.to_string();
-        Ok(SessionData { json })
+        Ok(data)
     }
 
-    /// The session document (a view over this value).
-    pub fn session(&self) -> Session<'_> {
-        // The JSON was validated when this value was made: read it without validating again.
-        Session::from_object(Object::assume_valid(&self.json))
-            .map(|o| o.session)
-            .unwrap_or_else(|_| {
-                Session::new(Object::EMPTY, crate::session::TokenSet::default(), None, 0)
-            })
+    /// The session document, as it is saved (without `exp`).
+    pub fn to_json(&self) -> String {
+        let mut out =
+            String::with_capacity(256 + self.sdk.iter().map(|(_, v)| v.len() + 24).sum::<usize>());
+        out.push_str(r#"{"user":"#);
+        out.push_str(&Value::Object(self.user.clone()).to_string());
+        for (k, v) in &self.sdk {
+            out.push_str(",\"");
+            out.push_str(k);
+            out.push_str("\":");
+            out.push_str(v);
+        }
+        for (k, v) in &self.extra {
+            if KNOWN_MEMBERS.contains(&k.as_str()) {
+                continue;
+            }
+            out.push(',');
+            out.push_str(&Value::String(k.clone()).to_string());
+            out.push(':');
+            out.push_str(&v.to_string());
+        }
+        out.push('}');
+        out
     }
 
-    /// The user claims.
-    pub fn user(&self) -> Object<'_> {
-        self.session().user
+    /// A string claim of the user.
+    pub fn claim(&self, name: &str) -> Option<&str> {
+        self.user.get(name).and_then(Value::as_str)
     }
 
-    /// A string claim of the user, escapes decoded.
-    pub fn claim(&self, name: &str) -> Option<String> {
-        self.user().get_str(name).map(|s| s.to_string())
+    /// The SDK member `name` (`tokenSet`, `accessTokens`, `internal`, `connectionTokenSets`) as
+    /// JSON text, when present.
+    pub fn sdk_member(&self, name: &str) -> Option<&str> {
+        self.sdk
+            .iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.as_str())
     }
 
-    /// The JSON of the whole session (without `exp`).
-    pub fn json(&self) -> &str {
-        &self.json
+    /// The refresh token, when the session has one.
+    pub fn refresh_token(&self) -> Option<String> {
+        let ts = Object::parse(self.sdk_member("tokenSet")?).ok()?;
+        ts.get_str("refreshToken").map(|s| s.to_string())
     }
+
+    /// Keeps `current`'s `internal` (`sid`, `createdAt`): what `updateSession` does.
+    pub(crate) fn keep_internal_of(&mut self, current: &SessionData) {
+        self.sdk.retain(|(k, _)| *k != "internal");
+        if let Some(v) = current.sdk_member("internal") {
+            self.sdk.push(("internal", v.to_string()));
+        }
+    }
+
+    /// This session with `other`'s tokens (`tokenSet`, `accessTokens`, `connectionTokenSets`):
+    /// what a refresh made elsewhere replaces.
+    pub(crate) fn take_tokens(&mut self, other: &SessionData) {
+        let tokens = ["tokenSet", "accessTokens", "connectionTokenSets"];
+        self.sdk.retain(|(k, _)| !tokens.contains(k));
+        for (k, v) in &other.sdk {
+            if tokens.contains(k) {
+                self.sdk.push((k, v.clone()));
+            }
+        }
+    }
+}
+
+/// A member's value (already checked by the core's reader) as a `serde_json` value.
+fn value(v: crate::codec::json::Value<'_>) -> Result<Value, crate::Error> {
+    match v {
+        crate::codec::json::Value::String(s) => Ok(Value::String(s.chars().collect())),
+        other => serde_json::from_str(other.raw())
+            .map_err(|_| crate::Error::Json(crate::JsonError::TooDeep)),
+    }
+}
+
+/// A member's value as JSON text.
+fn text(v: crate::codec::json::Value<'_>) -> String {
+    match v {
+        crate::codec::json::Value::String(s) => Value::String(s.chars().collect()).to_string(),
+        other => other.raw().to_string(),
+    }
+}
+
+/// The claims of `user` the SDK keeps by default
+/// ([`DEFAULT_ID_TOKEN_CLAIMS`]: `sub`, `name`, `email`, …), in their order (the SDK's
+/// `filterDefaultIdTokenClaims`).
+pub fn filter_default_id_token_claims(user: &Map<String, Value>) -> Map<String, Value> {
+    user.iter()
+        .filter(|(k, _)| DEFAULT_ID_TOKEN_CLAIMS.contains(&k.as_str()))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
 }
 
 /// An access token, owned.
@@ -71,4 +167,63 @@ pub struct AccessTokenData {
     pub expires_at: i64,
     /// `token_type`, lower case, when stored.
     pub token_type: Option<String>,
+    /// The audience it is for: the one asked for, else the configured one (`None` when neither
+    /// was given).
+    pub audience: Option<String>,
+}
+
+impl AccessTokenData {
+    pub(crate) fn new(t: &crate::flow::AccessToken<'_>, audience: Option<&str>) -> Self {
+        AccessTokenData {
+            token: t.token.to_string(),
+            scope: t.scope.map(String::from),
+            expires_at: t.expires_at,
+            token_type: t.token_type.map(String::from),
+            audience: audience.map(String::from),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DOC: &str = r#"{"user":{"sub":"u","z":1,"a":2},"tokenSet":{"accessToken":"at","refreshToken":"rt"},"internal":{"sid":"s","createdAt":5},"pref":"x","exp":99}"#;
+
+    #[test]
+    fn round_trips_keep_order_and_drop_exp() {
+        let s = SessionData::from_json(DOC).unwrap();
+        assert_eq!(s.refresh_token().as_deref(), Some("rt"));
+        let json = s.to_json();
+        assert_eq!(
+            json,
+            r#"{"user":{"sub":"u","z":1,"a":2},"tokenSet":{"accessToken":"at","refreshToken":"rt"},"internal":{"sid":"s","createdAt":5},"pref":"x"}"#
+        );
+        assert_eq!(SessionData::from_json(&json).unwrap(), s);
+    }
+
+    #[test]
+    fn extra_members_cannot_replace_the_sdks() {
+        let mut s = SessionData::from_json(DOC).unwrap();
+        s.extra.insert("tokenSet".into(), Value::Null);
+        s.extra.insert("exp".into(), 1.into());
+        let back = SessionData::from_json(&s.to_json()).unwrap();
+        assert_eq!(back.refresh_token().as_deref(), Some("rt"));
+        assert!(!back.to_json().contains("exp"));
+    }
+
+    #[test]
+    fn invalid_documents_are_refused() {
+        assert!(SessionData::from_json(r#"{"tokenSet":{}}"#).is_err());
+        assert!(SessionData::from_json("{").is_err());
+    }
+
+    #[test]
+    fn default_claims_filter() {
+        let s =
+            SessionData::from_json(r#"{"user":{"sub":"u","email":"e","custom":1},"tokenSet":{}}"#)
+                .unwrap();
+        let f = filter_default_id_token_claims(&s.user);
+        assert_eq!(Value::Object(f).to_string(), r#"{"sub":"u","email":"e"}"#);
+    }
 }

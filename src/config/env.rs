@@ -1,12 +1,11 @@
-//! [`Config::from_env`]: the SDK's environment variables (and a few beyond it) mapped onto the
+//! [`OwnedConfig::from_env`]: the SDK's environment variables (and a few beyond it) mapped onto the
 //! options, and [`read_dotenv`] for `.env` files; `std` builds only.
 
-use super::{ClientAuth, Config, DpopConfig, Scope};
+use super::{ClientAuth, Config, DpopConfig, OwnedConfig, Scope};
 use crate::ConfigError;
 use crate::cookie::{CookieOptions, SameSite};
 
-#[cfg(feature = "std")]
-impl Config<'static> {
+impl OwnedConfig {
     /// Loads the configuration from the environment, with the SDK's variable names:
     /// `AUTH0_DOMAIN`, `AUTH0_CLIENT_ID`, `AUTH0_CLIENT_SECRET`,
     /// `AUTH0_CLIENT_ASSERTION_SIGNING_KEY`, `AUTH0_CLIENT_ASSERTION_SIGNING_ALG`,
@@ -18,18 +17,17 @@ impl Config<'static> {
     /// `AUTH0_RETRY_JITTER`; and, beyond the SDK, `AUTH0_SCOPE`, `AUTH0_AUDIENCE` and
     /// `AUTH0_ALLOW_INSECURE_REQUESTS`.
     ///
-    /// The strings are kept for the life of the process (loaded once at start-up). The result
-    /// is checked like [`Config::validate`]; an error names the variable.
+    /// The result is checked like [`Config::validate`]; an error names the variable. Change
+    /// other options with [`OwnedConfig::with`].
     pub fn from_env() -> Result<Self, ConfigError> {
         Self::from_lookup(|k| std::env::var(k).ok())
     }
 
-    /// [`Config::from_env`] with another source of variables (a `.env` file, a test).
+    /// [`OwnedConfig::from_env`] with another source of variables (a `.env` file, a test).
     pub fn from_lookup(
         get: impl Fn(&str) -> Option<std::string::String>,
     ) -> Result<Self, ConfigError> {
         use std::string::String;
-        let leak = |s: String| -> &'static str { std::boxed::Box::leak(s.into_boxed_str()) };
         let get = |k: &str| {
             get(k)
                 .map(|v| String::from(v.trim()))
@@ -49,10 +47,9 @@ impl Config<'static> {
             option: "AUTH0_SECRET",
             reason: "is required: generate one with `openssl rand -hex 32`",
         })?;
-        let client_auth = match (
-            get("AUTH0_CLIENT_ASSERTION_SIGNING_KEY"),
-            get("AUTH0_CLIENT_SECRET"),
-        ) {
+        let assertion_key = get("AUTH0_CLIENT_ASSERTION_SIGNING_KEY");
+        let client_secret = get("AUTH0_CLIENT_SECRET");
+        let client_auth = match (&assertion_key, &client_secret) {
             (Some(key), _) => {
                 let alg =
                     get("AUTH0_CLIENT_ASSERTION_SIGNING_ALG").unwrap_or_else(|| "RS256".into());
@@ -62,9 +59,9 @@ impl Config<'static> {
                         reason: "only ES256 client assertions are supported: use a P-256 key and set it to ES256",
                     });
                 }
-                ClientAuth::PrivateKeyJwt(leak(key))
+                ClientAuth::PrivateKeyJwt(key)
             }
-            (None, Some(s)) => ClientAuth::SecretPost(leak(s)),
+            (None, Some(s)) => ClientAuth::SecretPost(s),
             (None, None) => {
                 return Err(ConfigError::Invalid {
                     option: "AUTH0_CLIENT_SECRET",
@@ -72,22 +69,30 @@ impl Config<'static> {
                 });
             }
         };
-        let mut c = Config::new(
-            leak(get("AUTH0_DOMAIN").unwrap_or_default().to_ascii_lowercase()),
-            leak(get("AUTH0_CLIENT_ID").unwrap_or_default()),
-            client_auth,
-            leak(get("APP_BASE_URL").unwrap_or_default()),
-        );
-        c.secret = leak(secret);
-        if let Some(scope) = get("AUTH0_SCOPE") {
-            c.authorization_parameters.scope = Scope::All(leak(scope));
+        let domain = get("AUTH0_DOMAIN").unwrap_or_default().to_ascii_lowercase();
+        let client_id = get("AUTH0_CLIENT_ID").unwrap_or_default();
+        let app_base_url = get("APP_BASE_URL").unwrap_or_default();
+        let scope = get("AUTH0_SCOPE");
+        let audience = get("AUTH0_AUDIENCE");
+        let cookie_domain = get("AUTH0_COOKIE_DOMAIN");
+        let cookie_path = get("AUTH0_COOKIE_PATH").or_else(|| get("NEXT_PUBLIC_BASE_PATH"));
+        let routes = [
+            get("NEXT_PUBLIC_LOGIN_ROUTE"),
+            get("NEXT_PUBLIC_PROFILE_ROUTE"),
+            get("NEXT_PUBLIC_ACCESS_TOKEN_ROUTE"),
+        ];
+        let dpop_private = get("AUTH0_DPOP_PRIVATE_KEY");
+        let dpop_public = get("AUTH0_DPOP_PUBLIC_KEY");
+
+        let mut c = Config::new(&domain, &client_id, client_auth, &app_base_url);
+        c.secret = &secret;
+        if let Some(scope) = &scope {
+            c.authorization_parameters.scope = Scope::All(scope);
         }
-        c.authorization_parameters.audience = get("AUTH0_AUDIENCE").map(leak);
+        c.authorization_parameters.audience = audience.as_deref();
         let cookie = &mut c.session.cookie;
-        cookie.domain = get("AUTH0_COOKIE_DOMAIN").map(leak);
-        cookie.path = get("AUTH0_COOKIE_PATH")
-            .or_else(|| get("NEXT_PUBLIC_BASE_PATH"))
-            .map_or("/", leak);
+        cookie.domain = cookie_domain.as_deref();
+        cookie.path = cookie_path.as_deref().unwrap_or("/");
         cookie.secure = flag("AUTH0_COOKIE_SECURE");
         cookie.transient = flag("AUTH0_COOKIE_TRANSIENT");
         if let Some(s) = get("AUTH0_COOKIE_SAME_SITE") {
@@ -100,36 +105,37 @@ impl Config<'static> {
             transient: false,
             ..*cookie
         };
-        if let Some(r) = get("NEXT_PUBLIC_LOGIN_ROUTE") {
-            c.routes.login = leak(r);
+        let [login, profile, access_token] = &routes;
+        if let Some(r) = login {
+            c.routes.login = r;
         }
-        if let Some(r) = get("NEXT_PUBLIC_PROFILE_ROUTE") {
-            c.routes.profile = leak(r);
+        if let Some(r) = profile {
+            c.routes.profile = r;
         }
-        if let Some(r) = get("NEXT_PUBLIC_ACCESS_TOKEN_ROUTE") {
-            c.routes.access_token = leak(r);
+        if let Some(r) = access_token {
+            c.routes.access_token = r;
         }
-        if let Some(private_key_pem) = get("AUTH0_DPOP_PRIVATE_KEY") {
+        if let Some(private_key_pem) = &dpop_private {
             c.dpop = Some(DpopConfig {
-                private_key_pem: leak(private_key_pem),
-                public_key_pem: get("AUTH0_DPOP_PUBLIC_KEY").map(leak),
+                private_key_pem,
+                public_key_pem: dpop_public.as_deref(),
                 clock_skew: int("AUTH0_DPOP_CLOCK_SKEW", 0)?,
                 clock_tolerance: int("AUTH0_DPOP_CLOCK_TOLERANCE", 30)?,
-                retry_delay_ms: int("AUTH0_RETRY_DELAY", 100)?.max(0) as u64,
+                retry_delay_ms: int("AUTH0_RETRY_DELAY", 100)?.max(0).unsigned_abs(),
                 retry_jitter: get("AUTH0_RETRY_JITTER")
                     .is_none_or(|v| !v.eq_ignore_ascii_case("false")),
             });
         }
         c.allow_insecure_requests = flag("AUTH0_ALLOW_INSECURE_REQUESTS");
         c.validate()?;
-        Ok(c)
+        Ok(OwnedConfig::from(&c))
     }
 }
 
 /// Reads `KEY=VALUE` lines from a `.env` file. Blank lines and `#` comments are skipped;
 /// values may be quoted; `export ` prefixes are allowed. A missing file gives an empty map.
 ///
-/// Use it with [`Config::from_lookup`], real environment variables first:
+/// Use it with [`crate::config::OwnedConfig::from_lookup`], real environment variables first:
 /// `Config::from_lookup(|k| std::env::var(k).ok().or_else(|| vars.get(k).cloned()))`.
 pub fn read_dotenv(
     path: impl AsRef<std::path::Path>,

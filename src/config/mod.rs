@@ -1,16 +1,24 @@
 //! Configuration: every option of `@auth0/nextjs-auth0` v4 with its default (this file),
-//! checked once at construction (`validate.rs`, [`Config::validate`]); and, in `std` builds,
-//! loading from the SDK's environment variables (`env.rs`, [`Config::from_env`]).
+//! checked once at construction (`validate.rs`, [`Config::validate`]); with `alloc`, an
+//! [`OwnedConfig`] that owns its strings (`owned.rs`); in `std` builds, loading from the SDK's
+//! environment variables (`env.rs`, [`OwnedConfig::from_env`]).
 //!
-//! [`Config`] borrows its strings, so it can live in a `static` on a device; in `std` builds
-//! [`Config::from_env`] loads one whose strings live for the whole process.
+//! [`Config`] borrows its strings (lists too: [`Pairs`], [`Strs`]), so it can live in a
+//! `static` on a device; a server keeps an [`OwnedConfig`] and lends out [`Config`] views.
 
 use crate::cookie::CookieOptions;
 use crate::session::Durations;
 
 #[cfg(feature = "std")]
 mod env;
+mod lists;
+#[cfg(feature = "alloc")]
+mod owned;
 mod validate;
+
+pub use lists::{PairList, Pairs, StrList, Strs};
+#[cfg(feature = "alloc")]
+pub use owned::OwnedConfig;
 
 #[cfg(feature = "std")]
 pub use env::read_dotenv;
@@ -28,7 +36,7 @@ pub enum Scope<'a> {
     /// configured `audience`, which gets [`DEFAULT_SCOPES`] when the map has no entry for it;
     /// any other audience missing from the map has no configured scope (see
     /// [`Config::scope_for`]).
-    PerAudience(&'a [(&'a str, &'a str)]),
+    PerAudience(Pairs<'a>),
 }
 
 /// The authorization parameters sent with every login (`authorizationParameters`).
@@ -40,7 +48,7 @@ pub struct AuthorizationParameters<'a> {
     /// `audience`, the API the access token is for.
     pub audience: Option<&'a str>,
     /// Any other parameters (`organization`, `connection`, `prompt`, …), sent first, in order.
-    pub extra: &'a [(&'a str, &'a str)],
+    pub extra: Pairs<'a>,
 }
 
 impl Default for AuthorizationParameters<'_> {
@@ -48,7 +56,7 @@ impl Default for AuthorizationParameters<'_> {
         AuthorizationParameters {
             scope: Scope::All(DEFAULT_SCOPES),
             audience: None,
-            extra: &[],
+            extra: Pairs::EMPTY,
         }
     }
 }
@@ -190,7 +198,7 @@ pub struct Config<'a> {
     pub clock_tolerance: i64,
     /// Audiences besides the client id that an ID token's `aud` may list (default none:
     /// OpenID Connect Core §3.1.3.7 refuses untrusted extra audiences).
-    pub id_token_trusted_audiences: &'a [&'a str],
+    pub id_token_trusted_audiences: Strs<'a>,
     /// `noContentProfileResponseWhenUnauthenticated`: 204 instead of 401 from the profile
     /// route.
     pub no_content_profile_response_when_unauthenticated: bool,
@@ -228,7 +236,7 @@ impl<'a> Config<'a> {
             include_id_token_hint_in_oidc_logout_url: true,
             sign_in_return_to_path: "/",
             clock_tolerance: 30,
-            id_token_trusted_audiences: &[],
+            id_token_trusted_audiences: Strs::EMPTY,
             no_content_profile_response_when_unauthenticated: false,
             enable_access_token_endpoint: true,
             token_refresh_buffer: 0,
@@ -261,7 +269,7 @@ impl<'a> Config<'a> {
                 let a = audience?;
                 map.iter()
                     .find(|(k, _)| *k == a)
-                    .map(|(_, s)| *s)
+                    .map(|(_, s)| s)
                     .or_else(|| {
                         (Some(a) == self.authorization_parameters.audience)
                             .then_some(DEFAULT_SCOPES)
@@ -446,9 +454,9 @@ mod tests {
         let map = [("https://api", "openid read")];
         let c = Config {
             authorization_parameters: AuthorizationParameters {
-                scope: Scope::PerAudience(&map),
+                scope: Scope::PerAudience(Pairs::new(&map)),
                 audience: Some("https://default"),
-                extra: &[],
+                extra: Pairs::EMPTY,
             },
             ..base()
         };
@@ -478,7 +486,7 @@ mod tests {
         let api_only = [("https://api", "read:data")];
         let c = Config {
             authorization_parameters: AuthorizationParameters {
-                scope: Scope::PerAudience(&api_only),
+                scope: Scope::PerAudience(Pairs::new(&api_only)),
                 ..c.authorization_parameters
             },
             ..c
@@ -505,9 +513,10 @@ mod tests {
             ("AUTH0_COOKIE_TRANSIENT", "true"),
         ]);
         let load = |env: &HashMap<&str, &str>| {
-            Config::from_lookup(|k| env.get(k).map(|v| String::from(*v)))
+            crate::config::OwnedConfig::from_lookup(|k| env.get(k).map(|v| String::from(*v)))
         };
-        let c = load(&env).unwrap();
+        let owned = load(&env).unwrap();
+        let c = owned.as_config();
         assert_eq!(c.domain, "tenant.auth0.com");
         assert_eq!(c.session.cookie.same_site, SameSite::Strict);
         assert!(c.session.cookie.transient);

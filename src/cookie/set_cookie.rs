@@ -40,7 +40,8 @@ impl SameSite {
     }
 }
 
-/// The attributes shared by the cookies of one kind (session, transaction).
+/// The attributes shared by the cookies of one kind (session, transaction). `HttpOnly` is
+/// not among them: it is always set, as the SDK requires (no script may read a session).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[allow(clippy::exhaustive_structs)] // built with a struct literal over its `Default`
 pub struct CookieOptions<'a> {
@@ -50,8 +51,6 @@ pub struct CookieOptions<'a> {
     pub domain: Option<&'a str>,
     /// `Secure`.
     pub secure: bool,
-    /// `HttpOnly`; the SDK always sets it.
-    pub http_only: bool,
     /// `SameSite`, default `lax`.
     pub same_site: SameSite,
     /// Whether the cookie is transient (no `Max-Age`/`Expires`: it ends with the browser).
@@ -64,7 +63,6 @@ impl Default for CookieOptions<'_> {
             path: "/",
             domain: None,
             secure: false,
-            http_only: true,
             same_site: SameSite::Lax,
             transient: false,
         }
@@ -239,9 +237,7 @@ impl fmt::Display for SetCookie<'_> {
         if o.secure {
             f.write_str("; Secure")?;
         }
-        if o.http_only {
-            f.write_str("; HttpOnly")?;
-        }
+        f.write_str("; HttpOnly")?;
         write!(f, "; SameSite={}", o.same_site.as_str())
     }
 }

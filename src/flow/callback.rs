@@ -12,7 +12,7 @@ use crate::oauth::authorization_response::AuthorizationResponse;
 use crate::oauth::transaction;
 use crate::oauth::{self, Grant};
 use crate::runtime::{Clock, ProviderCache, SessionStore, Transport};
-use crate::session::{Internal, Session, TokenSet};
+use crate::session::{self, Internal, Session, TokenSet};
 use rand_core::CryptoRngCore;
 
 /// What the callback found before it could fail: the transaction (for the context and to
@@ -22,7 +22,35 @@ struct Found<'b> {
     ctx: CallbackContext<'b>,
 }
 
-impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks> Auth0<'_, T, C, P, S, H> {
+/// What [`Auth0::callback_exchange`] established.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct CallbackExchange<'b> {
+    /// The session, or why the callback failed (answer it with the `on_callback` logic).
+    pub outcome: Result<CallbackSession<'b>, AuthError>,
+    /// The transaction's context (`returnTo`, …), empty when it could not be read.
+    pub ctx: CallbackContext<'b>,
+    /// The transaction cookie to delete, when one was found.
+    pub transaction_cookie: Option<&'b str>,
+    /// The request's SDK cookies (for [`Auth0::write_session`]).
+    pub request_cookie: &'b str,
+}
+
+/// The session a callback made, before the hooks.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct CallbackSession<'b> {
+    /// The session; `user` has every claim of the ID token.
+    pub session: Session<'b>,
+    /// The ID token.
+    pub id_token: &'b str,
+    /// Its claims.
+    pub claims: Object<'b>,
+}
+
+impl<'c, T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks>
+    Auth0<'c, T, C, P, S, H>
+{
     /// The callback route: checks `state` against the transaction cookie, the provider's
     /// answer (`error`, `iss`), exchanges the code (with the configured client
     /// authentication), validates the ID token (signature included), builds the session,
@@ -52,16 +80,8 @@ impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks> Auth0<
         let body_buf = arena.take(4096.min(arena.remaining() / 4))?;
         let mut body = Writer::new(body_buf, "callback body");
         let mut res = ResponseBuilder::new(res_buf, 200);
-        let cookie_header = self.sdk_cookies(&mut arena, req.cookie())?;
-        let query = copy_str(&mut arena, req.query)?;
-        let mut found = None;
-        let outcome = self
-            .exchange(query, cookie_header, rng, &mut arena, &mut found)
-            .await;
-        let ctx = found.as_ref().map(|f| f.ctx).unwrap_or(CallbackContext {
-            app_base_url: self.config.app_base_url,
-            ..CallbackContext::default()
-        });
+        let (outcome, found, cookie_header) = self.exchange_in(req, rng, &mut arena).await?;
+        let ctx = self.context(&found);
         match outcome {
             Ok((session, id_token, claims)) => {
                 self.hooks
@@ -92,7 +112,10 @@ impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks> Auth0<
                             option: "before_session_saved",
                             reason: "must write a JSON object (or nothing) into `extra`",
                         })?;
-                    Some(session_template(&mut arena, &extra)?)
+                    Some(
+                        Object::parse(arena.write(|w| session::write_template(w, &extra))?)
+                            .map_err(crate::Error::from)?,
+                    )
                 };
                 let saved = Session {
                     user,
@@ -101,12 +124,7 @@ impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks> Auth0<
                 };
                 // With a store, the record of a previous session is replaced (new id).
                 let previous = match &self.store {
-                    Some(_) => self
-                        .load(cookie_header, &mut arena)
-                        .await
-                        .ok()
-                        .flatten()
-                        .and_then(|l| l.id),
+                    Some(_) => self.record_id(cookie_header, &mut arena).ok().flatten(),
                     None => None,
                 };
                 self.save(
@@ -139,6 +157,93 @@ impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks> Auth0<
         Ok(res.body(None, body.as_bytes())?)
     }
 
+    /// The callback up to the session, without the hooks and without writing anything: for a
+    /// runtime whose hooks are async. It checks the request, the transaction and the provider's
+    /// answer, exchanges the code and verifies the ID token, and returns the session (with every
+    /// claim as `user`), or why the callback failed, with the transaction's context. The runtime
+    /// then runs its `on_callback` and `before_session_saved`, writes the session with
+    /// [`Auth0::write_session`] (`fresh`) and deletes the transaction cookie with
+    /// [`Auth0::delete_transaction_cookie`]. An `Err` is a request the callback cannot take at all
+    /// (too large).
+    pub async fn callback_exchange<'b>(
+        &self,
+        req: &Request<'_>,
+        rng: &mut impl CryptoRngCore,
+        buf: &'b mut [u8],
+    ) -> Result<CallbackExchange<'b>, AuthError>
+    where
+        'c: 'b,
+    {
+        super::check_query(req.query)?;
+        let mut arena = Arena::new(buf);
+        let (outcome, found, request_cookie) = self.exchange_in(req, rng, &mut arena).await?;
+        if let Err(e) = &outcome {
+            super::log_error(e);
+        }
+        Ok(CallbackExchange {
+            outcome: outcome.map(|(session, id_token, claims)| CallbackSession {
+                session,
+                id_token,
+                claims,
+            }),
+            ctx: self.context(&found),
+            transaction_cookie: found.map(|f| f.cookie_name),
+            request_cookie,
+        })
+    }
+
+    /// The deletion `Set-Cookie` of a transaction cookie (after a callback), into `buf`.
+    pub fn delete_transaction_cookie<'b>(
+        &self,
+        name: &str,
+        buf: &'b mut [u8],
+    ) -> Result<Response<'b>, AuthError> {
+        let mut res = ResponseBuilder::new(buf, 200);
+        let topts = self.config.transaction_cookie();
+        let d = SetCookie {
+            name: CookieName::plain(name),
+            value: "",
+            options: &topts,
+            lifetime: Lifetime::Delete,
+        };
+        res.header_display("Set-Cookie", &d)?;
+        Ok(res.finish()?)
+    }
+
+    fn context<'b>(&self, found: &Option<Found<'b>>) -> CallbackContext<'b>
+    where
+        'c: 'b,
+    {
+        found.as_ref().map(|f| f.ctx).unwrap_or(CallbackContext {
+            app_base_url: self.config.app_base_url,
+            ..CallbackContext::default()
+        })
+    }
+
+    /// Copies the request into the arena and runs [`Self::exchange`].
+    #[allow(clippy::type_complexity)]
+    async fn exchange_in<'b>(
+        &self,
+        req: &Request<'_>,
+        rng: &mut impl CryptoRngCore,
+        arena: &mut Arena<'b>,
+    ) -> Result<
+        (
+            Result<(Session<'b>, &'b str, Object<'b>), AuthError>,
+            Option<Found<'b>>,
+            &'b str,
+        ),
+        AuthError,
+    > {
+        let cookie_header = self.sdk_cookies(arena, req.cookie())?;
+        let query = copy_str(arena, req.query)?;
+        let mut found = None;
+        let outcome = self
+            .exchange(query, cookie_header, rng, arena, &mut found)
+            .await;
+        Ok((outcome, found, cookie_header))
+    }
+
     /// Everything of the callback that can fail: returns the (unfiltered) session, the ID
     /// token and its claims.
     async fn exchange<'b>(
@@ -165,7 +270,7 @@ impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks> Auth0<
             .decode_into(arena.take(c.value.len())?)
             .map_err(|_| AuthError::InvalidState)?;
         let txn_buf = arena.take(value.len())?;
-        let t = transaction::open(&self.key, value, now, txn_buf)
+        let t = transaction::open(&self.keys.key, value, now, txn_buf)
             .map_err(|_| AuthError::InvalidState)?
             .transaction;
         if t.state != *state {
@@ -260,26 +365,4 @@ impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks> Auth0<
         };
         Ok((session, id_token, claims))
     }
-}
-
-/// A top-level template for a session with extra members: the known members as placeholders
-/// (replaced by the typed values when written) followed by the extra ones, so the document has
-/// the SDK's order (`user`, `tokenSet`, `internal`, extras, `exp`).
-fn session_template<'b>(arena: &mut Arena<'b>, extra: &Object<'_>) -> Result<Object<'b>, Error> {
-    let text = arena.write(|w| {
-        let mut o = crate::codec::json::ObjectWriter::begin(w)?;
-        for k in ["user", "tokenSet", "accessTokens", "internal"] {
-            o.raw(k, "null")?;
-        }
-        for (k, v) in extra.members() {
-            if !["user", "tokenSet", "accessTokens", "internal", "exp"]
-                .iter()
-                .any(|n| k == *n)
-            {
-                o.member(k, v)?;
-            }
-        }
-        o.end()
-    })?;
-    Ok(Object::parse(text)?)
 }

@@ -254,6 +254,8 @@ pub enum AuthError {
     },
     /// The session store failed.
     Store(StoreError),
+    /// A hook of the application failed (its name); the runtime logged the hook's error.
+    Hook(&'static str),
     /// A core error (a buffer too small, a malformed cookie written by us).
     Core(Error),
 }
@@ -276,6 +278,7 @@ impl AuthError {
             AuthError::BadRequest(_) => "invalid_request",
             AuthError::CookiesTooLarge { .. } => "request_header_fields_too_large",
             AuthError::Store(_) => "session_store_error",
+            AuthError::Hook(_) => "hook_error",
             AuthError::Core(_) => "internal_error",
         }
     }
@@ -312,6 +315,7 @@ impl AuthError {
                 "The request's session and login cookies are too large. Clear this site's cookies and sign in again."
             }
             AuthError::Store(_) => "The session store failed.",
+            AuthError::Hook(_) => "A hook of the application failed.",
             AuthError::Core(_) => "An internal error occurred.",
         }
     }
@@ -386,6 +390,7 @@ pub(crate) fn log_error(e: &AuthError) {
         | AuthError::AuthorizationCodeGrantRequest(_)
         | AuthError::FailedToRefreshToken(GrantFailure::Transport(_))
         | AuthError::Store(_)
+        | AuthError::Hook(_)
         | AuthError::Core(_)
         | AuthError::Config(_) => {
             event!(warn, code, reason = %crate::Report(e), "auth0-edge: request failed");

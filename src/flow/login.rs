@@ -3,6 +3,7 @@
 use super::{Arena, Auth0, AuthError, Hooks};
 use crate::codec::form::{self, query_get};
 use crate::codec::url;
+use crate::config::Pairs;
 use crate::cookie::{CookieName, Lifetime, SetCookie};
 use crate::http::{Request, Response, ResponseBuilder};
 use crate::oauth::authorize::{self, MAX_STORED_FIELD, Secrets};
@@ -15,9 +16,9 @@ use rand_core::CryptoRngCore;
 #[derive(Clone, Copy, Debug, Default)]
 #[allow(clippy::exhaustive_structs)] // built with a struct literal over its `Default`
 pub struct LoginOptions<'a> {
-    /// Authorization parameters as a form-encoded query string (`connection=github&prompt=login`);
-    /// they override the configured ones (a `scope` replaces the configured scope).
-    pub authorization_params: &'a str,
+    /// Authorization parameters (`[("connection", "github"), ("prompt", "login")]`), encoded by
+    /// the library; they override the configured ones (a `scope` replaces the configured scope).
+    pub authorization_params: Pairs<'a>,
     /// Where to send the user after the callback; kept only when same-origin with the app.
     pub return_to: Option<&'a str>,
 }
@@ -82,7 +83,7 @@ impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks> Auth0<
     /// # async fn example<T: auth0_edge::runtime::Transport, C: auth0_edge::runtime::Clock, P: auth0_edge::runtime::ProviderCache>(
     /// #     auth0: &auth0_edge::flow::Auth0<'_, T, C, P>) -> Result<(), auth0_edge::flow::AuthError> {
     /// use auth0_edge::flow::LoginOptions;
-    /// let opts = LoginOptions { authorization_params: "screen_hint=signup", return_to: Some("/welcome") };
+    /// let opts = LoginOptions { authorization_params: auth0_edge::config::Pairs::new(&[("screen_hint", "signup")]), return_to: Some("/welcome") };
     /// let mut buf = vec![0u8; auth0_edge::flow::FLOW_BUFFER_LEN];
     /// let res = auth0.start_interactive_login(&opts, "", &mut rand_core::OsRng, &mut buf).await?;
     /// assert_eq!(res.status, 307);
@@ -95,7 +96,27 @@ impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks> Auth0<
         rng: &mut impl CryptoRngCore,
         buf: &'b mut [u8],
     ) -> Result<Response<'b>, AuthError> {
-        super::check_query(opts.authorization_params)?;
+        // The parameters, form-encoded at the front of the buffer, are read like a query.
+        let bound: usize = opts
+            .authorization_params
+            .iter()
+            .map(|(k, v)| (k.len() + v.len()) * 3 + 2)
+            .sum();
+        if bound > super::MAX_QUERY_LEN * 3 {
+            return Err(AuthError::BadRequest(
+                "The login's authorization parameters are longer than 8 KiB; shorten them.",
+            ));
+        }
+        let (params_buf, buf) = buf.split_at_mut(bound.min(buf.len()));
+        let mut w = crate::codec::buf::Writer::new(params_buf, "authorization parameters");
+        {
+            let mut f = form::FormWriter::new(&mut w, '\0');
+            for (k, v) in opts.authorization_params.iter() {
+                f.pair(k, v)?;
+            }
+        }
+        let params = w.into_str();
+        super::check_query(params)?;
         let raw_return_to = opts.return_to.map(|r| r.as_bytes());
         let mut encoded = [0u8; 2 * MAX_STORED_FIELD];
         // `return_to` is a plain value here; encode it so it is read like a query value.
@@ -109,15 +130,8 @@ impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks> Auth0<
             }
             None => None,
         };
-        self.start(
-            &[opts.authorization_params],
-            return_to,
-            None,
-            cookie_header,
-            rng,
-            buf,
-        )
-        .await
+        self.start(&[params], return_to, None, cookie_header, rng, buf)
+            .await
     }
 
     async fn start<'b>(
@@ -189,7 +203,13 @@ impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks> Auth0<
         let mut name_buf = [0u8; 256];
         let name = authorize::cookie_name(config, state.as_str(), &mut name_buf)?;
         let txn_buf = arena.take(arena.remaining())?;
-        let value = transaction.seal(&self.key, rng, now, config.transaction.max_age, txn_buf)?;
+        let value = transaction.seal(
+            &self.keys.key,
+            rng,
+            now,
+            config.transaction.max_age,
+            txn_buf,
+        )?;
 
         let mut res = ResponseBuilder::new(res_buf, 307);
         {
@@ -198,7 +218,7 @@ impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks> Auth0<
                 state: state.as_str(),
                 nonce: nonce.as_str(),
                 code_challenge: pkce.code_challenge.as_str(),
-                dpop_jkt: self.dpop.as_ref().map(|d| d.jkt()),
+                dpop_jkt: self.keys.dpop.as_ref().map(|d| d.jkt()),
             };
             authorize::write_url(
                 w,

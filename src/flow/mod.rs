@@ -26,14 +26,15 @@ mod tokens;
 
 pub(crate) use arena::*;
 pub use arena::{MAX_QUERY_LEN, MAX_SDK_COOKIES_LEN};
+pub use callback::{CallbackExchange, CallbackSession};
 pub(crate) use error::log_error;
 pub use error::{AuthError, DiscoveryFailure, ErrorText, GrantFailure, ProviderError};
 pub use hooks::{CallbackContext, DefaultHooks, Hooks, SessionToSave};
 pub use login::LoginOptions;
 pub use routing::{Handled, Route};
 pub(crate) use session_io::Loaded;
-pub use session_io::Touched;
-pub use tokens::{AccessToken, AccessTokenOptions};
+pub use session_io::{ReadSession, Touched};
+pub use tokens::{AccessToken, AccessTokenOptions, Refreshed, TokenFor};
 
 use crate::codec::buf::Writer;
 use crate::codec::json::{JsonStr, Object};
@@ -62,14 +63,86 @@ pub const PROVIDER_DOCUMENT_MAX: usize = 16 * 1024;
 /// The 401 body of an API without a session (the SDK's `withApiAuthRequired`).
 pub const NOT_AUTHENTICATED_JSON: &str = r#"{"error":"not_authenticated","description":"The user does not have an active session or is not authenticated"}"#;
 
+/// What a configuration's secrets derive into, once: the cookie encryption key (HKDF of
+/// `AUTH0_SECRET`), the client assertion key and the DPoP key. [`Auth0::new`] derives its own;
+/// a runtime that makes an [`Auth0`] per request derives them once with [`Keys::derive`] and
+/// lends them with [`Auth0::with_keys`].
+pub struct Keys {
+    key: jwe::Key,
+    client_key: Option<EcKeyPair>,
+    dpop: Option<Dpop>,
+}
+
+impl core::fmt::Debug for Keys {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Keys")
+            .field("dpop", &self.dpop.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Keys {
+    /// The cookie encryption key.
+    pub fn key(&self) -> &jwe::Key {
+        &self.key
+    }
+
+    /// Checks `config` ([`Config::validate`]) and derives its keys.
+    pub fn derive(config: &Config<'_>) -> Result<Keys, crate::ConfigError> {
+        config.validate()?;
+        let key = jwe::Key::from_secret(config.secret)?;
+        let client_key = match config.client_auth {
+            ConfigClientAuth::PrivateKeyJwt(pem) => Some(EcKeyPair::from_pem(pem, None).map_err(
+                |_| crate::ConfigError::Invalid {
+                    option: "AUTH0_CLIENT_ASSERTION_SIGNING_KEY",
+                    reason: "is not a P-256 private key in PEM",
+                },
+            )?),
+            _ => None,
+        };
+        let dpop = match &config.dpop {
+            Some(d) => Some(Dpop::new(
+                EcKeyPair::from_pem(d.private_key_pem, d.public_key_pem).map_err(|_| {
+                    crate::ConfigError::Invalid {
+                        option: "AUTH0_DPOP_PRIVATE_KEY",
+                        reason: "is not a matching P-256 key pair",
+                    }
+                })?,
+            )),
+            None => None,
+        };
+        Ok(Keys {
+            key,
+            client_key,
+            dpop,
+        })
+    }
+}
+
+/// Keys owned by the flows, or lent by the runtime.
+// No heap to box the owned keys in: a core made once owns them inline.
+#[allow(clippy::large_enum_variant)]
+enum KeysRef<'c> {
+    Owned(Keys),
+    Lent(&'c Keys),
+}
+
+impl core::ops::Deref for KeysRef<'_> {
+    type Target = Keys;
+    fn deref(&self) -> &Keys {
+        match self {
+            KeysRef::Owned(k) => k,
+            KeysRef::Lent(k) => k,
+        }
+    }
+}
+
 /// The flows, bound to a configuration and a runtime.
 pub struct Auth0<'c, T, C, P, S = NoStore, H = DefaultHooks> {
     config: Config<'c>,
     /// The path of the application base URL, without a trailing slash.
     base_path: &'c str,
-    key: jwe::Key,
-    client_key: Option<EcKeyPair>,
-    dpop: Option<Dpop>,
+    keys: KeysRef<'c>,
     /// The HTTP client.
     transport: T,
     /// The clock.
@@ -101,43 +174,37 @@ impl<'c, T: Transport, C: Clock, P: ProviderCache> Auth0<'c, T, C, P> {
         clock: C,
         cache: P,
     ) -> Result<Self, crate::ConfigError> {
-        config.validate()?;
-        let key = jwe::Key::from_secret(config.secret)?;
-        let client_key = match config.client_auth {
-            ConfigClientAuth::PrivateKeyJwt(pem) => Some(EcKeyPair::from_pem(pem, None).map_err(
-                |_| crate::ConfigError::Invalid {
-                    option: "AUTH0_CLIENT_ASSERTION_SIGNING_KEY",
-                    reason: "is not a P-256 private key in PEM",
-                },
-            )?),
-            _ => None,
-        };
-        let dpop = match &config.dpop {
-            Some(d) => Some(Dpop::new(
-                EcKeyPair::from_pem(d.private_key_pem, d.public_key_pem).map_err(|_| {
-                    crate::ConfigError::Invalid {
-                        option: "AUTH0_DPOP_PRIVATE_KEY",
-                        reason: "is not a matching P-256 key pair",
-                    }
-                })?,
-            )),
-            None => None,
-        };
+        let keys = Keys::derive(&config)?;
+        Ok(Self::with(
+            config,
+            KeysRef::Owned(keys),
+            transport,
+            clock,
+            cache,
+        ))
+    }
+
+    /// The flows for `config` with keys derived before (by [`Keys::derive`] from the same
+    /// configuration, which it checked): nothing is validated or derived, so a runtime can make
+    /// one per request from a configuration it owns.
+    pub fn with_keys(config: Config<'c>, keys: &'c Keys, transport: T, clock: C, cache: P) -> Self {
+        Self::with(config, KeysRef::Lent(keys), transport, clock, cache)
+    }
+
+    fn with(config: Config<'c>, keys: KeysRef<'c>, transport: T, clock: C, cache: P) -> Self {
         let base_path = crate::codec::url::Url::parse(config.app_base_url)
             .map(|u| u.path.trim_end_matches('/'))
             .unwrap_or("");
-        Ok(Auth0 {
+        Auth0 {
             config,
             base_path,
-            key,
-            client_key,
-            dpop,
+            keys,
             transport,
             clock,
             cache,
             store: None,
             hooks: DefaultHooks,
-        })
+        }
     }
 }
 
@@ -171,9 +238,7 @@ impl<'c, T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks>
         Auth0 {
             config: self.config,
             base_path: self.base_path,
-            key: self.key,
-            client_key: self.client_key,
-            dpop: self.dpop,
+            keys: self.keys,
             transport: self.transport,
             clock: self.clock,
             cache: self.cache,
@@ -189,7 +254,7 @@ impl<'c, T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks>
 
     /// The cookie encryption key derived from `AUTH0_SECRET`.
     pub fn key(&self) -> &jwe::Key {
-        &self.key
+        &self.keys.key
     }
 
     /// The HTTP client.
@@ -219,7 +284,7 @@ impl<'c, T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks>
 
     /// The DPoP key and proof maker, when DPoP is configured.
     pub fn dpop(&self) -> Option<&Dpop> {
-        self.dpop.as_ref()
+        self.keys.dpop.as_ref()
     }
 
     pub(crate) fn now(&self) -> UnixTime {
@@ -227,7 +292,7 @@ impl<'c, T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks>
     }
 
     pub(crate) fn client_auth(&self) -> ClientAuth<'_> {
-        match (&self.config.client_auth, &self.client_key) {
+        match (&self.config.client_auth, &self.keys.client_key) {
             (_, Some(k)) => ClientAuth::PrivateKeyJwt(k),
             (ConfigClientAuth::SecretPost(s), _) => ClientAuth::SecretPost(s),
             (ConfigClientAuth::SecretBasic(s), _) => ClientAuth::SecretBasic(s),

@@ -4,6 +4,18 @@
 
 use super::*;
 
+/// A session as [`Auth0::read_session`] read it.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct ReadSession<'b> {
+    /// The session.
+    pub session: Session<'b>,
+    /// The id of its store record (stateful sessions).
+    pub record_id: Option<&'b str>,
+    /// The request's SDK cookies.
+    pub request_cookie: &'b str,
+}
+
 /// The result of [`Auth0::touch`]: the request's session, and the headers that roll it.
 #[derive(Debug)]
 #[non_exhaustive]
@@ -60,7 +72,7 @@ impl<'c, T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks>
             None => {
                 let need = cookie_header.len() * 2 + 1024;
                 let buf = arena.take(need.min(arena.remaining()))?;
-                match session::open(cookie_header, name, &self.key, now, buf) {
+                match session::open(cookie_header, name, &self.keys.key, now, buf) {
                     Ok(o) => Ok(Some(Loaded {
                         session: o.session,
                         id: None,
@@ -99,10 +111,59 @@ impl<'c, T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks>
             return Ok(None);
         };
         let id_buf = arena.take(c.value.len() + 64)?;
-        match jwe::open_jwt(&self.key, c.value, self.now(), id_buf) {
+        match jwe::open_jwt(&self.keys.key, c.value, self.now(), id_buf) {
             Ok(payload) => Ok(session::read_id(&payload).and_then(|i| i.as_str())),
             Err(e) => no_session(e),
         }
+    }
+
+    /// Reads the session of a request's `Cookie` header for a runtime that keeps it for the
+    /// whole request (a request-scoped session): the session, its store record id, and the
+    /// request's SDK cookies (for [`Auth0::write_session`]'s clean-up). `None` without a
+    /// (valid) session. Everything returned lives in `buf`.
+    pub async fn read_session<'b>(
+        &self,
+        cookie_header: &str,
+        buf: &'b mut [u8],
+    ) -> Result<Option<ReadSession<'b>>, AuthError> {
+        let mut arena = Arena::new(buf);
+        let request_cookie = self.sdk_cookies(&mut arena, cookie_header)?;
+        Ok(self
+            .load(request_cookie, &mut arena)
+            .await?
+            .map(|l| ReadSession {
+                session: l.session,
+                record_id: l.id,
+                request_cookie,
+            }))
+    }
+
+    /// Writes `session` for a response, into `buf`: its `Set-Cookie` headers (the sealed,
+    /// chunked cookie with the request's stale chunks deleted; or, with a store, the record and
+    /// its id cookie) and the cache headers. `request_cookie` is the request's `Cookie` header
+    /// (only its SDK cookies are read). `fresh` is a new login: with a store, the record of
+    /// the request's previous session is deleted and a new id made (against session
+    /// fixation); otherwise the record `record_id` is updated (and nothing is written when it
+    /// no longer exists).
+    pub async fn write_session<'b>(
+        &self,
+        session: &Session<'_>,
+        request_cookie: &str,
+        record_id: Option<&str>,
+        fresh: bool,
+        rng: &mut impl CryptoRngCore,
+        buf: &'b mut [u8],
+    ) -> Result<Response<'b>, AuthError> {
+        let (mut arena, res_buf) = Arena::split_for_response(buf);
+        let mut res = ResponseBuilder::new(res_buf, 200);
+        let cookie = self.sdk_cookies(&mut arena, request_cookie)?;
+        let previous = match (fresh, &self.store) {
+            (true, Some(_)) => self.record_id(cookie, &mut arena).ok().flatten(),
+            _ => record_id.map(|id| copy_str(&mut arena, id)).transpose()?,
+        };
+        self.save(session, cookie, previous, fresh, rng, &mut arena, &mut res)
+            .await?;
+        Ok(res.finish()?)
     }
 
     /// Writes `session` for the response: the sealed cookie (chunked, with the stale chunks
@@ -134,7 +195,7 @@ impl<'c, T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks>
             None => {
                 let plain = arena.write_mut(|w| session.write_json(w, Some(exp)))?;
                 let out = arena.take(jwe::sealed_len(plain.len()))?;
-                let sealed = jwe::seal(&self.key, rng, plain, out)?;
+                let sealed = jwe::seal(&self.keys.key, rng, plain, out)?;
                 for c in session::set_cookies(name, sealed, &opts, max_age, now, request_cookie)? {
                     res.header_display("Set-Cookie", &c)?;
                 }
@@ -172,7 +233,7 @@ impl<'c, T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks>
                 };
                 let plain = arena.write_mut(|w| session::write_id_payload(w, id, exp))?;
                 let out = arena.take(jwe::sealed_len(plain.len()))?;
-                let sealed = jwe::seal(&self.key, rng, plain, out)?;
+                let sealed = jwe::seal(&self.keys.key, rng, plain, out)?;
                 let c = SetCookie {
                     name: CookieName::plain(name),
                     value: sealed,

@@ -38,7 +38,7 @@ impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks> Auth0<
         let mut nonce: Option<&str> = None;
         for attempt in 0..2 {
             let mut proof_buf = [0u8; 1024];
-            let proof = match &self.dpop {
+            let proof = match &self.keys.dpop {
                 Some(d) => {
                     let skew = self.config.dpop.map_or(0, |c| c.clock_skew);
                     let req = crate::oauth::dpop::Request {
@@ -71,7 +71,7 @@ impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks> Auth0<
             };
             let res = self.fetch(arena, &req).await?;
             let retry = attempt == 0
-                && self.dpop.is_some()
+                && self.keys.dpop.is_some()
                 && res.status == 400
                 && Object::parse_bytes(res.body)
                     .ok()
@@ -95,7 +95,7 @@ impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks> Auth0<
         tokens: &oauth::TokenResponse<'_>,
         status: u16,
     ) -> Result<(), super::GrantFailure> {
-        if self.dpop.is_some() && !oauth::token::is_dpop(tokens.token_type) {
+        if self.keys.dpop.is_some() && !oauth::token::is_dpop(tokens.token_type) {
             return Err(super::GrantFailure::Malformed {
                 status,
                 reason: "a DPoP proof was sent but the provider issued a token that is not DPoP-bound (token_type is not DPoP); enable DPoP for the application at the provider",

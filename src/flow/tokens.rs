@@ -10,7 +10,7 @@ use crate::http::{Request, Response, ResponseBuilder};
 use crate::oauth::id_token::IdTokenError;
 use crate::oauth::{self, Grant, scope};
 use crate::runtime::{Clock, ProviderCache, SessionStore, Transport};
-use crate::session::{self, AccessToken as Entry, TokenSet};
+use crate::session::{self, AccessToken as Entry, Session, TokenSet};
 use rand_core::CryptoRngCore;
 
 /// Options of [`Auth0::get_access_token`] (`getAccessToken(options)`).
@@ -53,6 +53,29 @@ pub struct AccessToken<'b> {
     /// Headers to add to the response (`Set-Cookie` and cache headers) when the session
     /// changed; empty otherwise.
     pub headers: Response<'b>,
+}
+
+/// The outcome of [`Auth0::token_for`].
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct TokenFor<'b> {
+    /// The access token (its `headers` are empty: nothing was written).
+    pub token: AccessToken<'b>,
+    /// The session to write when the tokens were refreshed.
+    pub refreshed: Option<Refreshed<'b>>,
+}
+
+/// A session whose tokens were refreshed, to be written by the caller.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct Refreshed<'b> {
+    /// The session with the new tokens; its `user` is [`Refreshed::claims`] when the provider
+    /// sent a new ID token.
+    pub session: Session<'b>,
+    /// The new ID token's claims (verified), when the provider sent one.
+    pub claims: Option<Object<'b>>,
+    /// The new ID token.
+    pub id_token: Option<&'b str>,
 }
 
 fn text<'b>(
@@ -125,22 +148,68 @@ impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks> Auth0<
         rng: &mut impl CryptoRngCore,
         buf: &'b mut [u8],
     ) -> Result<Response<'b>, AuthError> {
-        super::check_query(req.query)?;
         let (mut arena, res_buf) = Arena::split_for_response(buf);
         let cookie = self.sdk_cookies(&mut arena, req.cookie())?;
-        let query = copy_str(&mut arena, req.query)?;
-        let decode = |arena: &mut Arena<'b>, name: &str| super::query_value(arena, query, name);
-        let opts = AccessTokenOptions {
-            refresh: false,
-            audience: decode(&mut arena, "audience")?,
-            scope: decode(&mut arena, "scope")?,
-            merge_scopes: decode(&mut arena, "mergeScopes")? != Some("false"),
-        };
+        let opts = Self::options_in(req.query, &mut arena)?;
         let mut res = ResponseBuilder::new(res_buf, 200);
-        match self
+        let t = self
             .access_token_into(cookie, &opts, rng, &mut arena, &mut res)
-            .await
-        {
+            .await;
+        let body_buf = arena.take(arena.remaining().min(16384))?;
+        self.access_token_reply(t.as_ref(), cookie, res, body_buf)
+    }
+
+    /// The options of an access-token route request: its query's `audience`, `scope` and
+    /// `mergeScopes=false`, decoded into `buf`.
+    pub fn access_token_options<'b>(
+        query: &str,
+        buf: &'b mut [u8],
+    ) -> Result<AccessTokenOptions<'b>, AuthError> {
+        Self::options_in(query, &mut Arena::new(buf))
+    }
+
+    fn options_in<'b>(
+        query: &str,
+        arena: &mut Arena<'b>,
+    ) -> Result<AccessTokenOptions<'b>, AuthError> {
+        super::check_query(query)?;
+        let query = copy_str(arena, query)?;
+        let mut decode = |name: &str| super::query_value(arena, query, name);
+        Ok(AccessTokenOptions {
+            refresh: false,
+            audience: decode("audience")?,
+            scope: decode("scope")?,
+            merge_scopes: decode("mergeScopes")? != Some("false"),
+        })
+    }
+
+    /// The access-token route's answer to `result` (a runtime that gets the token its own way
+    /// answers with this): 200 `{"token", "scope", "expires_at", "expires_in", "token_type"}`,
+    /// or 401 `{"error":{"message","code"}}` (deleting the session's cookies, found in
+    /// `request_cookie`, on `session_expired`). Errors that are no answer (a store that is
+    /// down, a buffer too small) are returned. The response lives in `buf`.
+    pub fn access_token_response<'b>(
+        &self,
+        result: Result<&AccessToken<'_>, &AuthError>,
+        request_cookie: &str,
+        buf: &'b mut [u8],
+    ) -> Result<Response<'b>, AuthError> {
+        let (mut arena, res_buf) = Arena::split_for_response(buf);
+        let cookie = self.sdk_cookies(&mut arena, request_cookie)?;
+        let body_buf = arena.take(arena.remaining().min(16384))?;
+        self.access_token_reply(result, cookie, ResponseBuilder::new(res_buf, 200), body_buf)
+    }
+
+    /// Writes the route's answer into `res` (200) or, for a refused request, into `err_buf`
+    /// (401).
+    fn access_token_reply<'b>(
+        &self,
+        result: Result<&AccessToken<'_>, &AuthError>,
+        cookie: &str,
+        res: ResponseBuilder<'b>,
+        err_buf: &'b mut [u8],
+    ) -> Result<Response<'b>, AuthError> {
+        match result {
             Ok(t) => {
                 let now = self.now();
                 let mut b = res.body_writer("application/json")?;
@@ -157,10 +226,12 @@ impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks> Auth0<
                 o.end()?;
                 Ok(b.finish())
             }
-            Err(e @ (AuthError::Core(_) | AuthError::Store(_) | AuthError::Config(_))) => Err(e),
+            Err(e @ (AuthError::Core(_) | AuthError::Store(_) | AuthError::Config(_))) => {
+                Err(e.clone())
+            }
             Err(e) => {
-                super::log_error(&e);
-                let mut res = ResponseBuilder::new(arena.take(arena.remaining().min(16384))?, 401);
+                super::log_error(e);
+                let mut res = ResponseBuilder::new(err_buf, 401);
                 if matches!(e, AuthError::SessionExpired) {
                     self.clear_cookies(cookie, &mut res)?;
                 }
@@ -223,11 +294,97 @@ impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks> Auth0<
         arena: &mut Arena<'b>,
         res: &mut ResponseBuilder<'_>,
     ) -> Result<AccessToken<'b>, AuthError> {
-        let config = &self.config;
-        let now = self.now();
-        let Some(Loaded { mut session, id }) = self.load(cookie, arena).await? else {
+        let Some(Loaded { session, id }) = self.load(cookie, arena).await? else {
             return Err(AuthError::MissingSession);
         };
+        let t = self.token_in(session, opts, true, rng, arena).await?;
+        let t = t.ok_or(AuthError::MissingSession)?;
+        if let Some(r) = t.refreshed {
+            let mut session = r.session;
+            if let (Some(claims), Some(id_token)) = (r.claims, r.id_token) {
+                session.user = self.saved_user(&claims, id_token, arena)?;
+            }
+            self.save(&session, cookie, id, false, rng, arena, res)
+                .await?;
+        }
+        Ok(t.token)
+    }
+
+    /// The `user` the hooks keep of a refreshed ID token's claims (`before_session_saved`).
+    fn saved_user<'b>(
+        &self,
+        claims: &Object<'_>,
+        id_token: &str,
+        arena: &mut Arena<'b>,
+    ) -> Result<Object<'b>, AuthError> {
+        let user_buf = arena.take((claims.raw().len() + 1024).min(arena.remaining() / 2))?;
+        let mut user_w = Writer::new(user_buf, "session user");
+        let extra_buf = arena.take(64)?;
+        let mut extra_w = Writer::new(extra_buf, "session extra");
+        self.hooks.before_session_saved(&mut SessionToSave {
+            claims,
+            id_token,
+            user: &mut user_w,
+            extra: &mut extra_w,
+        })?;
+        let user: &'b str = user_w.into_str();
+        Ok(
+            Object::parse(user).map_err(|_| crate::ConfigError::Invalid {
+                option: "before_session_saved",
+                reason: "must write a JSON object into `user`",
+            })?,
+        )
+    }
+
+    /// An access token for `session` (already read by the caller: a runtime's request-scoped
+    /// session), refreshed when needed. Nothing is written: when the tokens changed,
+    /// [`TokenFor::refreshed`] is the session to write, whose `user` is the refreshed ID
+    /// token's claims, unfiltered (run the `before_session_saved` logic on them, as the SDK
+    /// does, before writing). Everything returned lives in `buf`.
+    pub async fn token_for<'b>(
+        &self,
+        session: Session<'b>,
+        opts: &AccessTokenOptions<'_>,
+        rng: &mut impl CryptoRngCore,
+        buf: &'b mut [u8],
+    ) -> Result<TokenFor<'b>, AuthError> {
+        let mut arena = Arena::new(buf);
+        self.token_in(session, opts, true, rng, &mut arena)
+            .await
+            .and_then(|t| t.ok_or(AuthError::MissingSession))
+            .inspect_err(super::log_error)
+    }
+
+    /// The stored access token for `session` when it needs no refresh; `None` when it needs
+    /// one (and a refresh token is there to get it): a runtime that coordinates refreshes
+    /// (one request to the provider for many concurrent requests) asks this first, and calls
+    /// [`Auth0::token_for`] only when it gets `None`. Errors are [`Auth0::token_for`]'s
+    /// (`missing_refresh_token`, …). Nothing goes to the network.
+    pub async fn cached_token<'b>(
+        &self,
+        session: Session<'b>,
+        opts: &AccessTokenOptions<'_>,
+        buf: &'b mut [u8],
+    ) -> Result<Option<AccessToken<'b>>, AuthError> {
+        let mut arena = Arena::new(buf);
+        let mut no_rng = NoRng;
+        Ok(self
+            .token_in(session, opts, false, &mut no_rng, &mut arena)
+            .await?
+            .map(|t| t.token))
+    }
+
+    /// The token for `session`; `None` when it needs a refresh and `refresh` is false.
+    async fn token_in<'b>(
+        &self,
+        mut session: Session<'b>,
+        opts: &AccessTokenOptions<'_>,
+        refresh: bool,
+        rng: &mut impl CryptoRngCore,
+        arena: &mut Arena<'b>,
+    ) -> Result<Option<TokenFor<'b>>, AuthError> {
+        let config = &self.config;
+        let now = self.now();
         // Copies into the work buffer, so the results borrow nothing else.
         let copy =
             |arena: &mut Arena<'b>, s: Option<&str>| -> Result<Option<&'b str>, crate::Error> {
@@ -265,19 +422,25 @@ impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks> Auth0<
         };
         let fresh = expires_at.is_some_and(|e| e > now.saturating_add(config.token_refresh_buffer));
         if let Some(tok) = current.filter(|_| fresh && !opts.refresh) {
-            return Ok(AccessToken {
-                token: text(arena, Some(tok))?.unwrap_or(""),
-                scope: text(arena, scope)?,
-                expires_at: expires_at.unwrap_or(0),
-                token_type: text(arena, token_type)?,
-                headers: Response::EMPTY,
-            });
+            return Ok(Some(TokenFor {
+                token: AccessToken {
+                    token: text(arena, Some(tok))?.unwrap_or(""),
+                    scope: text(arena, scope)?,
+                    expires_at: expires_at.unwrap_or(0),
+                    token_type: text(arena, token_type)?,
+                    headers: Response::EMPTY,
+                },
+                refreshed: None,
+            }));
         }
         let Some(refresh_token) = ts.refresh_token else {
             return Err(AuthError::MissingRefreshToken {
                 expired: current.is_some(),
             });
         };
+        if !refresh {
+            return Ok(None);
+        }
 
         // Refresh.
         let failed = |f| AuthError::FailedToRefreshToken(f);
@@ -306,7 +469,8 @@ impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks> Auth0<
         };
         let new_expires_at = tokens.expires_in.map(|e| now.saturating_add(e));
         let new_id_token = text(arena, tokens.id_token)?;
-        // A refreshed ID token replaces `user` (filtered); it may lack a nonce.
+        // A refreshed ID token replaces `user` (filtered by the caller); it may lack a nonce.
+        let mut new_claims = None;
         if let Some(idt) = new_id_token {
             let claims = self
                 .validate_id_token(idt, &metadata, None, None, arena)
@@ -321,21 +485,7 @@ impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks> Auth0<
             {
                 return Err(failed(GrantFailure::IdToken(IdTokenError::Subject)));
             }
-            let user_buf = arena.take((claims.raw().len() + 1024).min(arena.remaining() / 2))?;
-            let mut user_w = Writer::new(user_buf, "session user");
-            let extra_buf = arena.take(64)?;
-            let mut extra_w = Writer::new(extra_buf, "session extra");
-            self.hooks.before_session_saved(&mut SessionToSave {
-                claims: &claims,
-                id_token: idt,
-                user: &mut user_w,
-                extra: &mut extra_w,
-            })?;
-            let user: &'b str = user_w.into_str();
-            session.user = Object::parse(user).map_err(|_| crate::ConfigError::Invalid {
-                option: "before_session_saved",
-                reason: "must write a JSON object into `user`",
-            })?;
+            new_claims = Some(claims);
         }
         let new_refresh = tokens.refresh_token.or(Some(refresh_token));
         if uses_global {
@@ -378,20 +528,51 @@ impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks> Auth0<
             session.token_set.id_token = new_id_token.map(JsonStr::new).or(ts.id_token);
             session.token_set.refresh_token = new_refresh;
         }
-        self.save(&session, cookie, id, false, rng, arena, res)
-            .await?;
+        if let Some(claims) = new_claims {
+            session.user = claims;
+        }
         event!(
             debug,
             audience = audience.unwrap_or(""),
             rotated = tokens.refresh_token.is_some(),
             "auth0-edge: access token refreshed"
         );
-        Ok(AccessToken {
-            token: text(arena, Some(tokens.access_token))?.unwrap_or(""),
-            scope: text(arena, tokens.scope)?,
-            expires_at: new_expires_at.unwrap_or(now),
-            token_type,
-            headers: Response::EMPTY,
-        })
+        Ok(Some(TokenFor {
+            token: AccessToken {
+                token: text(arena, Some(tokens.access_token))?.unwrap_or(""),
+                scope: text(arena, tokens.scope)?,
+                expires_at: new_expires_at.unwrap_or(now),
+                token_type,
+                headers: Response::EMPTY,
+            },
+            refreshed: Some(Refreshed {
+                session,
+                claims: new_claims,
+                id_token: new_id_token,
+            }),
+        }))
     }
 }
+
+/// The generator of a flow that never draws (a token read from the session).
+struct NoRng;
+
+impl rand_core::RngCore for NoRng {
+    fn next_u32(&mut self) -> u32 {
+        0
+    }
+    fn next_u64(&mut self) -> u64 {
+        0
+    }
+    fn fill_bytes(&mut self, dest: &mut [u8]) {
+        dest.fill(0)
+    }
+    fn try_fill_bytes(&mut self, _dest: &mut [u8]) -> Result<(), rand_core::Error> {
+        Err(rand_core::Error::from(
+            core::num::NonZeroU32::new(rand_core::Error::CUSTOM_START)
+                .unwrap_or(core::num::NonZeroU32::MIN),
+        ))
+    }
+}
+
+impl rand_core::CryptoRng for NoRng {}

@@ -123,6 +123,21 @@ pub fn write_url(
         '?'
     };
     let mut f = FormWriter::new(w, sep);
+    write_params(&mut f, config, sources, scope, audience, redirect_uri, s)
+}
+
+/// Writes the parameters of the authorization request (the query of [`write_url`], without
+/// the endpoint) into `f`, in the order of the module documentation: the body of a pushed
+/// authorization request ([`crate::oauth::par`]) is the same parameters.
+pub fn write_params(
+    f: &mut FormWriter<'_, '_>,
+    config: &Config<'_>,
+    sources: &[&str],
+    scope: Option<&str>,
+    audience: Option<&str>,
+    redirect_uri: &str,
+    s: &Secrets<'_>,
+) -> Result<(), Error> {
     // Configured parameters first, each overridden by the request's last value. A scope map
     // without an entry for the audience sends no scope, as the SDK does.
     if let Some(scope) = scope {
@@ -132,7 +147,7 @@ pub fn write_url(
         f.pair("audience", a)?;
     }
     for (k, v) in config.authorization_parameters.extra.iter() {
-        if PROTECTED.contains(k) || INTERNAL.contains(k) || *k == "scope" || *k == "audience" {
+        if PROTECTED.contains(&k) || INTERNAL.contains(&k) || k == "scope" || k == "audience" {
             continue;
         }
         match last_value(sources, k) {
@@ -346,7 +361,7 @@ pub fn is_prefetch(headers: &dyn crate::http::Headers) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::{AuthorizationParameters, ClientAuth, Scope};
+    use crate::config::{AuthorizationParameters, ClientAuth, Pairs, Scope};
     extern crate std;
     use std::string::ToString;
     use std::vec::Vec;
@@ -394,7 +409,7 @@ mod tests {
             authorization_parameters: AuthorizationParameters {
                 scope: Scope::All("openid profile"),
                 audience: Some("https://api"),
-                extra: &extra,
+                extra: Pairs::new(&extra),
             },
             ..config()
         };
@@ -414,7 +429,7 @@ mod tests {
         let map = [("https://a", "openid read:a")];
         let c = Config {
             authorization_parameters: AuthorizationParameters {
-                scope: Scope::PerAudience(&map),
+                scope: Scope::PerAudience(Pairs::new(&map)),
                 audience: Some("https://default"),
                 ..AuthorizationParameters::default()
             },

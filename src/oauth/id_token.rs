@@ -104,7 +104,7 @@ pub struct Expected<'a> {
     /// Seconds of clock tolerance.
     pub leeway: i64,
     /// Audiences besides the client id that an `aud` array may list.
-    pub trusted_audiences: &'a [&'a str],
+    pub trusted_audiences: crate::config::Strs<'a>,
 }
 
 fn int_claim(o: &Object<'_>, name: &'static str) -> Result<Option<i64>, IdTokenError> {
@@ -272,7 +272,7 @@ mod tests {
             nonce: Some("n"),
             max_age: None,
             leeway: 30,
-            trusted_audiences: &["api"],
+            trusted_audiences: crate::config::Strs::new(&["api"]),
         }
     }
 

@@ -4,7 +4,8 @@
 //! Provider quirks are data, not errors: `expires_in` as a number or a numeric string, a
 //! missing `refresh_token` or `id_token`, `token_type` in any case, unknown members.
 
-use super::client_auth::{ClientAuth, basic_auth, write_client_auth};
+use super::client_auth::{ClientAuth, write_client_auth};
+use super::form_body::{finish, push_form_json};
 use crate::codec::buf::Writer;
 use crate::codec::form::FormWriter;
 use crate::codec::json::{JsonStr, Object, Value};
@@ -34,20 +35,6 @@ pub enum Grant<'a> {
         /// `audience`, sent only when the caller asked for one.
         audience: Option<&'a str>,
     },
-}
-
-/// Appends a JSON string's characters form-encoded.
-fn push_form_json(w: &mut Writer<'_>, s: JsonStr<'_>) -> Result<(), Error> {
-    match s.as_str() {
-        Some(plain) => crate::codec::form::push_form(w, plain),
-        None => {
-            for c in s.chars() {
-                let mut tmp = [0u8; 4];
-                crate::codec::form::push_form(w, c.encode_utf8(&mut tmp))?;
-            }
-            Ok(())
-        }
-    }
 }
 
 /// A token request: the form body, and the `Authorization` header value when
@@ -113,26 +100,6 @@ pub fn token_request<'b>(
         write_client_auth(&mut f, client_id, auth, issuer, now, rng)?;
     }
     finish(w, client_id, auth)
-}
-
-/// Ends a request body written into `w`, and writes the `Authorization` value of
-/// `client_secret_basic` into the rest of the buffer.
-fn finish<'b>(
-    w: Writer<'b>,
-    client_id: &str,
-    auth: &ClientAuth<'_>,
-) -> Result<TokenRequest<'b>, Error> {
-    let (body, rest) = w.into_parts();
-    let body: &'b [u8] = body;
-    let body = core::str::from_utf8(body).unwrap_or("");
-    let authorization = match auth {
-        ClientAuth::SecretBasic(secret) => Some(basic_auth(client_id, secret, rest)?),
-        _ => None,
-    };
-    Ok(TokenRequest {
-        body,
-        authorization,
-    })
 }
 
 /// Writes a token revocation request (RFC 7009) for a refresh token into `buf`.

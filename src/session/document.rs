@@ -474,3 +474,31 @@ impl Document for Session<'_> {
         }
     }
 }
+
+/// The members a session document has beyond the SDK's: not one of these.
+pub const KNOWN_MEMBERS: [&str; 6] = [
+    "user",
+    "tokenSet",
+    "accessTokens",
+    "internal",
+    "connectionTokenSets",
+    "exp",
+];
+
+/// Writes a session template with `extra`'s members: the SDK's members as `null` placeholders
+/// (the typed values replace them when the session is written), then the extra members, so a
+/// [`Session`] whose `raw` is this template is written in the SDK's order (`user`,
+/// `tokenSet`, `accessTokens`, `internal`, extras, `exp`). Members of `extra` named like the
+/// SDK's are left out.
+pub fn write_template(w: &mut Writer<'_>, extra: &Object<'_>) -> Result<(), Error> {
+    let mut o = ObjectWriter::begin(w)?;
+    for k in ["user", "tokenSet", "accessTokens", "internal"] {
+        o.raw(k, "null")?;
+    }
+    for (k, v) in extra.members() {
+        if !KNOWN_MEMBERS.iter().any(|n| k == *n) {
+            o.member(k, v)?;
+        }
+    }
+    o.end()
+}

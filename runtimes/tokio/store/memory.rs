@@ -3,8 +3,9 @@
 use std::prelude::rust_2024::*;
 
 use super::super::clock::SystemClock;
+use super::{Record as Stored, Store, Updated};
 use crate::UnixTime;
-use crate::runtime::{Clock, RecordInfo, SessionStore, StoreError};
+use crate::runtime::{Clock, RecordInfo, StoreError};
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
@@ -13,6 +14,7 @@ pub const DEFAULT_MAX_ENTRIES: usize = 100_000;
 
 struct Record {
     json: String,
+    version: u64,
     expires_at: UnixTime,
     sid: Option<String>,
     sub: Option<String>,
@@ -112,7 +114,7 @@ impl MemoryStore {
     }
 }
 
-impl<C: Clock> MemoryStore<C> {
+impl<C: Clock + Send + Sync + 'static> MemoryStore<C> {
     /// An empty store whose records expire on `clock`.
     pub fn with_clock(clock: C) -> Self {
         MemoryStore {
@@ -145,52 +147,51 @@ impl<C: Clock> MemoryStore<C> {
     }
 }
 
-impl<C: Clock> SessionStore for MemoryStore<C> {
-    async fn get<'b>(&self, id: &str, buf: &'b mut [u8]) -> Result<Option<&'b [u8]>, StoreError> {
+fn record(json: &str, info: &RecordInfo<'_>) -> Record {
+    Record {
+        json: json.to_string(),
+        version: Stored::version_of(json),
+        expires_at: info.expires_at,
+        sid: info.sid.map(String::from),
+        sub: info.sub.map(String::from),
+    }
+}
+
+impl<C: Clock + Send + Sync + 'static> Store for MemoryStore<C> {
+    async fn get(&self, id: &str) -> Result<Option<Stored>, StoreError> {
         let mut records = self.lock();
         records.expire(self.clock.now());
-        match records.by_id.get(id) {
-            None => Ok(None),
-            Some(r) => {
-                let dst = buf.get_mut(..r.json.len()).ok_or(StoreError::TooLarge)?;
-                dst.copy_from_slice(r.json.as_bytes());
-                Ok(Some(dst))
-            }
-        }
+        Ok(records.by_id.get(id).map(|r| Stored {
+            json: r.json.clone(),
+            version: r.version,
+        }))
     }
 
     async fn set(&self, id: &str, json: &str, info: &RecordInfo<'_>) -> Result<(), StoreError> {
-        let record = Record {
-            json: json.to_string(),
-            expires_at: info.expires_at,
-            sid: info.sid.map(String::from),
-            sub: info.sub.map(String::from),
-        };
+        let record = record(json, info);
         let mut records = self.lock();
         records.expire(self.clock.now());
         records.insert(id, record, self.max_entries);
         Ok(())
     }
 
+    /// Atomic: the check and the write happen under the store's lock.
     async fn update(
         &self,
         id: &str,
         json: &str,
         info: &RecordInfo<'_>,
-    ) -> Result<bool, StoreError> {
+        expected: Option<u64>,
+    ) -> Result<Updated, StoreError> {
         let mut records = self.lock();
         records.expire(self.clock.now());
-        if !records.by_id.contains_key(id) {
-            return Ok(false);
+        match records.by_id.get(id) {
+            None => return Ok(Updated::Missing),
+            Some(r) if expected.is_some_and(|v| v != r.version) => return Ok(Updated::Conflict),
+            Some(_) => {}
         }
-        let record = Record {
-            json: json.to_string(),
-            expires_at: info.expires_at,
-            sid: info.sid.map(String::from),
-            sub: info.sub.map(String::from),
-        };
-        records.insert(id, record, self.max_entries);
-        Ok(true)
+        records.insert(id, record(json, info), self.max_entries);
+        Ok(Updated::Written)
     }
 
     async fn delete(&self, id: &str) -> Result<(), StoreError> {
@@ -211,10 +212,21 @@ impl<C: Clock> SessionStore for MemoryStore<C> {
     }
 }
 
-#[cfg(all(test, feature = "testing"))]
+#[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testing::{ManualClock, block_on};
+    use std::sync::atomic::{AtomicI64, Ordering};
+
+    /// A clock the test moves, shareable across threads.
+    #[derive(Default)]
+    struct TestClock(AtomicI64);
+
+    impl Clock for &'static TestClock {
+        fn now(&self) -> UnixTime {
+            self.0.load(Ordering::SeqCst)
+        }
+        async fn sleep(&self, _millis: u64) {}
+    }
 
     fn info(expires_at: UnixTime, sid: &'static str, sub: &'static str) -> RecordInfo<'static> {
         RecordInfo {
@@ -224,58 +236,76 @@ mod tests {
         }
     }
 
-    #[test]
-    fn bounded_expiring_and_indexed() {
-        let clock = std::rc::Rc::new(ManualClock::new(1_000));
-        let store = MemoryStore::with_clock(clock.clone()).with_max_entries(3);
-        block_on(async {
-            store
-                .set("a", "{}", &info(1_100, "s1", "u1"))
-                .await
-                .unwrap();
-            store
-                .set("b", "{}", &info(1_200, "s2", "u1"))
-                .await
-                .unwrap();
-            store
-                .set("c", "{}", &info(1_300, "s3", "u2"))
-                .await
-                .unwrap();
-            // Full: the one closest to its expiry (a) makes room.
-            store
-                .set("d", "{}", &info(1_400, "s4", "u3"))
-                .await
-                .unwrap();
-            let mut buf = [0u8; 8];
-            assert!(store.get("a", &mut buf).await.unwrap().is_none());
-            assert_eq!(store.len(), 3);
-            // Expiry on the store's clock.
-            clock.advance(250);
-            assert!(store.get("b", &mut buf).await.unwrap().is_none());
-            assert_eq!(store.len(), 2);
-            assert!(
-                !store
-                    .update("b", "{}", &info(2_000, "s2", "u1"))
-                    .await
-                    .unwrap()
-            );
-            // By sid, then by sub, through the indexes.
-            store
-                .delete_by_logout_token(Some("s3"), None)
-                .await
-                .unwrap();
-            assert!(store.get("c", &mut buf).await.unwrap().is_none());
-            store
-                .set("e", "{}", &info(1_500, "s5", "u3"))
-                .await
-                .unwrap();
-            store
-                .delete_by_logout_token(None, Some("u3"))
-                .await
-                .unwrap();
-            assert!(store.is_empty());
-            let r = store.lock();
-            assert!(r.by_expiry.is_empty() && r.by_sid.is_empty() && r.by_sub.is_empty());
-        });
+    #[tokio::test]
+    async fn bounded_expiring_and_indexed() {
+        let clock: &'static TestClock = Box::leak(Box::new(TestClock(AtomicI64::new(1_000))));
+        let store = MemoryStore::with_clock(clock).with_max_entries(3);
+        store
+            .set("a", "{}", &info(1_100, "s1", "u1"))
+            .await
+            .unwrap();
+        store
+            .set("b", "{}", &info(1_200, "s2", "u1"))
+            .await
+            .unwrap();
+        store
+            .set("c", "{}", &info(1_300, "s3", "u2"))
+            .await
+            .unwrap();
+        // Full: the one closest to its expiry (a) makes room.
+        store
+            .set("d", "{}", &info(1_400, "s4", "u3"))
+            .await
+            .unwrap();
+        assert!(store.get("a").await.unwrap().is_none());
+        assert_eq!(store.len(), 3);
+        // Expiry on the store's clock.
+        clock.0.fetch_add(250, Ordering::SeqCst);
+        assert!(store.get("b").await.unwrap().is_none());
+        assert_eq!(store.len(), 2);
+        let late = info(2_000, "s2", "u1");
+        assert_eq!(
+            store.update("b", "{}", &late, None).await.unwrap(),
+            Updated::Missing
+        );
+        // By sid, then by sub, through the indexes.
+        store
+            .delete_by_logout_token(Some("s3"), None)
+            .await
+            .unwrap();
+        assert!(store.get("c").await.unwrap().is_none());
+        store
+            .set("e", "{}", &info(1_500, "s5", "u3"))
+            .await
+            .unwrap();
+        store
+            .delete_by_logout_token(None, Some("u3"))
+            .await
+            .unwrap();
+        assert!(store.is_empty());
+        let r = store.lock();
+        assert!(r.by_expiry.is_empty() && r.by_sid.is_empty() && r.by_sub.is_empty());
+    }
+
+    #[tokio::test]
+    async fn updates_are_conditional_on_the_version_read() {
+        let store = MemoryStore::new();
+        let far = info(i64::MAX / 2, "s", "u");
+        store.set("id", r#"{"v":1}"#, &far).await.unwrap();
+        let read = store.get("id").await.unwrap().unwrap();
+        assert_eq!(read.version, Stored::version_of(r#"{"v":1}"#));
+        // A refresh writes first; the roll made from the older read is refused.
+        let refresh = store
+            .update("id", r#"{"v":2}"#, &far, Some(read.version))
+            .await;
+        assert_eq!(refresh.unwrap(), Updated::Written);
+        let roll = store
+            .update("id", r#"{"v":1}"#, &far, Some(read.version))
+            .await;
+        assert_eq!(roll.unwrap(), Updated::Conflict);
+        assert_eq!(store.get("id").await.unwrap().unwrap().json, r#"{"v":2}"#);
+        // Unconditional writes (an application's update) go through.
+        let edit = store.update("id", r#"{"v":3}"#, &far, None).await;
+        assert_eq!(edit.unwrap(), Updated::Written);
     }
 }

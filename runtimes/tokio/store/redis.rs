@@ -1,12 +1,14 @@
-//! A Redis session store (feature `redis`): records under `<prefix><id>` with a TTL equal to
-//! the session's expiry, and sets `<prefix>sid:<sid>` and `<prefix>sub:<sub>` of record ids so
-//! back-channel logout can delete by either. Every command has a deadline, and the connection
-//! comes back by itself after Redis restarts.
+//! A Redis session store (feature `redis`): records are hashes under `<prefix><id>` (`json`,
+//! and `v`, its [`Record::version_of`]) with a TTL equal to the session's expiry, and sets
+//! `<prefix>sid:<sid>` and `<prefix>sub:<sub>` of record ids so back-channel logout can delete
+//! by either. A conditional update is one Lua script (compare `v`, then write). Every command
+//! has a deadline, and the connection comes back by itself after Redis restarts.
 
 use std::prelude::rust_2024::*;
 
 use super::super::clock::SystemClock;
-use crate::runtime::{Clock, RecordInfo, SessionStore, StoreError};
+use super::{Record, Store, Updated};
+use crate::runtime::{Clock, RecordInfo, StoreError};
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use std::time::Duration;
 
@@ -70,7 +72,18 @@ impl RedisStore {
     }
 }
 
-impl<C: Clock> RedisStore<C> {
+/// Replaces a record when it exists and, given a version, when its version is that one:
+/// 0 missing, 1 written, 2 conflict.
+const UPDATE: &str = r"
+local v = redis.call('HGET', KEYS[1], 'v')
+if not v then return 0 end
+if ARGV[4] ~= '' and v ~= ARGV[4] then return 2 end
+redis.call('HSET', KEYS[1], 'json', ARGV[1], 'v', ARGV[2])
+redis.call('EXPIRE', KEYS[1], ARGV[3])
+return 1
+";
+
+impl<C: Clock + Send + Sync + 'static> RedisStore<C> {
     /// Like [`RedisStore::connect`], with `options`, and TTLs counted from `clock`.
     pub async fn connect_with(
         url: &str,
@@ -92,6 +105,11 @@ impl<C: Clock> RedisStore<C> {
             clock,
             deadline: options.connection_timeout + options.response_timeout,
         })
+    }
+
+    /// The connection, key prefix and deadline, for the refresh coordination.
+    pub(crate) fn link(&self) -> crate::tokio::refresh::RedisLink {
+        crate::tokio::refresh::RedisLink::new(self.conn.clone(), &self.prefix, self.deadline)
     }
 
     /// Runs one store operation within the deadline.
@@ -132,30 +150,29 @@ impl<C: Clock> RedisStore<C> {
     }
 }
 
-impl<C: Clock> SessionStore for RedisStore<C> {
-    async fn get<'b>(&self, id: &str, buf: &'b mut [u8]) -> Result<Option<&'b [u8]>, StoreError> {
+impl<C: Clock + Send + Sync + 'static> Store for RedisStore<C> {
+    async fn get(&self, id: &str) -> Result<Option<Record>, StoreError> {
         let mut conn = self.conn.clone();
-        let get = redis::cmd("GET").arg(self.key(id)).clone();
-        let value: Option<Vec<u8>> = self.within(get.query_async(&mut conn)).await?;
-        match value {
-            None => Ok(None),
-            Some(v) => {
-                let dst = buf.get_mut(..v.len()).ok_or(StoreError::TooLarge)?;
-                dst.copy_from_slice(&v);
-                Ok(Some(dst))
-            }
-        }
+        let get = redis::cmd("HGET").arg(self.key(id)).arg("json").clone();
+        let value: Option<String> = self.within(get.query_async(&mut conn)).await?;
+        Ok(value.map(Record::new))
     }
 
     async fn set(&self, id: &str, json: &str, info: &RecordInfo<'_>) -> Result<(), StoreError> {
         let mut conn = self.conn.clone();
-        let set = redis::cmd("SET")
-            .arg(self.key(id))
-            .arg(json)
-            .arg("EX")
-            .arg(self.ttl(info.expires_at))
-            .clone();
-        self.within(set.query_async::<()>(&mut conn)).await?;
+        let key = self.key(id);
+        let mut pipe = redis::pipe();
+        pipe.atomic()
+            .del(&key)
+            .ignore()
+            .hset_multiple(
+                &key,
+                &[("json", json), ("v", &Record::version_of(json).to_string())],
+            )
+            .ignore()
+            .expire(&key, self.ttl(info.expires_at) as i64)
+            .ignore();
+        self.within(pipe.query_async::<()>(&mut conn)).await?;
         self.index_record(id, info).await
     }
 
@@ -164,21 +181,24 @@ impl<C: Clock> SessionStore for RedisStore<C> {
         id: &str,
         json: &str,
         info: &RecordInfo<'_>,
-    ) -> Result<bool, StoreError> {
+        expected: Option<u64>,
+    ) -> Result<Updated, StoreError> {
         let mut conn = self.conn.clone();
-        // SET … XX only replaces an existing record, atomically.
-        let set = redis::cmd("SET")
-            .arg(self.key(id))
-            .arg(json)
-            .arg("XX")
-            .arg("EX")
+        let script = redis::Script::new(UPDATE);
+        let mut call = script.key(self.key(id));
+        call.arg(json)
+            .arg(Record::version_of(json).to_string())
             .arg(self.ttl(info.expires_at))
-            .clone();
-        let done: Option<String> = self.within(set.query_async(&mut conn)).await?;
-        if done.is_some() {
-            self.index_record(id, info).await?;
+            .arg(expected.map(|v| v.to_string()).unwrap_or_default());
+        let done: i64 = self.within(call.invoke_async(&mut conn)).await?;
+        match done {
+            1 => {
+                self.index_record(id, info).await?;
+                Ok(Updated::Written)
+            }
+            2 => Ok(Updated::Conflict),
+            _ => Ok(Updated::Missing),
         }
-        Ok(done.is_some())
     }
 
     async fn delete(&self, id: &str) -> Result<(), StoreError> {

@@ -1,0 +1,451 @@
+//! [`RequestSession`]: the session of one request, read once, changed in place by the
+//! application and the flows (an update, a refresh), and written once when the response goes
+//! out.
+//!
+//! Every write keeps the newest token set: a refresh runs through the client's single-flight
+//! coordination (one request to the provider per refresh token, the memo for late requests); a
+//! rolling write of a cookie session whose token needs a refresh takes a newer token set the
+//! memo has; a rolling write of a stored session is conditional on the record's version, so it
+//! never undoes a refresh saved meanwhile.
+
+use std::prelude::rust_2024::*;
+
+use super::client::Auth0Client;
+use super::convert::{append_headers, cookie_header};
+use super::hooks::session_saved;
+use super::owned::{AccessTokenData, SessionData};
+use super::refresh::{Waited, key_of};
+use crate::flow::{AccessTokenOptions, AuthError};
+use crate::session::Session;
+use http::HeaderMap;
+use std::sync::Arc;
+
+/// The session of one request, shared by the layer, the extractors and the handler (a cheap
+/// clone). [`super::Auth0Layer`] puts one in every request's extensions (read it in axum with
+/// the [`super::axum`] extractors, or `parts.extensions.get::<RequestSession>()`) and writes
+/// it once after the handler: one seal, one set of `Set-Cookie` values, and only when something
+/// changed or the session rolls.
+///
+/// Every write keeps the newest token set. A refresh runs through the client's single-flight
+/// coordination: one request to the provider per refresh token however many requests need it,
+/// and, for a minute after, the refreshed session for requests that still carry the old cookie
+/// (across servers with [`super::RedisCoordination`]). A rolling write of a cookie session whose
+/// token needs a refresh takes the newer token set the memo has; a rolling write of a stored
+/// session is conditional on the record's version ([`super::Store::update`]), so it never
+/// undoes a refresh saved meanwhile.
+///
+/// ```no_run
+/// # #[cfg(feature = "axum")] mod m {
+/// use auth0_edge::flow::AccessTokenOptions;
+/// use auth0_edge::tokio::RequestSession;
+///
+/// // Call an API with the user's token, inside a handler: a refresh is saved by the layer.
+/// async fn orders(session: RequestSession) -> Result<String, axum::http::StatusCode> {
+///     let token = session
+///         .get_access_token(&AccessTokenOptions::default())
+///         .await
+///         .map_err(|_| axum::http::StatusCode::UNAUTHORIZED)?;
+///     Ok(format!("Bearer {}", token.token))
+/// }
+/// # }
+/// ```
+#[derive(Clone)]
+pub struct RequestSession {
+    scope: Arc<Scope>,
+}
+
+impl std::fmt::Debug for RequestSession {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RequestSession").finish_non_exhaustive()
+    }
+}
+
+struct Scope {
+    client: Auth0Client,
+    state: tokio::sync::Mutex<State>,
+}
+
+#[derive(Default)]
+struct State {
+    /// The session document (without `exp`); `None` without a session.
+    doc: Option<String>,
+    /// The application replaced the session: written unconditionally.
+    edited: bool,
+    /// The tokens changed (a refresh, or a newer set from the memo): written.
+    changed: bool,
+    /// The headers of a write made already (a stored session's refresh is saved at once).
+    pending: Option<HeaderMap>,
+    /// Whether the session rolls on this request (rolling, and `before_session_rolled`).
+    roll: bool,
+    /// The store record's id and the version read or written last (stateful sessions).
+    record_id: Option<String>,
+    version: Option<u64>,
+    /// The request's SDK cookies (the chunks to delete when the session is written).
+    request_cookie: String,
+    /// Written already.
+    finished: bool,
+}
+
+/// How often a request follows a chain of newer sessions (refreshes of refreshes) before it
+/// refreshes on its own.
+const MAX_ADOPTIONS: usize = 4;
+
+impl RequestSession {
+    /// Reads the session of a request with these headers. A request whose session cannot be
+    /// read (a store that is down) goes on without one, and the failure is logged; more of the
+    /// SDK's cookies than the flows accept is an error (answer it with its status, 431).
+    pub async fn read(client: &Auth0Client, headers: &HeaderMap) -> Result<Self, AuthError> {
+        let cookie = cookie_header(headers);
+        let core = client.core();
+        let mut pooled = client.inner.pool.get();
+        let mut state = State::default();
+        match core.read_session(&cookie, pooled.buf()).await {
+            Ok(Some(r)) => {
+                // The document as read (an `exp` in it is ignored when it is read back).
+                state.doc = Some(match r.session.raw {
+                    Some(raw) => raw.raw().to_string(),
+                    None => SessionData::doc_of(&r.session)?,
+                });
+                state.record_id = r.record_id.map(String::from);
+                state.version = core.store().and_then(|s| s.seen());
+                state.request_cookie = r.request_cookie.to_string();
+            }
+            Ok(None) => {}
+            Err(e @ AuthError::CookiesTooLarge { .. }) => return Err(e),
+            Err(e) => {
+                event!(warn, code = e.code(), reason = %crate::Report(&e), "auth0-edge: the request goes on without its session");
+                let _ = e;
+            }
+        }
+        drop(pooled);
+        Ok(RequestSession {
+            scope: Arc::new(Scope {
+                client: client.clone(),
+                state: tokio::sync::Mutex::new(state),
+            }),
+        })
+    }
+
+    /// Makes the session roll (or not) when it is written; the layer decides it from the
+    /// configuration and `before_session_rolled`.
+    pub(crate) async fn set_roll(&self, roll: bool) {
+        self.scope.state.lock().await.roll = roll;
+    }
+
+    /// Whether the request has a session.
+    pub async fn exists(&self) -> bool {
+        self.scope.state.lock().await.doc.is_some()
+    }
+
+    /// The session (`getSession`), as it stands now (with this request's changes).
+    pub async fn get(&self) -> Option<SessionData> {
+        let state = self.scope.state.lock().await;
+        state
+            .doc
+            .as_deref()
+            .and_then(|d| SessionData::from_json(d).ok())
+    }
+
+    /// Replaces the session (`updateSession`): `session`'s user, extra members and tokens are
+    /// saved when the response goes out; `internal` (`sid`, `createdAt`) stays the current
+    /// session's. Without a session this is [`AuthError::MissingSession`].
+    pub async fn update(&self, session: &SessionData) -> Result<(), AuthError> {
+        let mut state = self.scope.state.lock().await;
+        let current = state.doc.as_deref().ok_or(AuthError::MissingSession)?;
+        let current = SessionData::from_json(current)?;
+        let mut next = session.clone();
+        next.keep_internal_of(&current);
+        state.doc = Some(next.to_json());
+        state.edited = true;
+        Ok(())
+    }
+
+    /// An access token for the session (`getAccessToken`): the stored one while it is valid,
+    /// else refreshed, once for all the requests that need the same refresh (see
+    /// [`RequestSession`]). The new tokens are saved when the response goes out.
+    pub async fn get_access_token(
+        &self,
+        options: &AccessTokenOptions<'_>,
+    ) -> Result<AccessTokenData, AuthError> {
+        let client = &self.scope.client;
+        let inner = &*client.inner;
+        let core = client.core();
+        let audience = options
+            .audience
+            .or(core.config().authorization_parameters.audience);
+        let mut state = self.scope.state.lock().await;
+        for _ in 0..=MAX_ADOPTIONS {
+            let doc = state.doc.clone().ok_or(AuthError::MissingSession)?;
+            let session = parse(&doc)?;
+            let mut pooled = inner.pool.get();
+            match core
+                .cached_token(session.clone(), options, pooled.buf())
+                .await
+            {
+                Ok(Some(t)) => return Ok(AccessTokenData::new(&t, audience)),
+                Ok(None) => {}
+                Err(e) => return Err(e),
+            }
+            drop(pooled);
+            let refresh_token = session
+                .token_set
+                .refresh_token
+                .and_then(|t| t.as_str())
+                .unwrap_or_default();
+            let key = key_of(refresh_token);
+            // A refresh of this token finished already (here, or on another server)?
+            if let Some(newer) = inner.coordinator.newer(&key, true, &inner.keys).await {
+                state.take(&newer)?;
+                continue;
+            }
+            let flight = match inner.coordinator.lock(&key, &inner.keys).await {
+                Waited::Refreshed(newer) => {
+                    state.take(&newer)?;
+                    continue;
+                }
+                Waited::Locked(flight) => flight,
+            };
+            let outcome = self
+                .refresh_locked(&mut state, &key, options, audience)
+                .await;
+            flight.release().await;
+            match outcome? {
+                Some(token) => return Ok(token),
+                None => continue,
+            }
+        }
+        Err(AuthError::FailedToRefreshToken(
+            crate::flow::GrantFailure::Transport(crate::runtime::TransportError::Timeout),
+        ))
+    }
+
+    /// The refresh, holding the flight of `key`: the memo and the store are asked once more
+    /// (`None`: a newer session was adopted, try again), else the provider.
+    async fn refresh_locked(
+        &self,
+        state: &mut State,
+        key: &super::refresh::Key,
+        options: &AccessTokenOptions<'_>,
+        audience: Option<&str>,
+    ) -> Result<Option<AccessTokenData>, AuthError> {
+        let client = &self.scope.client;
+        let inner = &*client.inner;
+        let core = client.core();
+        // Asked again under the lock: the refresh that held it may have just finished (here,
+        // or on another server).
+        if let Some(newer) = inner.coordinator.newer(key, true, &inner.keys).await {
+            state.take(&newer)?;
+            return Ok(None);
+        }
+        let doc = state.doc.clone().ok_or(AuthError::MissingSession)?;
+        // A stored session: the record is the truth (another server may have refreshed it).
+        if let (Some(store), Some(id)) = (inner.store.as_deref(), state.record_id.clone()) {
+            match store.get(&id).await? {
+                None => {
+                    state.doc = None;
+                    return Err(AuthError::MissingSession);
+                }
+                Some(r) if r.json != doc => {
+                    let theirs = SessionData::from_json(&r.json)?;
+                    let ours = SessionData::from_json(&doc)?;
+                    if theirs.refresh_token() != ours.refresh_token() {
+                        // The record has it already: nothing to write but the roll.
+                        state.take(&r.json)?;
+                        state.changed = false;
+                        state.version = Some(r.version);
+                        return Ok(None);
+                    }
+                }
+                Some(_) => {}
+            }
+        }
+        let mut pooled = inner.pool.get();
+        let (token, refreshed) = {
+            let session = parse(&doc)?;
+            let t = core
+                .token_for(session, options, &mut rand_core::OsRng, pooled.buf())
+                .await?;
+            let token = AccessTokenData::new(&t.token, audience);
+            match t.refreshed {
+                None => (token, None),
+                Some(r) => {
+                    let doc = SessionData::doc_of(&r.session)?;
+                    (token, Some((doc, r.id_token.map(String::from))))
+                }
+            }
+        };
+        drop(pooled);
+        let Some((doc, id_token)) = refreshed else {
+            return Ok(Some(token));
+        };
+        let mut refreshed = SessionData::from_json(&doc)?;
+        if let Some(id_token) = &id_token {
+            // `user` is every claim of the new ID token: the hook decides what stays.
+            session_saved(&*inner.hooks, &mut refreshed, id_token).await?;
+        }
+        let json = refreshed.to_json();
+        inner.coordinator.remember(key, &json, &inner.keys).await;
+        state.take(&json)?;
+        if state.record_id.is_some() {
+            // Saved at once, so another server reading the record sees the new tokens.
+            let headers = self.write(state, false).await?;
+            state.pending = Some(headers);
+        }
+        Ok(Some(token))
+    }
+
+    /// Writes the session for the response, once: after an application's update (always),
+    /// a refresh (once), or when it rolls. The headers go on the response.
+    pub async fn finish(&self) -> Result<HeaderMap, AuthError> {
+        let mut state = self.scope.state.lock().await;
+        if std::mem::replace(&mut state.finished, true) || state.doc.is_none() {
+            return Ok(HeaderMap::new());
+        }
+        if !state.edited
+            && let Some(headers) = state.pending.take()
+        {
+            return Ok(headers);
+        }
+        if !(state.edited || state.changed || state.roll) {
+            return Ok(HeaderMap::new());
+        }
+        let stateful = state.record_id.is_some();
+        if stateful && state.edited {
+            self.keep_stored_tokens(&mut state).await?;
+        } else if !stateful && !state.changed {
+            self.adopt_refreshed(&mut state).await?;
+        }
+        // A stored session's roll does not undo a write made since it was read.
+        let conditional = stateful && !state.edited;
+        self.write(&mut state, conditional).await
+    }
+
+    /// An application's update of a stored session keeps the record's tokens when a refresh
+    /// elsewhere saved newer ones.
+    async fn keep_stored_tokens(&self, state: &mut State) -> Result<(), AuthError> {
+        let inner = &*self.scope.client.inner;
+        let (Some(store), Some(id), Some(doc)) = (
+            inner.store.as_deref(),
+            state.record_id.as_deref(),
+            state.doc.as_deref(),
+        ) else {
+            return Ok(());
+        };
+        if let Some(r) = store.get(id).await? {
+            let theirs = SessionData::from_json(&r.json)?;
+            let mut ours = SessionData::from_json(doc)?;
+            if theirs.refresh_token() != ours.refresh_token() {
+                ours.take_tokens(&theirs);
+                state.doc = Some(ours.to_json());
+            }
+        }
+        Ok(())
+    }
+
+    /// A cookie session whose token needs a refresh: when the memo has the refresh another
+    /// request made (its `Set-Cookie` raced this request's), roll that one instead.
+    async fn adopt_refreshed(&self, state: &mut State) -> Result<(), AuthError> {
+        let client = &self.scope.client;
+        let inner = &*client.inner;
+        let Some(doc) = state.doc.clone() else {
+            return Ok(());
+        };
+        let session = parse(&doc)?;
+        let Some(rt) = session.token_set.refresh_token.and_then(|t| t.as_str()) else {
+            return Ok(());
+        };
+        let mut pooled = inner.pool.get();
+        let due = matches!(
+            client
+                .core()
+                .cached_token(
+                    session.clone(),
+                    &AccessTokenOptions::default(),
+                    pooled.buf()
+                )
+                .await,
+            Ok(None)
+        );
+        drop(pooled);
+        if due
+            && let Some(newer) = inner
+                .coordinator
+                .newer(&key_of(rt), false, &inner.keys)
+                .await
+        {
+            state.take(&newer)?;
+        }
+        Ok(())
+    }
+
+    /// Writes the session: its cookies (or record and id cookie), and the cache headers.
+    async fn write(&self, state: &mut State, conditional: bool) -> Result<HeaderMap, AuthError> {
+        let client = &self.scope.client;
+        let core = client.core();
+        let Some(doc) = state.doc.as_deref() else {
+            return Ok(HeaderMap::new());
+        };
+        let session = parse(doc)?;
+        if let Some(store) = core.store() {
+            store.require(if conditional { state.version } else { None });
+        }
+        let mut pooled = client.inner.pool.get();
+        let res = core
+            .write_session(
+                &session,
+                &state.request_cookie,
+                state.record_id.as_deref(),
+                false,
+                &mut rand_core::OsRng,
+                pooled.buf(),
+            )
+            .await?;
+        let mut map = HeaderMap::new();
+        append_headers(&mut map, &res);
+        if let Some(v) = core.store().and_then(|s| s.seen()) {
+            state.version = Some(v);
+        }
+        Ok(map)
+    }
+}
+
+impl State {
+    /// Takes a newer session (a refresh's): its tokens and, unless the application edited this
+    /// one, all of it.
+    fn take(&mut self, newer: &str) -> Result<(), AuthError> {
+        match (&self.doc, self.edited) {
+            (Some(doc), true) => {
+                let mut ours = SessionData::from_json(doc)?;
+                ours.take_tokens(&SessionData::from_json(newer)?);
+                self.doc = Some(ours.to_json());
+            }
+            _ => self.doc = Some(newer.to_string()),
+        }
+        self.changed = true;
+        Ok(())
+    }
+}
+
+/// The session of a document this request holds: one the core read, or one written by this
+/// crate (`SessionData::to_json`, the memo), or checked when it came from a store. It is not
+/// validated again.
+fn parse(doc: &str) -> Result<Session<'_>, AuthError> {
+    Ok(Session::from_object(crate::codec::json::Object::assume_valid(doc))?.session)
+}
+
+impl SessionData {
+    /// The JSON document of a core session (without `exp`).
+    pub(crate) fn doc_of(s: &Session<'_>) -> Result<String, AuthError> {
+        let mut buf = vec![0u8; s.user.raw().len() + 16 * 1024];
+        loop {
+            let len = buf.len();
+            match s.to_json(&mut buf, None) {
+                Ok(json) => return Ok(json.to_string()),
+                Err(crate::Error::BufferTooSmall { .. }) if len < 1 << 22 => {
+                    buf = vec![0u8; len * 4];
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+}
