@@ -6,7 +6,6 @@
 
 use std::prelude::rust_2024::*;
 
-use super::Auth0Client;
 use super::convert::unauthorized;
 use super::owned::SessionData;
 use super::session::RequestSession;
@@ -118,10 +117,12 @@ impl<S: Send + Sync> FromRequestParts<S> for PageUser {
         if let Some(s) = session.get().await {
             return Ok(PageUser(s));
         }
-        let client = parts.extensions.get::<Auth0Client>().ok_or_else(missing)?;
         let path = parts.uri.path_and_query().map_or("/", |p| p.as_str());
         Err(LoginRedirect(
-            client.login_redirect(path).map(axum::body::Body::new),
+            session
+                .client()
+                .login_redirect(path)
+                .map(axum::body::Body::new),
         ))
     }
 }

@@ -72,8 +72,9 @@ impl Builder {
         self
     }
 
-    /// Coordinates refreshes with other servers through Redis (cookie sessions, or a store
+    /// Coordinates refreshes with other servers through Redis (feature `redis`) (cookie sessions, or a store
     /// other than [`super::RedisStore`]): one refresh per refresh token across all of them.
+    #[cfg(feature = "redis")]
     pub fn coordinate_refreshes(mut self, redis: RedisCoordination) -> Self {
         self.redis = Some(redis);
         self

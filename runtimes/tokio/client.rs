@@ -180,16 +180,15 @@ impl Auth0Client {
                     Err(e) => error_response(&e),
                 })
             }
-            None => match RequestSession::read(self, &parts.headers).await {
-                Err(e) => Outcome::Respond(error_response(&e)),
-                Ok(session) => {
-                    let roll = core.config().session.durations.rolling
-                        && session.exists().await
-                        && self.inner.hooks.before_session_rolled(parts).await;
-                    session.set_roll(roll).await;
-                    Outcome::Next(session)
+            None => {
+                let roll = core.config().session.durations.rolling
+                    && RequestSession::may_exist(self, &parts.headers)
+                    && self.inner.hooks.before_session_rolled(parts).await;
+                match RequestSession::read_rolling(self, &parts.headers, roll).await {
+                    Err(e) => Outcome::Respond(error_response(&e)),
+                    Ok(session) => Outcome::Next(session),
                 }
-            },
+            }
         }
     }
 

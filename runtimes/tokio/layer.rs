@@ -1,7 +1,7 @@
 //! The tower layer: the SDK's middleware for any tower service (axum routers included).
 //!
 //! It answers the SDK routes (login, callback, logout, profile, access token). Every other
-//! request gets its [`RequestSession`] and the client in its extensions (the axum extractors
+//! request gets its [`RequestSession`] (which knows its client) in its extensions (the axum extractors
 //! and the client's helpers read and write through them); after the inner service answers,
 //! the layer writes the session once (when it changed or rolls) and adds its `Set-Cookie` and
 //! cache headers to the response.
@@ -75,7 +75,6 @@ where
                 Outcome::Respond(r) => Ok(r.map(Either::Left)),
                 Outcome::Next(session) => {
                     parts.extensions.insert(session.clone());
-                    parts.extensions.insert(client);
                     let mut res = inner.call(http::Request::from_parts(parts, body)).await?;
                     // The policy of the middleware path: a session that cannot be written is
                     // not written (logged); the application's response goes out.

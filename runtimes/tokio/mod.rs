@@ -75,7 +75,9 @@ pub use convert::{append_headers, cookie_header, error_response, to_http, unauth
 pub use hooks::{HookError, Hooks};
 pub use layer::{Auth0Layer, Auth0Service};
 pub use owned::{AccessTokenData, SessionData, filter_default_id_token_claims};
-pub use refresh::{DEFAULT_MEMO_ENTRIES, DEFAULT_MEMO_WINDOW, RedisCoordination};
+#[cfg(feature = "redis")]
+pub use refresh::RedisCoordination;
+pub use refresh::{DEFAULT_MEMO_ENTRIES, DEFAULT_MEMO_WINDOW};
 pub use session::RequestSession;
 pub use store::{CoreStore, DEFAULT_MAX_ENTRIES, MemoryStore, Record, Store, Updated};
 #[cfg(feature = "redis")]

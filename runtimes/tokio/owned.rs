@@ -39,7 +39,15 @@ impl SessionData {
     pub fn from_json(json: &str) -> Result<Self, crate::Error> {
         // The core's reader checks the document (`user` and `tokenSet` objects, …).
         let opened = Session::parse(json)?;
-        let doc = opened.session.raw.unwrap_or(Object::EMPTY);
+        Self::from_members(opened.session.raw.unwrap_or(Object::EMPTY))
+    }
+
+    /// A document this crate checked before (a request's session): not checked again.
+    pub(crate) fn from_trusted(doc: &str) -> Result<Self, crate::Error> {
+        Self::from_members(Object::assume_valid(doc))
+    }
+
+    fn from_members(doc: Object<'_>) -> Result<Self, crate::Error> {
         let mut data = SessionData {
             user: Map::new(),
             extra: Map::new(),

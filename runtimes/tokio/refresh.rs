@@ -31,6 +31,7 @@ pub(crate) fn key_of(refresh_token: &str) -> Key {
     Sha256::digest(refresh_token.as_bytes()).into()
 }
 
+#[cfg_attr(not(feature = "redis"), allow(dead_code))]
 fn hex(key: &Key) -> String {
     key.iter().map(|b| format!("{b:02x}")).collect()
 }
@@ -195,13 +196,11 @@ impl Coordinator {
 }
 
 /// A connection to Redis for the coordination: the session store's, or its own.
+#[cfg(feature = "redis")]
 #[derive(Clone)]
 pub(crate) struct RedisLink {
-    #[cfg(feature = "redis")]
     conn: redis::aio::ConnectionManager,
-    #[cfg(feature = "redis")]
     prefix: String,
-    #[cfg(feature = "redis")]
     deadline: Duration,
 }
 
@@ -223,6 +222,7 @@ impl RedisLink {
 /// Refreshes coordinated across servers through Redis: give it to
 /// [`super::Builder::coordinate_refreshes`] (a [`super::RedisStore`] given as the session
 /// store coordinates through its own connection without it).
+#[cfg(feature = "redis")]
 #[derive(Clone)]
 pub struct RedisCoordination {
     link: RedisLink,
@@ -232,6 +232,7 @@ pub struct RedisCoordination {
     wait: Duration,
 }
 
+#[cfg(feature = "redis")]
 impl std::fmt::Debug for RedisCoordination {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RedisCoordination")
@@ -241,6 +242,11 @@ impl std::fmt::Debug for RedisCoordination {
     }
 }
 
+/// Without the `redis` feature there is no coordination across servers: no value of this type.
+#[cfg(not(feature = "redis"))]
+pub(crate) enum RedisCoordination {}
+
+#[cfg_attr(not(feature = "redis"), allow(dead_code))]
 enum RemoteLock {
     Held(String),
     Refreshed(Zeroizing<String>),
@@ -250,14 +256,17 @@ enum RemoteLock {
 #[cfg(not(feature = "redis"))]
 impl RedisCoordination {
     async fn lock(&self, _: &Key, _: &crate::flow::Keys) -> RemoteLock {
-        let _ = (&self.link, self.lock_ttl, self.wait);
-        RemoteLock::Unavailable
+        match *self {}
     }
-    async fn unlock(&self, _: &Key, _: &str) {}
+    async fn unlock(&self, _: &Key, _: &str) {
+        match *self {}
+    }
     async fn memo(&self, _: &Key, _: &crate::flow::Keys) -> Option<Zeroizing<String>> {
-        None
+        match *self {}
     }
-    async fn remember(&self, _: &Key, _: &str, _: Duration, _: &crate::flow::Keys) {}
+    async fn remember(&self, _: &Key, _: &str, _: Duration, _: &crate::flow::Keys) {
+        match *self {}
+    }
 }
 
 #[cfg(feature = "redis")]

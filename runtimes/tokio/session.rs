@@ -11,11 +11,12 @@
 use std::prelude::rust_2024::*;
 
 use super::client::Auth0Client;
-use super::convert::{append_headers, cookie_header};
+use super::convert::{HeaderView, append_headers, cookie_header};
 use super::hooks::session_saved;
 use super::owned::{AccessTokenData, SessionData};
 use super::refresh::{Waited, key_of};
-use crate::flow::{AccessTokenOptions, AuthError};
+use crate::flow::{AccessTokenOptions, AuthError, Touched};
+use crate::runtime::Clock as _;
 use crate::session::Session;
 use http::HeaderMap;
 use std::sync::Arc;
@@ -82,9 +83,70 @@ struct State {
     version: Option<u64>,
     /// The request's SDK cookies (the chunks to delete when the session is written).
     request_cookie: String,
+    /// When the read session's access token expires.
+    expires_at: Option<i64>,
+    /// The rolled cookie of a cookie session as read, made when it was read.
+    rolled: Option<HeaderMap>,
     /// Written already.
     finished: bool,
 }
+
+/// What reading a request's session found, owned.
+struct Read {
+    doc: Result<String, AuthError>,
+    expires_at: Option<i64>,
+    record_id: Option<String>,
+    request_cookie: String,
+    rolled: Option<HeaderMap>,
+}
+
+impl Read {
+    fn of(
+        s: &Session<'_>,
+        id: Option<&str>,
+        request_cookie: &str,
+        rolled: Option<HeaderMap>,
+    ) -> Read {
+        Read {
+            // The document as read (an `exp` in it is ignored when it is read back).
+            doc: match s.raw {
+                Some(raw) => Ok(raw.raw().to_string()),
+                None => SessionData::doc_of(s),
+            },
+            expires_at: s.token_set.expires_at,
+            record_id: id.map(String::from),
+            request_cookie: request_cookie.to_string(),
+            rolled,
+        }
+    }
+}
+
+/// Runs `$body` with a work buffer `$buf` of `$len` bytes (sized to the job, so only that much
+/// is wiped afterwards), and once more with a whole one when it ran out of room. `$body` gives
+/// an owned `Result<_, AuthError>`.
+macro_rules! with_buffer {
+    ($pool:expr, $len:expr, |$buf:ident| $body:expr) => {{
+        let mut pooled = $pool.get_len($len);
+        let whole = pooled.is_whole();
+        let first = {
+            let $buf = pooled.buf();
+            $body
+        };
+        drop(pooled);
+        match first {
+            Err(AuthError::Core(crate::Error::BufferTooSmall { .. })) if !whole => {
+                let mut pooled = $pool.get();
+                let $buf = pooled.buf();
+                $body
+            }
+            other => other,
+        }
+    }};
+}
+
+/// Room beyond the bytes a job reads (a session document and its cookies): the response head,
+/// the chunk deletions, the arena's copies.
+const SLACK: usize = 8 * 1024;
 
 /// How often a request follows a chain of newer sessions (refreshes of refreshes) before it
 /// refreshes on its own.
@@ -95,20 +157,78 @@ impl RequestSession {
     /// read (a store that is down) goes on without one, and the failure is logged; more of the
     /// SDK's cookies than the flows accept is an error (answer it with its status, 431).
     pub async fn read(client: &Auth0Client, headers: &HeaderMap) -> Result<Self, AuthError> {
+        Self::read_rolling(client, headers, false).await
+    }
+
+    /// [`RequestSession::read`] for a request on which the session rolls (`roll`): a cookie
+    /// session's rolled cookie is made at once, from the session as it is parsed (one parse,
+    /// one seal), and sent when nothing else changed it.
+    pub(crate) async fn read_rolling(
+        client: &Auth0Client,
+        headers: &HeaderMap,
+        roll: bool,
+    ) -> Result<Self, AuthError> {
         let cookie = cookie_header(headers);
         let core = client.core();
-        let mut pooled = client.inner.pool.get();
-        let mut state = State::default();
-        match core.read_session(&cookie, pooled.buf()).await {
+        let mut state = State {
+            roll,
+            ..State::default()
+        };
+        if !cookie.contains(core.config().session.cookie_name) {
+            // No session cookie (nor chunk) at all: nothing to read.
+            return Ok(Self::with_state(client, state));
+        }
+        let stateful = core.store().is_some();
+        let read = if roll && !stateful {
+            let view = HeaderView {
+                map: headers,
+                cookie: &cookie,
+            };
+            let req = crate::http::Request {
+                method: "GET",
+                path: "/",
+                query: "",
+                headers: &view,
+                body: &[],
+            };
+            with_buffer!(client.inner.pool, cookie.len() * 8 + SLACK, |buf| {
+                match core.touch(&req, &mut rand_core::OsRng, buf).await {
+                    // Out of room for the roll: again, with a whole buffer.
+                    Ok(Touched {
+                        failure: Some(e @ AuthError::Core(crate::Error::BufferTooSmall { .. })),
+                        ..
+                    }) => Err(e),
+                    Ok(t) if t.failure.is_none() || t.session.is_some() => Ok(t.session.map(|s| {
+                        let mut rolled = HeaderMap::new();
+                        append_headers(&mut rolled, &t.headers);
+                        Read::of(&s, t.record_id, t.request_cookie, Some(rolled))
+                    })),
+                    Ok(t) => Err(t.failure.unwrap_or(AuthError::MissingSession)),
+                    Err(e) => Err(e),
+                }
+            })
+        } else {
+            // A cookie session needs room for its cookies' copy and plaintext; a stored one for
+            // its record.
+            let need = if stateful {
+                64 * 1024
+            } else {
+                cookie.len() * 3 + SLACK
+            };
+            with_buffer!(client.inner.pool, need, |buf| {
+                core.read_session(&cookie, buf)
+                    .await
+                    .map(|r| r.map(|r| Read::of(&r.session, r.record_id, r.request_cookie, None)))
+            })
+        };
+        match read {
             Ok(Some(r)) => {
-                // The document as read (an `exp` in it is ignored when it is read back).
-                state.doc = Some(match r.session.raw {
-                    Some(raw) => raw.raw().to_string(),
-                    None => SessionData::doc_of(&r.session)?,
-                });
-                state.record_id = r.record_id.map(String::from);
+                state.doc = Some(r.doc?);
+                state.expires_at = r.expires_at;
+                state.record_id = r.record_id;
                 state.version = core.store().and_then(|s| s.seen());
-                state.request_cookie = r.request_cookie.to_string();
+                state.request_cookie = r.request_cookie;
+                state.rolled = r.rolled;
             }
             Ok(None) => {}
             Err(e @ AuthError::CookiesTooLarge { .. }) => return Err(e),
@@ -117,19 +237,35 @@ impl RequestSession {
                 let _ = e;
             }
         }
-        drop(pooled);
-        Ok(RequestSession {
+        Ok(Self::with_state(client, state))
+    }
+
+    fn with_state(client: &Auth0Client, state: State) -> Self {
+        RequestSession {
             scope: Arc::new(Scope {
                 client: client.clone(),
                 state: tokio::sync::Mutex::new(state),
             }),
+        }
+    }
+
+    /// Whether a request with these headers may have a session: it carries a cookie whose
+    /// name has the session cookie's (false: it has none).
+    pub(crate) fn may_exist(client: &Auth0Client, headers: &HeaderMap) -> bool {
+        let name = client.inner.config.as_config().session.cookie_name;
+        if name.is_empty() {
+            return true;
+        }
+        headers.get_all(http::header::COOKIE).iter().any(|v| {
+            v.as_bytes()
+                .windows(name.len())
+                .any(|w| w == name.as_bytes())
         })
     }
 
-    /// Makes the session roll (or not) when it is written; the layer decides it from the
-    /// configuration and `before_session_rolled`.
-    pub(crate) async fn set_roll(&self, roll: bool) {
-        self.scope.state.lock().await.roll = roll;
+    /// The client this session belongs to.
+    pub fn client(&self) -> &Auth0Client {
+        &self.scope.client
     }
 
     /// Whether the request has a session.
@@ -143,7 +279,7 @@ impl RequestSession {
         state
             .doc
             .as_deref()
-            .and_then(|d| SessionData::from_json(d).ok())
+            .and_then(|d| SessionData::from_trusted(d).ok())
     }
 
     /// Replaces the session (`updateSession`): `session`'s user, extra members and tokens are
@@ -177,16 +313,14 @@ impl RequestSession {
         for _ in 0..=MAX_ADOPTIONS {
             let doc = state.doc.clone().ok_or(AuthError::MissingSession)?;
             let session = parse(&doc)?;
-            let mut pooled = inner.pool.get();
-            match core
-                .cached_token(session.clone(), options, pooled.buf())
-                .await
-            {
-                Ok(Some(t)) => return Ok(AccessTokenData::new(&t, audience)),
-                Ok(None) => {}
-                Err(e) => return Err(e),
+            let cached = with_buffer!(inner.pool, doc.len() * 2 + SLACK, |buf| {
+                core.cached_token(session.clone(), options, buf)
+                    .await
+                    .map(|t| t.map(|t| AccessTokenData::new(&t, audience)))
+            });
+            if let Some(t) = cached? {
+                return Ok(t);
             }
-            drop(pooled);
             let refresh_token = session
                 .token_set
                 .refresh_token
@@ -315,6 +449,11 @@ impl RequestSession {
         } else if !stateful && !state.changed {
             self.adopt_refreshed(&mut state).await?;
         }
+        if !(state.edited || state.changed)
+            && let Some(rolled) = state.rolled.take()
+        {
+            return Ok(rolled);
+        }
         // A stored session's roll does not undo a write made since it was read.
         let conditional = stateful && !state.edited;
         self.write(&mut state, conditional).await
@@ -347,6 +486,14 @@ impl RequestSession {
     async fn adopt_refreshed(&self, state: &mut State) -> Result<(), AuthError> {
         let client = &self.scope.client;
         let inner = &*client.inner;
+        let core = client.core();
+        let horizon = core
+            .clock()
+            .now()
+            .saturating_add(core.config().token_refresh_buffer);
+        if state.expires_at.is_none_or(|e| e > horizon) {
+            return Ok(());
+        }
         let Some(doc) = state.doc.clone() else {
             return Ok(());
         };
@@ -354,24 +501,10 @@ impl RequestSession {
         let Some(rt) = session.token_set.refresh_token.and_then(|t| t.as_str()) else {
             return Ok(());
         };
-        let mut pooled = inner.pool.get();
-        let due = matches!(
-            client
-                .core()
-                .cached_token(
-                    session.clone(),
-                    &AccessTokenOptions::default(),
-                    pooled.buf()
-                )
-                .await,
-            Ok(None)
-        );
-        drop(pooled);
-        if due
-            && let Some(newer) = inner
-                .coordinator
-                .newer(&key_of(rt), false, &inner.keys)
-                .await
+        if let Some(newer) = inner
+            .coordinator
+            .newer(&key_of(rt), false, &inner.keys)
+            .await
         {
             state.take(&newer)?;
         }
@@ -389,19 +522,25 @@ impl RequestSession {
         if let Some(store) = core.store() {
             store.require(if conditional { state.version } else { None });
         }
-        let mut pooled = client.inner.pool.get();
-        let res = core
-            .write_session(
+        let need = doc.len() * 4 + state.request_cookie.len() * 2 + SLACK;
+        let request_cookie = &state.request_cookie;
+        let record_id = state.record_id.as_deref();
+        let map = with_buffer!(client.inner.pool, need, |buf| {
+            core.write_session(
                 &session,
-                &state.request_cookie,
-                state.record_id.as_deref(),
+                request_cookie,
+                record_id,
                 false,
                 &mut rand_core::OsRng,
-                pooled.buf(),
+                buf,
             )
-            .await?;
-        let mut map = HeaderMap::new();
-        append_headers(&mut map, &res);
+            .await
+            .map(|res| {
+                let mut map = HeaderMap::new();
+                append_headers(&mut map, &res);
+                map
+            })
+        })?;
         if let Some(v) = core.store().and_then(|s| s.seen()) {
             state.version = Some(v);
         }

@@ -71,6 +71,8 @@ pub struct Keys {
     key: jwe::Key,
     client_key: Option<EcKeyPair>,
     dpop: Option<Dpop>,
+    /// Where the application base URL's path (without a trailing slash) lies in it.
+    base_path: core::ops::Range<usize>,
 }
 
 impl core::fmt::Debug for Keys {
@@ -111,10 +113,19 @@ impl Keys {
             )),
             None => None,
         };
+        let app = config.app_base_url;
+        let base_path = crate::codec::url::Url::parse(app)
+            .map(|u| {
+                let path = u.path.trim_end_matches('/');
+                let start = (path.as_ptr() as usize).saturating_sub(app.as_ptr() as usize);
+                start..start + path.len()
+            })
+            .unwrap_or(0..0);
         Ok(Keys {
             key,
             client_key,
             dpop,
+            base_path,
         })
     }
 }
@@ -192,8 +203,9 @@ impl<'c, T: Transport, C: Clock, P: ProviderCache> Auth0<'c, T, C, P> {
     }
 
     fn with(config: Config<'c>, keys: KeysRef<'c>, transport: T, clock: C, cache: P) -> Self {
-        let base_path = crate::codec::url::Url::parse(config.app_base_url)
-            .map(|u| u.path.trim_end_matches('/'))
+        let base_path = config
+            .app_base_url
+            .get(keys.base_path.clone())
             .unwrap_or("");
         Auth0 {
             config,

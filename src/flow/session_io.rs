@@ -22,6 +22,10 @@ pub struct ReadSession<'b> {
 pub struct Touched<'b> {
     /// The session, if the request has one.
     pub session: Option<Session<'b>>,
+    /// The id of its store record (stateful sessions).
+    pub record_id: Option<&'b str>,
+    /// The request's SDK cookies.
+    pub request_cookie: &'b str,
     /// Headers to add to the application's response (empty when nothing was rolled).
     pub headers: Response<'b>,
     /// Why the request goes on without its session, or without its rolled cookie, when
@@ -271,13 +275,15 @@ impl<'c, T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks>
         // The policy of the middleware path: a session that cannot be read (a store that is
         // down, a cookie larger than the work buffer) is no session, and a roll that cannot be
         // written is no roll; the application is served either way, and the failure reported.
+        // More of the SDK's cookies than it accepts is answered (431), not ignored.
+        let cookie = self.sdk_cookies(&mut arena, req.cookie())?;
         let without = |failure: AuthError| Touched {
             session: None,
+            record_id: None,
+            request_cookie: cookie,
             headers: Response::EMPTY,
             failure: Some(failure),
         };
-        // More of the SDK's cookies than it accepts is answered (431), not ignored.
-        let cookie = self.sdk_cookies(&mut arena, req.cookie())?;
         let loaded = match self.load(cookie, &mut arena).await {
             Ok(l) => l,
             Err(e) => {
@@ -296,7 +302,10 @@ impl<'c, T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks>
             event!(warn, code = e.code(), reason = %crate::Report(&e), "auth0-edge: the session could not be rolled");
             failure = Some(e);
         }
+        let record_id = loaded.as_ref().and_then(|l| l.id);
         Ok(Touched {
+            record_id,
+            request_cookie: cookie,
             session: loaded.map(|l| l.session),
             headers: match failure {
                 None => res.finish()?,
