@@ -273,6 +273,8 @@ pub enum StoreError {
     Unavailable,
     /// The record does not fit the buffer or the store's limits.
     TooLarge,
+    /// The store cannot do this (a store without back-channel logout).
+    Unsupported,
 }
 
 impl fmt::Display for StoreError {
@@ -281,6 +283,9 @@ impl fmt::Display for StoreError {
             StoreError::Unavailable => "the session store is unavailable",
             StoreError::TooLarge => {
                 "the session record is too large for the session store's buffer"
+            }
+            StoreError::Unsupported => {
+                "the session store does not support this operation (implement delete_by_logout_token for back-channel logout)"
             }
         })
     }
@@ -298,6 +303,62 @@ pub struct RecordInfo<'a> {
     pub sid: Option<&'a str>,
     /// The user's `sub`, to delete by a logout token's `sub`.
     pub sub: Option<&'a str>,
+}
+
+/// The sessions a back-channel logout ends (Back-Channel Logout 1.0 §2.4): those of one
+/// provider session when the logout token names it (`sid`), else every session of the user.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum LogoutTarget<'a> {
+    /// The sessions whose `internal.sid` is `sid`.
+    Session {
+        /// The provider session.
+        sid: &'a str,
+        /// The logout token's issuer.
+        iss: &'a str,
+    },
+    /// Every session of the user `sub`.
+    User {
+        /// The user.
+        sub: &'a str,
+        /// The logout token's issuer.
+        iss: &'a str,
+    },
+}
+
+impl<'a> LogoutTarget<'a> {
+    /// The target of a logout token with these claims: its `sid` when it has one, else its
+    /// `sub`; `None` with neither.
+    pub fn of(sid: Option<&'a str>, sub: Option<&'a str>, iss: &'a str) -> Option<Self> {
+        match (sid, sub) {
+            (Some(sid), _) => Some(LogoutTarget::Session { sid, iss }),
+            (None, Some(sub)) => Some(LogoutTarget::User { sub, iss }),
+            (None, None) => None,
+        }
+    }
+
+    /// The `sid` whose sessions end, if the target is a provider session.
+    pub fn sid(&self) -> Option<&'a str> {
+        match self {
+            LogoutTarget::Session { sid, .. } => Some(sid),
+            LogoutTarget::User { .. } => None,
+        }
+    }
+
+    /// The `sub` whose sessions end, if the target is a user.
+    pub fn sub(&self) -> Option<&'a str> {
+        match self {
+            LogoutTarget::User { sub, .. } => Some(sub),
+            LogoutTarget::Session { .. } => None,
+        }
+    }
+
+    /// The logout token's issuer.
+    pub fn iss(&self) -> &'a str {
+        match self {
+            LogoutTarget::Session { iss, .. } | LogoutTarget::User { iss, .. } => iss,
+        }
+    }
 }
 
 /// Stores session documents by id. Implemented by the runtime; not `Send`-bound.
@@ -328,13 +389,13 @@ pub trait SessionStore {
     }
     /// Deletes the record under `id`.
     async fn delete(&self, id: &str) -> Result<(), StoreError>;
-    /// Deletes every record matching a back-channel logout token: by `sid` when given, else
-    /// by `sub` (and by both when both are given).
-    async fn delete_by_logout_token(
-        &self,
-        sid: Option<&str>,
-        sub: Option<&str>,
-    ) -> Result<(), StoreError>;
+    /// Deletes the records a back-channel logout ends ([`LogoutTarget`]: those of a `sid`, or
+    /// of a `sub`). The default is [`StoreError::Unsupported`] (the SDK's optional method):
+    /// the back-channel logout route then answers that the store does not support it.
+    async fn delete_by_logout_token(&self, target: &LogoutTarget<'_>) -> Result<(), StoreError> {
+        let _ = target;
+        Err(StoreError::Unsupported)
+    }
 }
 
 /// The store of a stateless configuration: sessions live in cookies only.
@@ -351,13 +412,6 @@ impl SessionStore for NoStore {
     }
     async fn delete(&self, _id: &str) -> Result<(), StoreError> {
         Ok(())
-    }
-    async fn delete_by_logout_token(
-        &self,
-        _sid: Option<&str>,
-        _sub: Option<&str>,
-    ) -> Result<(), StoreError> {
-        Err(StoreError::Unavailable)
     }
 }
 
@@ -427,12 +481,8 @@ impl<T: SessionStore + ?Sized> SessionStore for &T {
     async fn delete(&self, id: &str) -> Result<(), StoreError> {
         (**self).delete(id).await
     }
-    async fn delete_by_logout_token(
-        &self,
-        sid: Option<&str>,
-        sub: Option<&str>,
-    ) -> Result<(), StoreError> {
-        (**self).delete_by_logout_token(sid, sub).await
+    async fn delete_by_logout_token(&self, target: &LogoutTarget<'_>) -> Result<(), StoreError> {
+        (**self).delete_by_logout_token(target).await
     }
 }
 #[cfg(feature = "alloc")]

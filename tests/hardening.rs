@@ -264,10 +264,9 @@ impl SessionStore for Flaky {
     }
     async fn delete_by_logout_token(
         &self,
-        sid: Option<&str>,
-        sub: Option<&str>,
+        target: &auth0_edge::runtime::LogoutTarget<'_>,
     ) -> Result<(), StoreError> {
-        self.inner.delete_by_logout_token(sid, sub).await
+        self.inner.delete_by_logout_token(target).await
     }
 }
 

@@ -3,7 +3,7 @@
 //! memory store, and the testing helper.
 
 use auth0_edge::http::OutgoingRequest;
-use auth0_edge::runtime::RecordInfo;
+use auth0_edge::runtime::{LogoutTarget, RecordInfo};
 use auth0_edge::runtime::{Transport, TransportError};
 use auth0_edge::tokio::{
     HyperTransport, MemoryStore, Record, Store, TransportOptions, Updated, generate_session_cookie,
@@ -211,12 +211,12 @@ async fn memory_store_expiry_update_and_back_channel_deletes() {
         "update never creates"
     );
     store
-        .delete_by_logout_token(None, Some("u1"))
+        .delete_by_logout_token(&LogoutTarget::of(None, Some("u1"), "iss").unwrap())
         .await
         .unwrap();
     assert_eq!(store.len(), 1);
     store
-        .delete_by_logout_token(Some("s3"), None)
+        .delete_by_logout_token(&LogoutTarget::of(Some("s3"), None, "iss").unwrap())
         .await
         .unwrap();
     assert!(store.is_empty());

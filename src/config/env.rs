@@ -127,6 +127,16 @@ impl OwnedConfig {
             });
         }
         c.allow_insecure_requests = flag("AUTH0_ALLOW_INSECURE_REQUESTS");
+        c.pushed_authorization_requests = flag("AUTH0_PUSHED_AUTHORIZATION_REQUESTS");
+        c.mfa_token_ttl = match int("AUTH0_MFA_TOKEN_TTL", c.mfa_token_ttl)? {
+            t if t > 0 => t,
+            _ => {
+                return Err(ConfigError::Invalid {
+                    option: "AUTH0_MFA_TOKEN_TTL",
+                    reason: "must be a positive number of seconds",
+                });
+            }
+        };
         c.validate()?;
         Ok(OwnedConfig::from(&c))
     }
@@ -136,7 +146,7 @@ impl OwnedConfig {
 /// values may be quoted; `export ` prefixes are allowed. A missing file gives an empty map.
 ///
 /// Use it with [`crate::config::OwnedConfig::from_lookup`], real environment variables first:
-/// `Config::from_lookup(|k| std::env::var(k).ok().or_else(|| vars.get(k).cloned()))`.
+/// `OwnedConfig::from_lookup(|k| std::env::var(k).ok().or_else(|| vars.get(k).cloned()))`.
 pub fn read_dotenv(
     path: impl AsRef<std::path::Path>,
 ) -> std::io::Result<std::collections::HashMap<std::string::String, std::string::String>> {

@@ -210,6 +210,13 @@ pub struct Config<'a> {
     pub allow_insecure_requests: bool,
     /// DPoP-bound tokens, when set.
     pub dpop: Option<DpopConfig<'a>>,
+    /// `pushedAuthorizationRequests` (env `AUTH0_PUSHED_AUTHORIZATION_REQUESTS=true`, beyond
+    /// the SDK): login pushes the authorization parameters to the provider (RFC 9126) and
+    /// redirects with only `client_id` and `request_uri`. Default false.
+    pub pushed_authorization_requests: bool,
+    /// `AUTH0_MFA_TOKEN_TTL`: seconds the encrypted `mfa_token` of an `mfa_required` answer is
+    /// valid (default 300).
+    pub mfa_token_ttl: i64,
 }
 
 impl<'a> Config<'a> {
@@ -242,6 +249,8 @@ impl<'a> Config<'a> {
             token_refresh_buffer: 0,
             allow_insecure_requests: false,
             dpop: None,
+            pushed_authorization_requests: false,
+            mfa_token_ttl: crate::oauth::mfa::DEFAULT_MFA_TOKEN_TTL,
         }
     }
 

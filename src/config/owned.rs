@@ -142,6 +142,8 @@ impl From<&Config<'_>> for OwnedConfig {
             enable_access_token_endpoint: c.enable_access_token_endpoint,
             token_refresh_buffer: c.token_refresh_buffer,
             allow_insecure_requests: c.allow_insecure_requests,
+            pushed_authorization_requests: c.pushed_authorization_requests,
+            mfa_token_ttl: c.mfa_token_ttl,
             dpop: c.dpop.map(|d| DpopConfig {
                 private_key_pem: "",
                 public_key_pem: None,
@@ -281,6 +283,8 @@ mod tests {
         c.clock_tolerance = 7;
         c.id_token_trusted_audiences = Strs::new(&trusted);
         c.allow_insecure_requests = true;
+        c.pushed_authorization_requests = true;
+        c.mfa_token_ttl = 42;
         let owned = OwnedConfig::from(&c);
         assert_eq!(owned.as_config(), c);
         let owned = owned.with(|c| c.routes.logout = "/out");

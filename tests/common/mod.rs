@@ -9,7 +9,7 @@ use auth0_edge::flow::{Auth0, Handled};
 use auth0_edge::http::Request;
 use auth0_edge::jose::jwe;
 use auth0_edge::runtime::{
-    FixedClock, MemoryCache, RecordInfo, SessionStore, StoreError, TransportError,
+    FixedClock, LogoutTarget, MemoryCache, RecordInfo, SessionStore, StoreError, TransportError,
 };
 use auth0_edge::session;
 use auth0_edge::testing::{self, FakeProvider, ManualClock};
@@ -123,11 +123,8 @@ impl SessionStore for MemStore {
         self.records.borrow_mut().remove(id);
         Ok(())
     }
-    async fn delete_by_logout_token(
-        &self,
-        sid: Option<&str>,
-        sub: Option<&str>,
-    ) -> Result<(), StoreError> {
+    async fn delete_by_logout_token(&self, target: &LogoutTarget<'_>) -> Result<(), StoreError> {
+        let (sid, sub) = (target.sid(), target.sub());
         self.records.borrow_mut().retain(|_, (_, s, u)| {
             !(sid.is_some() && s.as_deref() == sid || sub.is_some() && u.as_deref() == sub)
         });

@@ -5,7 +5,7 @@
 //! `before_session_saved` changes the saved user.
 
 use super::harness::*;
-use auth0_edge::runtime::{RecordInfo, StoreError};
+use auth0_edge::runtime::{LogoutTarget, RecordInfo, StoreError};
 use auth0_edge::tokio::{Record, Store};
 use serde_json::{Value, json};
 use std::collections::HashMap;
@@ -350,13 +350,10 @@ impl Store for MapStore {
         self.records.lock().unwrap().remove(id);
         Ok(())
     }
-    async fn delete_by_logout_token(
-        &self,
-        sid: Option<&str>,
-        sub: Option<&str>,
-    ) -> Result<(), StoreError> {
+    async fn delete_by_logout_token(&self, t: &LogoutTarget<'_>) -> Result<(), StoreError> {
         self.call("delete_by_logout_token");
         let hit = |v: &Option<String>, w: Option<&str>| w.is_some() && v.as_deref() == w;
+        let (sid, sub) = (t.sid(), t.sub());
         self.records
             .lock()
             .unwrap()

@@ -5,7 +5,7 @@ use std::prelude::rust_2024::*;
 use super::super::clock::SystemClock;
 use super::{Record as Stored, Store, Updated};
 use crate::UnixTime;
-use crate::runtime::{Clock, RecordInfo, StoreError};
+use crate::runtime::{Clock, LogoutTarget, RecordInfo, StoreError};
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
@@ -78,14 +78,15 @@ impl Records {
         self.by_id.insert(id.to_string(), r);
     }
 
-    fn ids_of(&self, sid: Option<&str>, sub: Option<&str>) -> Vec<String> {
-        let mut ids: Vec<String> = Vec::new();
-        for (index, key) in [(&self.by_sid, sid), (&self.by_sub, sub)] {
-            if let Some(set) = key.and_then(|k| index.get(k)) {
-                ids.extend(set.iter().cloned());
-            }
-        }
-        ids
+    fn ids_of(&self, target: &LogoutTarget<'_>) -> Vec<String> {
+        let (index, key) = match target {
+            LogoutTarget::Session { sid, .. } => (&self.by_sid, *sid),
+            LogoutTarget::User { sub, .. } => (&self.by_sub, *sub),
+        };
+        index
+            .get(key)
+            .map(|set| set.iter().cloned().collect())
+            .unwrap_or_default()
     }
 }
 
@@ -199,13 +200,9 @@ impl<C: Clock + Send + Sync + 'static> Store for MemoryStore<C> {
         Ok(())
     }
 
-    async fn delete_by_logout_token(
-        &self,
-        sid: Option<&str>,
-        sub: Option<&str>,
-    ) -> Result<(), StoreError> {
+    async fn delete_by_logout_token(&self, target: &LogoutTarget<'_>) -> Result<(), StoreError> {
         let mut records = self.lock();
-        for id in records.ids_of(sid, sub) {
+        for id in records.ids_of(target) {
             records.remove(&id);
         }
         Ok(())
@@ -270,7 +267,7 @@ mod tests {
         );
         // By sid, then by sub, through the indexes.
         store
-            .delete_by_logout_token(Some("s3"), None)
+            .delete_by_logout_token(&LogoutTarget::of(Some("s3"), Some("u2"), "i").unwrap())
             .await
             .unwrap();
         assert!(store.get("c").await.unwrap().is_none());
@@ -279,7 +276,7 @@ mod tests {
             .await
             .unwrap();
         store
-            .delete_by_logout_token(None, Some("u3"))
+            .delete_by_logout_token(&LogoutTarget::of(None, Some("u3"), "i").unwrap())
             .await
             .unwrap();
         assert!(store.is_empty());

@@ -11,7 +11,7 @@ pub use redis::{RedisOptions, RedisStore};
 
 use std::prelude::rust_2024::*;
 
-use crate::runtime::{RecordInfo, SessionStore, StoreError};
+use crate::runtime::{LogoutTarget, RecordInfo, SessionStore, StoreError};
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Mutex;
@@ -67,7 +67,7 @@ pub enum Updated {
 /// A store in a few lines (here a map; a database is the same with its queries):
 ///
 /// ```
-/// use auth0_edge::runtime::{RecordInfo, StoreError};
+/// use auth0_edge::runtime::{LogoutTarget, RecordInfo, StoreError};
 /// use auth0_edge::tokio::{Record, Store};
 /// use std::{collections::HashMap, sync::Mutex};
 ///
@@ -87,9 +87,13 @@ pub enum Updated {
 ///         self.0.lock().unwrap().remove(id);
 ///         Ok(())
 ///     }
-///     async fn delete_by_logout_token(&self, sid: Option<&str>, sub: Option<&str>) -> Result<(), StoreError> {
-///         let matches = |v: &Option<String>, w: Option<&str>| w.is_some() && v.as_deref() == w;
-///         self.0.lock().unwrap().retain(|_, (_, s, u)| !(matches(s, sid) || matches(u, sub)));
+///     async fn delete_by_logout_token(&self, t: &LogoutTarget<'_>) -> Result<(), StoreError> {
+///         let ends = |s: &Option<String>, u: &Option<String>| match t {
+///             LogoutTarget::Session { sid, .. } => s.as_deref() == Some(*sid),
+///             LogoutTarget::User { sub, .. } => u.as_deref() == Some(*sub),
+///             _ => false,
+///         };
+///         self.0.lock().unwrap().retain(|_, (_, s, u)| !ends(s, u));
 ///         Ok(())
 ///     }
 /// }
@@ -146,12 +150,16 @@ pub trait Store: Send + Sync + 'static {
     /// Deletes the record `id` (nothing when there is none).
     fn delete(&self, id: &str) -> impl Future<Output = Result<(), StoreError>> + Send;
 
-    /// Deletes every record whose `sid` is `sid` or whose `sub` is `sub` (back-channel logout).
+    /// Deletes the records a back-channel logout ends ([`LogoutTarget`]: every record of a
+    /// `sid`, or of a `sub`). The default is [`StoreError::Unsupported`] (the SDK's optional
+    /// `deleteByLogoutToken`): the back-channel logout route then answers 500 saying so.
     fn delete_by_logout_token(
         &self,
-        sid: Option<&str>,
-        sub: Option<&str>,
-    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+        target: &LogoutTarget<'_>,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send {
+        let _ = target;
+        std::future::ready(Err(StoreError::Unsupported))
+    }
 }
 
 type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, StoreError>> + Send + 'a>>;
@@ -173,11 +181,7 @@ pub(crate) trait DynStore: Send + Sync {
         expected: Option<u64>,
     ) -> StoreFuture<'a, Updated>;
     fn delete<'a>(&'a self, id: &'a str) -> StoreFuture<'a, ()>;
-    fn delete_by_logout_token<'a>(
-        &'a self,
-        sid: Option<&'a str>,
-        sub: Option<&'a str>,
-    ) -> StoreFuture<'a, ()>;
+    fn delete_by_logout_token<'a>(&'a self, target: &'a LogoutTarget<'a>) -> StoreFuture<'a, ()>;
 }
 
 impl<S: Store> DynStore for S {
@@ -204,12 +208,8 @@ impl<S: Store> DynStore for S {
     fn delete<'a>(&'a self, id: &'a str) -> StoreFuture<'a, ()> {
         Box::pin(Store::delete(self, id))
     }
-    fn delete_by_logout_token<'a>(
-        &'a self,
-        sid: Option<&'a str>,
-        sub: Option<&'a str>,
-    ) -> StoreFuture<'a, ()> {
-        Box::pin(Store::delete_by_logout_token(self, sid, sub))
+    fn delete_by_logout_token<'a>(&'a self, target: &'a LogoutTarget<'a>) -> StoreFuture<'a, ()> {
+        Box::pin(Store::delete_by_logout_token(self, target))
     }
 }
 
@@ -296,11 +296,7 @@ impl SessionStore for CoreStore<'_> {
         self.store.delete(id).await
     }
 
-    async fn delete_by_logout_token(
-        &self,
-        sid: Option<&str>,
-        sub: Option<&str>,
-    ) -> Result<(), StoreError> {
-        self.store.delete_by_logout_token(sid, sub).await
+    async fn delete_by_logout_token(&self, target: &LogoutTarget<'_>) -> Result<(), StoreError> {
+        self.store.delete_by_logout_token(target).await
     }
 }

@@ -8,7 +8,7 @@ use std::prelude::rust_2024::*;
 
 use super::super::clock::SystemClock;
 use super::{Record, Store, Updated};
-use crate::runtime::{Clock, RecordInfo, StoreError};
+use crate::runtime::{Clock, LogoutTarget, RecordInfo, StoreError};
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use std::time::Duration;
 
@@ -207,24 +207,19 @@ impl<C: Clock + Send + Sync + 'static> Store for RedisStore<C> {
         self.within(del.query_async::<()>(&mut conn)).await
     }
 
-    async fn delete_by_logout_token(
-        &self,
-        sid: Option<&str>,
-        sub: Option<&str>,
-    ) -> Result<(), StoreError> {
+    async fn delete_by_logout_token(&self, target: &LogoutTarget<'_>) -> Result<(), StoreError> {
         let mut conn = self.conn.clone();
-        for (kind, value) in [("sid", sid), ("sub", sub)] {
-            let Some(v) = value else { continue };
-            let index = self.index(kind, v);
-            let members = redis::cmd("SMEMBERS").arg(&index).clone();
-            let ids: Vec<String> = self.within(members.query_async(&mut conn)).await?;
-            let mut pipe = redis::pipe();
-            for id in &ids {
-                pipe.del(self.key(id)).ignore();
-            }
-            pipe.del(&index).ignore();
-            self.within(pipe.query_async::<()>(&mut conn)).await?;
+        let index = match target {
+            LogoutTarget::Session { sid, .. } => self.index("sid", sid),
+            LogoutTarget::User { sub, .. } => self.index("sub", sub),
+        };
+        let members = redis::cmd("SMEMBERS").arg(&index).clone();
+        let ids: Vec<String> = self.within(members.query_async(&mut conn)).await?;
+        let mut pipe = redis::pipe();
+        for id in &ids {
+            pipe.del(self.key(id)).ignore();
         }
-        Ok(())
+        pipe.del(&index).ignore();
+        self.within(pipe.query_async::<()>(&mut conn)).await
     }
 }
