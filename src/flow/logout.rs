@@ -1,7 +1,7 @@
 //! Logout: `GET /auth/logout`.
 
 use super::{Arena, Auth0, AuthError, Hooks, copy_str};
-use crate::http::{OutgoingRequest, Request, Response, ResponseBuilder};
+use crate::http::{Request, Response, ResponseBuilder};
 use crate::oauth::logout::{self, Params};
 use crate::runtime::{Clock, ProviderCache, SessionStore, Transport};
 use rand_core::CryptoRngCore;
@@ -58,18 +58,15 @@ impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks> Auth0<
                     body_buf,
                 )
             {
-                let mut headers: heapless::Vec<(&str, &str), 3> = heapless::Vec::new();
-                let _ = headers.push(("Content-Type", "application/x-www-form-urlencoded"));
-                if let Some(a) = r.authorization {
-                    let _ = headers.push(("Authorization", a));
-                }
-                let req = OutgoingRequest {
-                    method: "POST",
-                    url: endpoint,
-                    headers: &headers,
-                    body: r.body.as_bytes(),
-                };
-                let _ = scratch.fetch(&self.transport, &req).await;
+                let _ = self
+                    .post_form(
+                        endpoint,
+                        &r,
+                        super::token_endpoint::Proof::None,
+                        rng,
+                        &mut scratch,
+                    )
+                    .await;
             }
         }
         // The record goes, even when the session could not be read (its id is in the cookie);

@@ -5,13 +5,22 @@ use super::{Arena, Auth0, Hooks};
 use crate::codec::json::Object;
 use crate::http::{IncomingResponse, OutgoingRequest};
 use crate::oauth::discovery::Metadata;
-use crate::oauth::{self, Grant};
+use crate::oauth::{self, Grant, TokenRequest};
 use crate::runtime::{Clock, ProviderCache, SessionStore, Transport};
 use rand_core::CryptoRngCore;
 
+/// Whether a form request carries a DPoP proof (when DPoP is configured).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Proof {
+    /// A DPoP proof, and the nonce retry (the token endpoint).
+    Dpop,
+    /// None (PAR, the CIBA authentication request, revocation).
+    None,
+}
+
 impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks> Auth0<'_, T, C, P, S, H> {
-    /// POSTs a token request (with DPoP when configured, retried once with the server's
-    /// nonce on `use_dpop_nonce`).
+    /// POSTs a token request for `grant` to the token endpoint (with DPoP when configured,
+    /// retried once with the server's nonce on `use_dpop_nonce`).
     pub(crate) async fn token_post<'b>(
         &self,
         grant: &Grant<'_>,
@@ -34,16 +43,38 @@ impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks> Auth0<
             req_buf,
         )
         .map_err(|_| crate::runtime::TransportError::ResponseTooLarge)?;
+        self.post_form(metadata.token_endpoint, &r, Proof::Dpop, rng, arena)
+            .await
+    }
+
+    /// POSTs a form request (its body and `Authorization` already written) to `url`. With
+    /// [`Proof::Dpop`] and DPoP configured, a DPoP proof goes with it, and a 400
+    /// `use_dpop_nonce` is retried once with the server's nonce. The token endpoint's grants
+    /// (code, refresh, CIBA poll, token exchange) are sent with proofs; PAR, the CIBA
+    /// authentication request and revocation without.
+    pub(crate) async fn post_form<'b>(
+        &self,
+        url: &str,
+        r: &TokenRequest<'_>,
+        proof: Proof,
+        rng: &mut impl CryptoRngCore,
+        arena: &mut Arena<'b>,
+    ) -> Result<IncomingResponse<'b>, crate::runtime::TransportError> {
+        let now = self.now();
+        let dpop = match proof {
+            Proof::Dpop => self.keys.dpop.as_ref(),
+            Proof::None => None,
+        };
         let mut nonce_buf = [0u8; 256];
         let mut nonce: Option<&str> = None;
         for attempt in 0..2 {
             let mut proof_buf = [0u8; 1024];
-            let proof = match &self.keys.dpop {
+            let proof = match dpop {
                 Some(d) => {
                     let skew = self.config.dpop.map_or(0, |c| c.clock_skew);
                     let req = crate::oauth::dpop::Request {
                         htm: "POST",
-                        htu: metadata.token_endpoint,
+                        htu: url,
                         nonce,
                         access_token: None,
                     };
@@ -65,13 +96,13 @@ impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks> Auth0<
             }
             let req = OutgoingRequest {
                 method: "POST",
-                url: metadata.token_endpoint,
+                url,
                 headers: &headers,
                 body: r.body.as_bytes(),
             };
             let res = self.fetch(arena, &req).await?;
             let retry = attempt == 0
-                && self.keys.dpop.is_some()
+                && dpop.is_some()
                 && res.status == 400
                 && Object::parse_bytes(res.body)
                     .ok()
