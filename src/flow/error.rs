@@ -256,6 +256,9 @@ pub enum AuthError {
     Store(StoreError),
     /// A hook of the application failed (its name); the runtime logged the hook's error.
     Hook(&'static str),
+    /// A backchannel authentication (CIBA) failed (`backchannel_authentication_error`, or
+    /// `backchannel_authentication_not_supported_error`).
+    Backchannel(super::BackchannelFailure),
     /// A core error (a buffer too small, a malformed cookie written by us).
     Core(Error),
 }
@@ -279,6 +282,10 @@ impl AuthError {
             AuthError::CookiesTooLarge { .. } => "request_header_fields_too_large",
             AuthError::Store(_) => "session_store_error",
             AuthError::Hook(_) => "hook_error",
+            AuthError::Backchannel(super::BackchannelFailure::NotSupported) => {
+                crate::oauth::ciba::NOT_SUPPORTED_CODE
+            }
+            AuthError::Backchannel(_) => crate::oauth::ciba::ERROR_CODE,
             AuthError::Core(_) => "internal_error",
         }
     }
@@ -316,6 +323,10 @@ impl AuthError {
             }
             AuthError::Store(_) => "The session store failed.",
             AuthError::Hook(_) => "A hook of the application failed.",
+            AuthError::Backchannel(super::BackchannelFailure::NotSupported) => {
+                crate::oauth::ciba::NOT_SUPPORTED_MESSAGE
+            }
+            AuthError::Backchannel(_) => crate::oauth::ciba::ERROR_MESSAGE,
             AuthError::Core(_) => "An internal error occurred.",
         }
     }
@@ -351,6 +362,7 @@ impl core::error::Error for AuthError {
             AuthError::AuthorizationCodeGrantRequest(e) => Some(e),
             AuthError::AuthorizationCodeGrant(e) | AuthError::FailedToRefreshToken(e) => Some(e),
             AuthError::Store(e) => Some(e),
+            AuthError::Backchannel(e) => Some(e),
             AuthError::Core(e) => Some(e),
             _ => None,
         }
@@ -389,6 +401,7 @@ pub(crate) fn log_error(e: &AuthError) {
         AuthError::Discovery(_)
         | AuthError::AuthorizationCodeGrantRequest(_)
         | AuthError::FailedToRefreshToken(GrantFailure::Transport(_))
+        | AuthError::Backchannel(super::BackchannelFailure::Grant(GrantFailure::Transport(_)))
         | AuthError::Store(_)
         | AuthError::Hook(_)
         | AuthError::Core(_)

@@ -14,6 +14,7 @@
 
 mod arena;
 mod callback;
+mod ciba;
 mod error;
 mod hooks;
 mod login;
@@ -27,6 +28,7 @@ mod tokens;
 pub(crate) use arena::*;
 pub use arena::{MAX_QUERY_LEN, MAX_SDK_COOKIES_LEN};
 pub use callback::{CallbackExchange, CallbackSession};
+pub use ciba::{BackchannelFailure, BackchannelOptions, BackchannelTokens};
 pub(crate) use error::log_error;
 pub use error::{AuthError, DiscoveryFailure, ErrorText, GrantFailure, ProviderError};
 pub use hooks::{CallbackContext, DefaultHooks, Hooks, SessionToSave};

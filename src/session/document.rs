@@ -101,6 +101,11 @@ pub struct TokenSet<'a> {
 }
 
 impl<'a> TokenSet<'a> {
+    /// Writes the token set as the session's `tokenSet` object (the SDK's member names).
+    pub fn write_json(&self, w: &mut Writer<'_>) -> Result<(), Error> {
+        self.write(w, |_| Ok(()))
+    }
+
     fn parse(o: Object<'a>) -> Result<TokenSet<'a>, SessionError> {
         let mut t = TokenSet {
             raw: Some(o),
