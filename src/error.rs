@@ -219,6 +219,8 @@ pub enum SessionError {
     InvalidField(&'static str),
     /// More `accessTokens` entries than [`crate::session::MAX_ACCESS_TOKENS`].
     TooManyAccessTokens,
+    /// More `connectionTokenSets` entries than [`crate::session::MAX_CONNECTION_TOKENS`].
+    TooManyConnectionTokens,
     /// The session is too large for cookies; use a server-side session store.
     TooLarge {
         /// The sealed size in bytes.
@@ -415,6 +417,9 @@ impl fmt::Display for SessionError {
             SessionError::InvalidField(n) => write!(f, "member `{n}` has the wrong type"),
             SessionError::TooManyAccessTokens => f.write_str(
                 "too many `accessTokens` entries for this build; raise MAX_ACCESS_TOKENS",
+            ),
+            SessionError::TooManyConnectionTokens => f.write_str(
+                "too many `connectionTokenSets` entries for this build; raise MAX_CONNECTION_TOKENS",
             ),
             SessionError::TooLarge { sealed_len } => write!(
                 f,

@@ -7,7 +7,7 @@
 //! |---|---|---|
 //! | [`Transport`] | sends one HTTP request to the provider and reads the answer into a caller buffer | – (see `auth0_edge::testing` for test devices) |
 //! | [`Clock`] | the current Unix time | [`FixedClock`] |
-//! | [`ProviderCache`] | keeps the discovery document and the JWKS between requests | [`MemoryCache`] |
+//! | [`ProviderCache`] | keeps the discovery document, the JWKS and the servers' DPoP nonces between requests | [`MemoryCache`] |
 //! | [`SessionStore`] | keeps session documents by id (stateful sessions) | [`NoStore`] (cookie sessions) |
 //! | randomness | a [`CryptoRngCore`] passed to each flow | the caller's generator |
 //!
@@ -185,6 +185,32 @@ pub trait ProviderCache {
     fn last_forced_jwks_fetch(&self) -> Option<UnixTime>;
     /// Records a JWKS fetch caused by an unknown `kid`.
     fn set_last_forced_jwks_fetch(&self, at: UnixTime);
+
+    /// Copies the last `DPoP-Nonce` the server at `origin` (`scheme://host[:port]`) sent into
+    /// `buf` and returns its length, if one is kept (RFC 9449 §8: the next proof to that server
+    /// carries it). Keep a bounded number of origins. The default keeps none: every request
+    /// then meets the server's nonce challenge and its one retry.
+    fn load_dpop_nonce(&self, origin: &str, buf: &mut [u8]) -> Option<usize> {
+        let _ = (origin, buf);
+        None
+    }
+
+    /// Keeps `nonce` as the last `DPoP-Nonce` of `origin`, replacing the one before (and, when
+    /// full, forgetting the origin used longest ago). The default keeps nothing.
+    fn store_dpop_nonce(&self, origin: &str, nonce: &str) {
+        let _ = (origin, nonce);
+    }
+}
+
+/// How many origins' DPoP nonces a [`MemoryCache`] keeps (the least recently used is
+/// forgotten first).
+pub const MEMORY_CACHE_NONCE_ORIGINS: usize = 4;
+
+/// One origin's DPoP nonce in a [`MemoryCache`].
+struct NonceSlot {
+    origin: heapless::String<{ crate::oauth::dpop::MAX_ORIGIN_LEN }>,
+    nonce: heapless::String<{ crate::oauth::dpop::MAX_NONCE_LEN }>,
+    used: u32,
 }
 
 /// A [`ProviderCache`] in fixed buffers, for one thread (embassy tasks, tests).
@@ -198,6 +224,8 @@ struct Slots<const N: usize> {
     jwks: heapless::Vec<u8, N>,
     jwks_at: Option<UnixTime>,
     forced: Option<UnixTime>,
+    nonces: heapless::Vec<NonceSlot, MEMORY_CACHE_NONCE_ORIGINS>,
+    nonce_clock: u32,
 }
 
 impl<const N: usize> Default for MemoryCache<N> {
@@ -209,6 +237,8 @@ impl<const N: usize> Default for MemoryCache<N> {
                 jwks: heapless::Vec::new(),
                 jwks_at: None,
                 forced: None,
+                nonces: heapless::Vec::new(),
+                nonce_clock: 0,
             }),
         }
     }
@@ -257,6 +287,52 @@ impl<const N: usize> ProviderCache for MemoryCache<N> {
     fn set_last_forced_jwks_fetch(&self, at: UnixTime) {
         if let Ok(mut s) = self.inner.try_borrow_mut() {
             s.forced = Some(at);
+        }
+    }
+
+    fn load_dpop_nonce(&self, origin: &str, buf: &mut [u8]) -> Option<usize> {
+        let mut s = self.inner.try_borrow_mut().ok()?;
+        s.nonce_clock = s.nonce_clock.wrapping_add(1);
+        let tick = s.nonce_clock;
+        let slot = s
+            .nonces
+            .iter_mut()
+            .find(|n| n.origin.eq_ignore_ascii_case(origin))?;
+        slot.used = tick;
+        let n = slot.nonce.as_bytes();
+        buf.get_mut(..n.len())?.copy_from_slice(n);
+        Some(n.len())
+    }
+
+    fn store_dpop_nonce(&self, origin: &str, nonce: &str) {
+        let Ok(mut s) = self.inner.try_borrow_mut() else {
+            return;
+        };
+        let (Ok(origin_text), Ok(nonce_text)) = (
+            heapless::String::try_from(origin),
+            heapless::String::try_from(nonce),
+        ) else {
+            return;
+        };
+        s.nonce_clock = s.nonce_clock.wrapping_add(1);
+        let used = s.nonce_clock;
+        let slot = NonceSlot {
+            origin: origin_text,
+            nonce: nonce_text,
+            used,
+        };
+        if let Some(i) = s
+            .nonces
+            .iter()
+            .position(|n| n.origin.eq_ignore_ascii_case(origin))
+        {
+            s.nonces[i] = slot;
+        } else if let Err(slot) = s.nonces.push(slot) {
+            // Full: the origin used longest ago gives way.
+            let oldest = (0..s.nonces.len()).max_by_key(|&i| used.wrapping_sub(s.nonces[i].used));
+            if let Some(i) = oldest {
+                s.nonces[i] = slot;
+            }
         }
     }
 }
@@ -396,6 +472,20 @@ pub trait SessionStore {
         let _ = target;
         Err(StoreError::Unsupported)
     }
+    /// Remembers an accepted back-channel logout token (its issuer and `jti`, as `key`) until
+    /// `until`, and answers `Ok(false)` when it was remembered already: a replay, which the
+    /// flow refuses. A store shared by servers makes this atomic (Redis: `SET … NX`), so a
+    /// replay is refused on every server. The default is [`StoreError::Unsupported`]: keep a
+    /// [`crate::oauth::logout_token::ReplayCache`] in your store (behind its lock) to refuse
+    /// replays; without one the flow accepts the token and logs that it could not check.
+    async fn remember_logout_token(
+        &self,
+        key: &crate::oauth::logout_token::ReplayKey,
+        until: UnixTime,
+    ) -> Result<bool, StoreError> {
+        let _ = (key, until);
+        Err(StoreError::Unsupported)
+    }
 }
 
 /// The store of a stateless configuration: sessions live in cookies only.
@@ -461,6 +551,12 @@ impl<T: ProviderCache + ?Sized> ProviderCache for &T {
     fn set_last_forced_jwks_fetch(&self, at: UnixTime) {
         (**self).set_last_forced_jwks_fetch(at)
     }
+    fn load_dpop_nonce(&self, origin: &str, buf: &mut [u8]) -> Option<usize> {
+        (**self).load_dpop_nonce(origin, buf)
+    }
+    fn store_dpop_nonce(&self, origin: &str, nonce: &str) {
+        (**self).store_dpop_nonce(origin, nonce)
+    }
 }
 
 impl<T: SessionStore + ?Sized> SessionStore for &T {
@@ -484,6 +580,13 @@ impl<T: SessionStore + ?Sized> SessionStore for &T {
     async fn delete_by_logout_token(&self, target: &LogoutTarget<'_>) -> Result<(), StoreError> {
         (**self).delete_by_logout_token(target).await
     }
+    async fn remember_logout_token(
+        &self,
+        key: &crate::oauth::logout_token::ReplayKey,
+        until: UnixTime,
+    ) -> Result<bool, StoreError> {
+        (**self).remember_logout_token(key, until).await
+    }
 }
 #[cfg(feature = "alloc")]
 shared_device!(alloc::rc::Rc<T>, alloc::sync::Arc<T>);
@@ -504,5 +607,40 @@ mod tests {
         assert!(c.load(Entry::Discovery, &mut buf).is_none());
         let mut tiny = [0u8; 2];
         assert!(c.load(Entry::Jwks, &mut tiny).is_none());
+    }
+
+    #[test]
+    fn memory_cache_keeps_nonces_per_origin_bounded() {
+        let c: MemoryCache<64> = MemoryCache::new();
+        let mut buf = [0u8; 64];
+        let load = |o: &str, buf: &mut [u8; 64]| {
+            c.load_dpop_nonce(o, buf).map(|n| {
+                heapless::String::<64>::try_from(core::str::from_utf8(&buf[..n]).unwrap()).unwrap()
+            })
+        };
+        assert!(load("https://a", &mut buf).is_none());
+        c.store_dpop_nonce("https://a", "n1");
+        c.store_dpop_nonce("https://A", "n2");
+        assert_eq!(
+            load("https://a", &mut buf).unwrap(),
+            "n2",
+            "one slot per origin"
+        );
+        for o in ["https://b", "https://c", "https://d"] {
+            c.store_dpop_nonce(o, "x");
+        }
+        // Reading a makes b the origin used longest ago: a fifth origin takes b's slot.
+        assert!(load("https://a", &mut buf).is_some());
+        c.store_dpop_nonce("https://e", "y");
+        assert!(load("https://b", &mut buf).is_none());
+        for o in ["https://a", "https://c", "https://d", "https://e"] {
+            assert!(load(o, &mut buf).is_some(), "{o}");
+        }
+        // Too long to keep: not kept, nothing else lost.
+        let long = [b'n'; 300];
+        c.store_dpop_nonce("https://f", core::str::from_utf8(&long).unwrap());
+        assert!(load("https://f", &mut buf).is_none());
+        let mut tiny = [0u8; 1];
+        assert!(c.load_dpop_nonce("https://a", &mut tiny).is_none());
     }
 }

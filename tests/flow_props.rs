@@ -244,7 +244,7 @@ proptest! {
         let _ = auth0_edge::oauth::parse_token_response(200, body.as_bytes());
         let body = format!(r#"{{"access_token":"a","expires_in":"{expires_in}"}}"#);
         let _ = auth0_edge::oauth::parse_token_response(200, body.as_bytes());
-        let d = auth0_edge::session::Durations { rolling: true, absolute_duration: secs, inactivity_duration: secs / 2 };
+        let d = auth0_edge::session::Durations { rolling: true, absolute_duration: secs, inactivity_duration: secs / 2, ..Default::default() };
         let _ = d.max_age(Some(created_at), now);
         let opts = auth0_edge::cookie::CookieOptions::default();
         let c = auth0_edge::cookie::SetCookie {

@@ -281,9 +281,9 @@ fn callback_signs_in() {
         "openid profile email offline_access"
     );
     assert_eq!(s["tokenSet"]["expiresAt"], NOW + 3600);
-    assert!(
-        s["tokenSet"].get("token_type").is_none(),
-        "no token_type at login, as in the SDK"
+    assert_eq!(
+        s["tokenSet"]["token_type"], "bearer",
+        "token_type recorded at login, lower case as after a refresh (the SDK waits for a refresh)"
     );
     assert_eq!(
         s["internal"],
@@ -646,7 +646,7 @@ fn access_token_route_and_refresh() {
     let body: Value = serde_json::from_str(&r.body).unwrap();
     assert_eq!(
         body,
-        json!({"token": "at-1", "scope": "openid profile email offline_access", "expires_at": NOW + 3600, "expires_in": 3600})
+        json!({"token": "at-1", "scope": "openid profile email offline_access", "expires_at": NOW + 3600, "expires_in": 3600, "token_type": "bearer"})
     );
     assert!(r.set_cookies().is_empty());
     // Expired: refreshed with the refresh token, rotated, persisted (discovery is refetched
@@ -923,7 +923,9 @@ fn rolling_touch_and_update_session() {
     }
     clock.advance(259_200 - 1000 - 3 * 86_000 - 100);
     let r = request(&auth0, "/dashboard", &jar.header(), &[]).unwrap();
-    assert!(r.set_cookies()[0].contains("Max-Age=100"), "{r:?}");
+    // At the absolute limit a roll cannot move the expiry: nothing is written (the SDK
+    // re-seals it with Max-Age=100; `rolling_threshold: 0` does too, see below).
+    assert!(r.next && r.set_cookies().is_empty(), "{r:?}");
     // Past it, the session is gone.
     clock.advance(200);
     jar.apply(&r);
@@ -1192,4 +1194,42 @@ fn a_session_too_large_for_cookies_is_a_clear_error() {
             .contains("configure a SessionStore"),
         "{err}"
     );
+}
+
+#[test]
+fn rolling_re_seals_only_past_the_threshold() {
+    let p = Provider::new();
+    let (auth0, script, clock) = client(config());
+    let mut jar = signed_in(&auth0, &script, &p, json!({}));
+    // Within the default 60 s, a roll would move the expiry by less: nothing is written.
+    clock.advance(59);
+    let r = request(&auth0, "/dashboard", &jar.header(), &[]).unwrap();
+    assert!(r.next && r.headers.is_empty(), "{r:?}");
+    // From 60 s on, the cookie is re-sealed with a full inactivity duration.
+    clock.advance(1);
+    let r = request(&auth0, "/dashboard", &jar.header(), &[]).unwrap();
+    assert!(r.set_cookies()[0].contains("Max-Age=86400"), "{r:?}");
+    assert_eq!(r.header("Pragma"), Some("no-cache"));
+    jar.apply(&r);
+    let s = open_session(&jar);
+    assert_eq!(s["internal"]["createdAt"], NOW, "createdAt is kept");
+
+    // A threshold of 0 is the SDK's behaviour: every response re-seals, also at the absolute
+    // limit, where the max age shrinks.
+    let mut config = config();
+    config.session.durations.rolling_threshold = 0;
+    let (auth0, script, clock) = client(config);
+    let mut jar = signed_in(&auth0, &script, &p, json!({}));
+    let r = request(&auth0, "/dashboard", &jar.header(), &[]).unwrap();
+    assert!(r.set_cookies()[0].contains("Max-Age=86400"), "{r:?}");
+    jar.apply(&r);
+    for _ in 0..3 {
+        clock.advance(86_000);
+        let r = request(&auth0, "/dashboard", &jar.header(), &[]).unwrap();
+        assert_eq!(r.set_cookies().len(), 1, "{r:?}");
+        jar.apply(&r);
+    }
+    clock.advance(1100);
+    let r = request(&auth0, "/dashboard", &jar.header(), &[]).unwrap();
+    assert!(r.set_cookies()[0].contains("Max-Age=100"), "{r:?}");
 }

@@ -134,8 +134,9 @@ fn numbers_at_the_edges_saturate() {
 #[test]
 fn a_hundred_kilobytes_of_other_cookies_do_not_hide_the_session() {
     let p = Provider::new();
-    let (auth0, script, _) = client(config());
+    let (auth0, script, clock) = client(config());
     let jar = signed_in(&auth0, &script, &p, json!({}));
+    clock.advance(120); // due for a roll
     let others: Vec<String> = (0..1000)
         .map(|i| format!("tracker{i}={}", "v".repeat(96)))
         .collect();
@@ -780,7 +781,7 @@ impl Hooks for Custom {
 #[test]
 fn custom_on_callback_and_before_session_rolled() {
     let p = Provider::new();
-    let (auth0, script, _) = client(config());
+    let (auth0, script, clock) = client(config());
     let auth0 = auth0.with_hooks(Custom { roll: true });
     let mut jar = Jar::default();
     let (state, nonce, _) = login(&auth0, &script, &p, "", &mut jar, true);
@@ -804,6 +805,7 @@ fn custom_on_callback_and_before_session_rolled() {
     let r = request(&auth0, "/auth/callback?code=c&state=unknown", "", &[]).unwrap();
     assert_eq!((r.status, r.body.as_str()), (400, "invalid_state"));
     // Rolling asked, and declined for /static/.
+    clock.advance(120);
     let r = request(&auth0, "/page", &jar.header(), &[]).unwrap();
     assert!(r.set_cookies().iter().any(|c| c.starts_with("__session=")));
     let r = request(&auth0, "/static/app.js", &jar.header(), &[]).unwrap();

@@ -105,6 +105,7 @@ impl Builder {
             transport,
             cache: SharedCache::default(),
             store: self.store,
+            replay: std::sync::Mutex::new(crate::oauth::logout_token::ReplayCache::new()),
             hooks: self.hooks,
             coordinator: Coordinator::new(self.memo, self.redis),
             pool: Pool::default(),

@@ -13,7 +13,7 @@ use super::owned::{AccessTokenData, SessionData};
 use super::pool::Pool;
 use super::refresh::Coordinator;
 use super::session::RequestSession;
-use super::store::{CoreStore, DynStore};
+use super::store::{CoreStore, DynStore, LocalReplay};
 use super::transport::HyperTransport;
 use crate::ConfigError;
 use crate::config::{Config, OwnedConfig};
@@ -38,6 +38,7 @@ pub(crate) struct Inner {
     pub(crate) transport: HyperTransport,
     pub(crate) cache: SharedCache,
     pub(crate) store: Option<Box<dyn DynStore>>,
+    pub(crate) replay: std::sync::Mutex<LocalReplay>,
     pub(crate) hooks: Box<dyn DynHooks>,
     pub(crate) coordinator: Coordinator,
     pub(crate) pool: Pool,
@@ -145,15 +146,35 @@ impl Auth0Client {
             SystemClock,
             &i.cache,
         )
-        .with_optional_store(i.store.as_deref().map(CoreStore::new))
+        .with_optional_store(i.store.as_deref().map(|s| CoreStore::new(s, &i.replay)))
+    }
+
+    /// Whether a request is for the route that reads a body (back-channel logout): give
+    /// [`Auth0Client::handle`] its body, at most [`crate::flow::MAX_BACKCHANNEL_BODY`] bytes.
+    pub fn wants_body(&self, parts: &http::request::Parts) -> bool {
+        parts.method == http::Method::POST
+            && matches!(
+                self.core().route(&CoreRequest {
+                    method: "POST",
+                    path: parts.uri.path(),
+                    query: "",
+                    headers: &HeaderView {
+                        map: &HeaderMap::new(),
+                        cookie: "",
+                    },
+                    body: &[],
+                }),
+                Some(Route::BackchannelLogout)
+            )
     }
 
     /// Handles a request: an SDK route gets its response; any other path gets its
     /// [`RequestSession`] (put it in the request's extensions, call the application, then add
     /// [`RequestSession::finish`]'s headers to its response: what [`super::Auth0Layer`] does).
-    /// Errors of the routes are answered with the SDK's message; a store that is down makes
-    /// other paths go on without a session.
-    pub async fn handle(&self, parts: &http::request::Parts) -> Outcome {
+    /// `body` is read by the back-channel logout route only ([`Auth0Client::wants_body`]);
+    /// pass `&[]` for any other request. Errors of the routes are answered with the SDK's
+    /// message; a store that is down makes other paths go on without a session.
+    pub async fn handle(&self, parts: &http::request::Parts, body: &[u8]) -> Outcome {
         let cookie = cookie_header(&parts.headers);
         let view = HeaderView {
             map: &parts.headers,
@@ -164,7 +185,7 @@ impl Auth0Client {
             path: parts.uri.path(),
             query: parts.uri.query().unwrap_or(""),
             headers: &view,
-            body: &[],
+            body,
         };
         let core = self.core();
         match core.route(&req) {
@@ -272,6 +293,7 @@ impl Auth0Client {
             Err(e) => return error_response(&e),
         };
         let token = session.get_access_token(&opts).await;
+        let mfa = session.mfa_challenge().await;
         let headers = match session.finish().await {
             Ok(h) => h,
             Err(e) => return error_response(&e),
@@ -284,8 +306,16 @@ impl Auth0Client {
             headers: crate::http::Response::EMPTY,
         });
         let mut pooled = self.inner.pool.get();
-        match core.access_token_response(view.as_ref().map_err(|e| *e), req.cookie(), pooled.buf())
-        {
+        let challenge = mfa.as_ref().map(|m| crate::flow::MfaChallenge {
+            mfa_token: &m.mfa_token,
+            mfa_requirements: m.mfa_requirements.as_deref(),
+        });
+        match core.access_token_response(
+            view.as_ref().map_err(|e| *e),
+            challenge,
+            req.cookie(),
+            pooled.buf(),
+        ) {
             Ok(r) => {
                 let mut res = to_http(&r);
                 for (k, v) in &headers {
@@ -346,6 +376,26 @@ impl Auth0Client {
     ) -> Result<(AccessTokenData, HeaderMap), AuthError> {
         let (s, own) = self.session_of(req).await?;
         let token = s.get_access_token(options).await?;
+        let headers = if own {
+            s.finish().await?
+        } else {
+            HeaderMap::new()
+        };
+        Ok((token, headers))
+    }
+
+    /// A connection access token (`getAccessTokenForConnection`; see
+    /// [`RequestSession::get_access_token_for_connection`]). Behind [`super::Auth0Layer`] the
+    /// layer saves a new token with the response and the headers returned are empty; without
+    /// the layer, add the headers returned to the response.
+    #[must_use = "without the layer, the headers returned carry a new connection token"]
+    pub async fn get_access_token_for_connection(
+        &self,
+        req: &(impl RequestHead + ?Sized),
+        options: &crate::flow::ConnectionTokenOptions<'_>,
+    ) -> Result<(super::ConnectionTokenData, HeaderMap), AuthError> {
+        let (s, own) = self.session_of(req).await?;
+        let token = s.get_access_token_for_connection(options).await?;
         let headers = if own {
             s.finish().await?
         } else {

@@ -46,6 +46,17 @@ pub struct Auth0Service<S> {
     client: Auth0Client,
 }
 
+/// A plain-text answer.
+fn text(status: http::StatusCode, body: &'static str) -> http::Response<Full<Bytes>> {
+    let mut r = http::Response::new(Full::new(Bytes::from_static(body.as_bytes())));
+    *r.status_mut() = status;
+    r.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        http::HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    r
+}
+
 impl<S, B, ResBody> tower_service::Service<http::Request<B>> for Auth0Service<S>
 where
     S: tower_service::Service<http::Request<B>, Response = http::Response<ResBody>>
@@ -53,7 +64,9 @@ where
         + Send
         + 'static,
     S::Future: Send + 'static,
-    B: Send + 'static,
+    B: http_body::Body + Send + 'static,
+    B::Data: Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
     ResBody: Send,
 {
     type Response = http::Response<Either<Full<Bytes>, ResBody>>;
@@ -71,7 +84,22 @@ where
         let client = self.client.clone();
         Box::pin(async move {
             let (mut parts, body) = req.into_parts();
-            match client.handle(&parts).await {
+            if client.wants_body(&parts) {
+                // Back-channel logout: the form body, at most MAX_BACKCHANNEL_BODY bytes.
+                let limited = http_body_util::Limited::new(body, crate::flow::MAX_BACKCHANNEL_BODY);
+                let res = match http_body_util::BodyExt::collect(limited).await {
+                    Ok(b) => match client.handle(&parts, &b.to_bytes()).await {
+                        Outcome::Respond(r) => r,
+                        Outcome::Next(_) => http::Response::new(Full::new(Bytes::new())),
+                    },
+                    Err(_) => text(
+                        http::StatusCode::PAYLOAD_TOO_LARGE,
+                        "the back-channel logout request body is too large or could not be read",
+                    ),
+                };
+                return Ok(res.map(Either::Left));
+            }
+            match client.handle(&parts, &[]).await {
                 Outcome::Respond(r) => Ok(r.map(Either::Left)),
                 Outcome::Next(session) => {
                     parts.extensions.insert(session.clone());

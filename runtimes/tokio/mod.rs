@@ -26,7 +26,8 @@
 //! | `owned.rs` | [`SessionData`], [`AccessTokenData`] |
 //! | `pool.rs` | reused work buffers |
 //! | `transport.rs` | [`HyperTransport`] |
-//! | `cache.rs` | [`SharedCache`], the discovery and JWKS cache of all requests |
+//! | `cache.rs` | [`SharedCache`], the discovery, JWKS and DPoP nonce cache of all requests |
+//! | `fetch.rs` | [`Fetcher`], [`FetchWithAuth`]: calling an API with the user's token (DPoP or Bearer) |
 //! | `clock.rs` | [`SystemClock`] |
 //! | `layer.rs`, `axum.rs` | the tower layer and the axum extractors |
 //! | `store/` | [`Store`], [`MemoryStore`], [`RedisStore`] |
@@ -54,9 +55,11 @@
 pub mod axum;
 mod builder;
 mod cache;
+mod ciba;
 mod client;
 mod clock;
 mod convert;
+mod fetch;
 mod hooks;
 mod layer;
 mod owned;
@@ -68,17 +71,24 @@ mod testing;
 mod transport;
 
 pub use builder::Builder;
-pub use cache::SharedCache;
+pub use cache::{DPOP_NONCE_ORIGINS, SharedCache};
+pub use ciba::BackchannelTokenData;
 pub use client::{Auth0Client, CoreClient, Outcome, RequestHead};
 pub use clock::SystemClock;
 pub use convert::{append_headers, cookie_header, error_response, to_http, unauthorized};
+pub use fetch::{
+    BoxError, FetchError, FetchWithAuth, Fetcher, FetcherOptions, HttpFn, HttpFuture,
+    userinfo_endpoint,
+};
 pub use hooks::{HookError, Hooks};
 pub use layer::{Auth0Layer, Auth0Service};
-pub use owned::{AccessTokenData, SessionData, filter_default_id_token_claims};
+pub use owned::{
+    AccessTokenData, ConnectionTokenData, SessionData, filter_default_id_token_claims,
+};
 #[cfg(feature = "redis")]
 pub use refresh::RedisCoordination;
 pub use refresh::{DEFAULT_MEMO_ENTRIES, DEFAULT_MEMO_WINDOW};
-pub use session::RequestSession;
+pub use session::{MfaChallengeData, RequestSession};
 pub use store::{CoreStore, DEFAULT_MAX_ENTRIES, MemoryStore, Record, Store, Updated};
 #[cfg(feature = "redis")]
 pub use store::{RedisOptions, RedisStore};

@@ -180,6 +180,31 @@ pub struct AccessTokenData {
     pub audience: Option<String>,
 }
 
+/// A connection access token, owned ([`super::RequestSession::get_access_token_for_connection`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ConnectionTokenData {
+    /// The token for the connection's API.
+    pub token: String,
+    /// Expiry, Unix seconds.
+    pub expires_at: i64,
+    /// The scope granted, when known.
+    pub scope: Option<String>,
+    /// The connection.
+    pub connection: String,
+}
+
+impl ConnectionTokenData {
+    pub(crate) fn new(t: &crate::flow::ConnectionToken<'_>) -> Self {
+        ConnectionTokenData {
+            token: t.token.to_string(),
+            expires_at: t.expires_at,
+            scope: t.scope.map(String::from),
+            connection: t.connection.to_string(),
+        }
+    }
+}
+
 impl AccessTokenData {
     pub(crate) fn new(t: &crate::flow::AccessToken<'_>, audience: Option<&str>) -> Self {
         AccessTokenData {

@@ -13,7 +13,7 @@ use std::prelude::rust_2024::*;
 use super::client::Auth0Client;
 use super::convert::{HeaderView, append_headers, cookie_header};
 use super::hooks::session_saved;
-use super::owned::{AccessTokenData, SessionData};
+use super::owned::{AccessTokenData, ConnectionTokenData, SessionData};
 use super::refresh::{Waited, key_of};
 use crate::flow::{AccessTokenOptions, AuthError, Touched};
 use crate::runtime::Clock as _;
@@ -89,6 +89,19 @@ struct State {
     rolled: Option<HeaderMap>,
     /// Written already.
     finished: bool,
+    /// The challenge of the last `mfa_required` refresh.
+    mfa: Option<MfaChallengeData>,
+}
+
+/// The challenge of an `mfa_required` refresh, owned: the encrypted `mfa_token` (wire spec
+/// §8.4) and the `mfa_requirements` JSON.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct MfaChallengeData {
+    /// `mfa_token`, sealed with the session key.
+    pub mfa_token: String,
+    /// `mfa_requirements`, JSON text, when sent.
+    pub mfa_requirements: Option<String>,
 }
 
 /// What reading a request's session found, owned.
@@ -98,6 +111,8 @@ struct Read {
     record_id: Option<String>,
     request_cookie: String,
     rolled: Option<HeaderMap>,
+    /// Whether a roll re-seals it (its cookie's expiry is behind by the threshold).
+    roll_due: bool,
 }
 
 impl Read {
@@ -108,14 +123,17 @@ impl Read {
         rolled: Option<HeaderMap>,
     ) -> Read {
         Read {
-            // The document as read (an `exp` in it is ignored when it is read back).
+            // The document as read (an `exp` in it is ignored when it is read back); with the
+            // connection token sets of `__FC_<i>` cookies, as the core writes it.
             doc: match s.raw {
-                Some(raw) => Ok(raw.raw().to_string()),
-                None => SessionData::doc_of(s),
+                Some(raw) if s.connection_token_sets.is_empty() => Ok(raw.raw().to_string()),
+                _ => SessionData::doc_of(s),
             },
             expires_at: s.token_set.expires_at,
             record_id: id.map(String::from),
             request_cookie: request_cookie.to_string(),
+            // A rolled cookie was made only when it was due.
+            roll_due: rolled.is_some(),
             rolled,
         }
     }
@@ -216,9 +234,12 @@ impl RequestSession {
                 cookie.len() * 3 + SLACK
             };
             with_buffer!(client.inner.pool, need, |buf| {
-                core.read_session(&cookie, buf)
-                    .await
-                    .map(|r| r.map(|r| Read::of(&r.session, r.record_id, r.request_cookie, None)))
+                core.read_session(&cookie, buf).await.map(|r| {
+                    r.map(|r| Read {
+                        roll_due: r.roll_due,
+                        ..Read::of(&r.session, r.record_id, r.request_cookie, None)
+                    })
+                })
             })
         };
         match read {
@@ -229,6 +250,9 @@ impl RequestSession {
                 state.version = core.store().and_then(|s| s.seen());
                 state.request_cookie = r.request_cookie;
                 state.rolled = r.rolled;
+                // A stored session whose cookie is not due for a roll is not written back (a
+                // cookie session not due has an empty rolled cookie).
+                state.roll &= r.roll_due;
             }
             Ok(None) => {}
             Err(e @ AuthError::CookiesTooLarge { .. }) => return Err(e),
@@ -261,6 +285,13 @@ impl RequestSession {
                 .windows(name.len())
                 .any(|w| w == name.as_bytes())
         })
+    }
+
+    /// After [`RequestSession::get_access_token`] failed with [`AuthError::MfaRequired`]: the
+    /// encrypted `mfa_token` and the `mfa_requirements` to hand to the client (the SDK's
+    /// `MfaRequiredError` fields).
+    pub async fn mfa_challenge(&self) -> Option<MfaChallengeData> {
+        self.scope.state.lock().await.mfa.clone()
     }
 
     /// The client this session belongs to.
@@ -353,6 +384,35 @@ impl RequestSession {
         ))
     }
 
+    /// A connection access token (`getAccessTokenForConnection`): the session's cached one for
+    /// the connection (and login hint) while valid, else the refresh token exchanged for one,
+    /// saved in the session when the response goes out (`__FC_<i>` cookies for a cookie
+    /// session).
+    pub async fn get_access_token_for_connection(
+        &self,
+        options: &crate::flow::ConnectionTokenOptions<'_>,
+    ) -> Result<ConnectionTokenData, AuthError> {
+        let client = &self.scope.client;
+        let core = client.core();
+        let mut state = self.scope.state.lock().await;
+        let doc = state.doc.clone().ok_or(AuthError::MissingSession)?;
+        let mut pooled = client.inner.pool.get();
+        let (token, updated) = {
+            let session = parse(&doc)?;
+            let t = core
+                .connection_token_for(session, options, &mut rand_core::OsRng, pooled.buf())
+                .await?;
+            let updated = t.updated.as_ref().map(SessionData::doc_of).transpose()?;
+            (ConnectionTokenData::new(&t.token), updated)
+        };
+        drop(pooled);
+        if let Some(doc) = updated {
+            state.doc = Some(doc);
+            state.changed = true;
+        }
+        Ok(token)
+    }
+
     /// The refresh, holding the flight of `key`: the memo and the store are asked once more
     /// (`None`: a newer session was adopted, try again), else the provider.
     async fn refresh_locked(
@@ -396,9 +456,20 @@ impl RequestSession {
         let mut pooled = inner.pool.get();
         let (token, refreshed) = {
             let session = parse(&doc)?;
-            let t = core
+            let result = core
                 .token_for(session, options, &mut rand_core::OsRng, pooled.buf())
-                .await?;
+                .await;
+            if let Err(AuthError::MfaRequired(e)) = &result {
+                let e = e.clone();
+                drop(result);
+                // The encrypted MFA token is in the work buffer: keep it for the answer.
+                state.mfa = e.challenge(pooled.buf()).map(|c| MfaChallengeData {
+                    mfa_token: c.mfa_token.to_string(),
+                    mfa_requirements: c.mfa_requirements.map(String::from),
+                });
+                return Err(AuthError::MfaRequired(e));
+            }
+            let t = result?;
             let token = AccessTokenData::new(&t.token, audience);
             match t.refreshed {
                 None => (token, None),

@@ -22,7 +22,11 @@ const USAGE: &str = "usage:
   auth0-edge dpop keygen                           an ES256 key pair: PKCS#8 then SPKI PEM
   auth0-edge dpop proof --htm METHOD --htu URL [--ath ACCESS_TOKEN] [--nonce NONCE]
                                                    keys in AUTH0_DPOP_PRIVATE_KEY / AUTH0_DPOP_PUBLIC_KEY
-  auth0-edge jwt verify --jwks FILE [--iss ISS] [--aud AUD] [--alg ALG]...   JWT on stdin";
+  auth0-edge jwt verify --jwks FILE [--iss ISS] [--aud AUD] [--alg ALG]...   JWT on stdin
+  auth0-edge ciba --login-hint SUB [--binding-message MSG] [--scope SCOPE] [--audience AUD]
+                                                   backchannel authentication (CIBA); AUTH0_DOMAIN,
+                                                   AUTH0_CLIENT_ID, AUTH0_CLIENT_SECRET (or the
+                                                   assertion key) in env; prints the tokens as JSON";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -106,6 +110,10 @@ fn run(args: &[String]) -> Result<String, String> {
         ["jwt", "verify", ..] => jwt_verify(&Options::parse(
             &args[2..],
             &["--jwks", "--iss", "--aud", "--alg"],
+        )?),
+        ["ciba", ..] => ciba(&Options::parse(
+            &args[1..],
+            &["--login-hint", "--binding-message", "--scope", "--audience"],
         )?),
         ["--help"] | ["-h"] | ["help"] => Ok(format!("{USAGE}\n")),
         _ => Err(format!("unknown command; see `auth0-edge --help`\n{USAGE}")),
@@ -264,4 +272,71 @@ fn jwt_verify(o: &Options<'_>) -> Result<String, String> {
     let verified =
         jwt::verify_with_jwks(&token, &jwks, &v, now(), &mut buf).map_err(|e| report(&e))?;
     Ok(format!("{}\n", verified.claims.raw()))
+}
+
+/// `ciba`: a backchannel authentication for `--login-hint`, waiting for the user's decision;
+/// prints `{"tokenSet":{…},"idTokenClaims":{…}}`.
+#[cfg(feature = "tokio")]
+fn ciba(o: &Options<'_>) -> Result<String, String> {
+    use auth0_edge::flow::{AuthError, BackchannelOptions};
+    let login_hint = o.require("--login-hint")?;
+    // No session is made: the cookie secret and the base URL are not used, so any will do.
+    let placeholder = pkce::Token::random(&mut OsRng).to_string();
+    let config = auth0_edge::config::OwnedConfig::from_lookup(|k| {
+        std::env::var(k).ok().or_else(|| match k {
+            "AUTH0_SECRET" => Some(format!("{placeholder}{placeholder}")),
+            "APP_BASE_URL" => Some("http://localhost:3000".into()),
+            _ => None,
+        })
+    })
+    .map_err(|e| report(&e))?;
+    let client = auth0_edge::tokio::Auth0Client::builder(config)
+        .build()
+        .map_err(|e| report(&e))?;
+    let mut params: Vec<(&str, &str)> = Vec::new();
+    if let Some(s) = o.get("--scope") {
+        params.push(("scope", s));
+    }
+    if let Some(a) = o.get("--audience") {
+        params.push(("audience", a));
+    }
+    let options = BackchannelOptions {
+        login_hint_sub: login_hint,
+        binding_message: o.get("--binding-message").unwrap_or("auth0-edge"),
+        authorization_params: &params,
+        ..Default::default()
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the runtime: {e}"))?;
+    let mut buf = vec![0u8; auth0_edge::flow::FLOW_BUFFER_LEN];
+    let core = client.core();
+    let t = runtime
+        .block_on(core.get_token_by_backchannel_auth(&options, &mut OsRng, &mut buf))
+        .map_err(|e| match &e {
+            AuthError::Backchannel(f) => format!("ciba: {}: {}", f.error_code(), report(&e)),
+            _ => format!("ciba: {}: {}", e.code(), report(&e)),
+        })?;
+    let mut out = vec![0u8; 64 * 1024];
+    let mut w = auth0_edge::codec::buf::Writer::new(&mut out, "output");
+    let written = (|| {
+        w.push_str("{\"tokenSet\":")?;
+        // The SDK's result: accessToken, idToken, scope, refreshToken, expiresAt.
+        let ts = auth0_edge::session::TokenSet {
+            token_type: None,
+            ..t.token_set
+        };
+        ts.write_json(&mut w)?;
+        w.push_str(",\"idTokenClaims\":")?;
+        w.push_str(t.id_token_claims.raw())?;
+        w.push_str("}\n")
+    })();
+    written.map_err(|e| report(&e))?;
+    Ok(w.as_str().to_string())
+}
+
+#[cfg(not(feature = "tokio"))]
+fn ciba(_: &Options<'_>) -> Result<String, String> {
+    Err("ciba needs the tokio feature: cargo install auth0-edge --features tokio".into())
 }

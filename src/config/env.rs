@@ -14,8 +14,12 @@ impl OwnedConfig {
     /// `AUTH0_COOKIE_SAME_SITE`, `NEXT_PUBLIC_LOGIN_ROUTE`, `NEXT_PUBLIC_PROFILE_ROUTE`,
     /// `NEXT_PUBLIC_ACCESS_TOKEN_ROUTE`, `AUTH0_DPOP_PUBLIC_KEY`, `AUTH0_DPOP_PRIVATE_KEY`,
     /// `AUTH0_DPOP_CLOCK_SKEW`, `AUTH0_DPOP_CLOCK_TOLERANCE`, `AUTH0_RETRY_DELAY`,
-    /// `AUTH0_RETRY_JITTER`; and, beyond the SDK, `AUTH0_SCOPE`, `AUTH0_AUDIENCE` and
-    /// `AUTH0_ALLOW_INSECURE_REQUESTS`.
+    /// `AUTH0_RETRY_JITTER`; and, beyond the SDK, `AUTH0_USE_DPOP`, `AUTH0_SCOPE`,
+    /// `AUTH0_AUDIENCE` and `AUTH0_ALLOW_INSECURE_REQUESTS`.
+    ///
+    /// DPoP is on when both `AUTH0_DPOP_PRIVATE_KEY` and `AUTH0_DPOP_PUBLIC_KEY` are set (a
+    /// PEM on one line with `\n` for its line breaks is accepted), unless `AUTH0_USE_DPOP=false`;
+    /// half a key pair, keys that are not P-256 or do not match are errors naming the variable.
     ///
     /// The result is checked like [`Config::validate`]; an error names the variable. Change
     /// other options with [`OwnedConfig::with`].
@@ -81,8 +85,12 @@ impl OwnedConfig {
             get("NEXT_PUBLIC_PROFILE_ROUTE"),
             get("NEXT_PUBLIC_ACCESS_TOKEN_ROUTE"),
         ];
-        let dpop_private = get("AUTH0_DPOP_PRIVATE_KEY");
-        let dpop_public = get("AUTH0_DPOP_PUBLIC_KEY");
+        // A PEM written on one line (`\n` for each line break, as `.env` files often hold them)
+        // is read as the PEM it stands for.
+        let pem = |k: &str| get(k).map(|v| v.replace("\\n", "\n"));
+        let dpop_private = pem("AUTH0_DPOP_PRIVATE_KEY");
+        let dpop_public = pem("AUTH0_DPOP_PUBLIC_KEY");
+        let dpop = dpop_settings(&get, &dpop_private, &dpop_public)?;
 
         let mut c = Config::new(&domain, &client_id, client_auth, &app_base_url);
         c.secret = &secret;
@@ -115,15 +123,11 @@ impl OwnedConfig {
         if let Some(r) = access_token {
             c.routes.access_token = r;
         }
-        if let Some(private_key_pem) = &dpop_private {
-            c.dpop = Some(DpopConfig {
+        if let (Some(settings), Some(private_key_pem)) = (dpop, &dpop_private) {
+            c = c.use_dpop(DpopConfig {
                 private_key_pem,
                 public_key_pem: dpop_public.as_deref(),
-                clock_skew: int("AUTH0_DPOP_CLOCK_SKEW", 0)?,
-                clock_tolerance: int("AUTH0_DPOP_CLOCK_TOLERANCE", 30)?,
-                retry_delay_ms: int("AUTH0_RETRY_DELAY", 100)?.max(0).unsigned_abs(),
-                retry_jitter: get("AUTH0_RETRY_JITTER")
-                    .is_none_or(|v| !v.eq_ignore_ascii_case("false")),
+                ..settings
             });
         }
         c.allow_insecure_requests = flag("AUTH0_ALLOW_INSECURE_REQUESTS");
@@ -140,6 +144,75 @@ impl OwnedConfig {
         c.validate()?;
         Ok(OwnedConfig::from(&c))
     }
+}
+
+/// Whether the environment turns DPoP on, and its settings (with empty keys, filled in by the
+/// caller): on when both `AUTH0_DPOP_PRIVATE_KEY` and `AUTH0_DPOP_PUBLIC_KEY` are set, unless
+/// `AUTH0_USE_DPOP=false`. One half of the key pair without the other, or
+/// `AUTH0_USE_DPOP=true` without keys, is an error naming the missing variable (the SDK warns
+/// and silently sends Bearer tokens; failing at start is safer).
+fn dpop_settings(
+    get: &impl Fn(&str) -> Option<std::string::String>,
+    private: &Option<std::string::String>,
+    public: &Option<std::string::String>,
+) -> Result<Option<DpopConfig<'static>>, ConfigError> {
+    let invalid = |option, reason| Err(ConfigError::Invalid { option, reason });
+    let on = match get("AUTH0_USE_DPOP") {
+        None => private.is_some() || public.is_some(),
+        Some(v) if v.eq_ignore_ascii_case("false") => false,
+        Some(v) if v.eq_ignore_ascii_case("true") => true,
+        Some(_) => return invalid("AUTH0_USE_DPOP", "must be true or false"),
+    };
+    if !on {
+        return Ok(None);
+    }
+    match (private, public) {
+        (Some(_), Some(_)) => {}
+        (None, _) => {
+            return invalid(
+                "AUTH0_DPOP_PRIVATE_KEY",
+                "is required for DPoP (with AUTH0_DPOP_PUBLIC_KEY): make a key pair with `auth0-edge dpop keygen`, or set AUTH0_USE_DPOP=false",
+            );
+        }
+        (Some(_), None) => {
+            return invalid(
+                "AUTH0_DPOP_PUBLIC_KEY",
+                "is required with AUTH0_DPOP_PRIVATE_KEY (both halves of the key pair), or set AUTH0_USE_DPOP=false",
+            );
+        }
+    }
+    let int = |k: &'static str, default: i64| -> Result<i64, ConfigError> {
+        match get(k) {
+            None => Ok(default),
+            Some(v) => v.parse().map_err(|_| ConfigError::Invalid {
+                option: k,
+                reason: "must be a whole number",
+            }),
+        }
+    };
+    let delay = int(
+        "AUTH0_RETRY_DELAY",
+        i64::try_from(super::DEFAULT_RETRY_DELAY_MS).unwrap_or(100),
+    )?;
+    let Ok(retry_delay_ms) = u64::try_from(delay) else {
+        return invalid("AUTH0_RETRY_DELAY", "must not be negative (milliseconds)");
+    };
+    let retry_jitter = match get("AUTH0_RETRY_JITTER") {
+        None => true,
+        Some(v) if v.eq_ignore_ascii_case("true") => true,
+        Some(v) if v.eq_ignore_ascii_case("false") => false,
+        Some(_) => return invalid("AUTH0_RETRY_JITTER", "must be true or false"),
+    };
+    Ok(Some(DpopConfig {
+        clock_skew: int("AUTH0_DPOP_CLOCK_SKEW", super::DEFAULT_DPOP_CLOCK_SKEW)?,
+        clock_tolerance: int(
+            "AUTH0_DPOP_CLOCK_TOLERANCE",
+            super::DEFAULT_DPOP_CLOCK_TOLERANCE,
+        )?,
+        retry_delay_ms,
+        retry_jitter,
+        ..DpopConfig::new("", None)
+    }))
 }
 
 /// Reads `KEY=VALUE` lines from a `.env` file. Blank lines and `#` comments are skipped;

@@ -315,23 +315,90 @@ impl<'a> Config<'a> {
     }
 }
 
-/// DPoP settings (`useDPoP`, `dpopKeyPair`, `AUTH0_DPOP_*`, `AUTH0_RETRY_*`).
+/// The default of [`DpopConfig::clock_skew`] (`AUTH0_DPOP_CLOCK_SKEW`): 0 seconds.
+pub const DEFAULT_DPOP_CLOCK_SKEW: i64 = 0;
+/// The default of [`DpopConfig::clock_tolerance`] (`AUTH0_DPOP_CLOCK_TOLERANCE`): 30 seconds,
+/// oauth4webapi's default, the same as [`Config::clock_tolerance`]'s.
+pub const DEFAULT_DPOP_CLOCK_TOLERANCE: i64 = 30;
+/// The default of [`DpopConfig::retry_delay_ms`] (`AUTH0_RETRY_DELAY`): 100 ms.
+pub const DEFAULT_RETRY_DELAY_MS: u64 = 100;
+
+/// DPoP settings (`useDPoP`, `dpopKeyPair`, `dpopOptions`; `AUTH0_DPOP_*`, `AUTH0_RETRY_*`).
+/// `Config::dpop` being `Some` is the SDK's `useDPoP: true`: every token request then carries a
+/// proof, logins send `dpop_jkt`, and DPoP-bound tokens are sent as `Authorization: DPoP`.
+///
+/// ```
+/// use auth0_edge::config::{ClientAuth, Config, DpopConfig};
+/// # let (private_pem, public_pem) = ("-----BEGIN PRIVATE KEY-----…", "-----BEGIN PUBLIC KEY-----…");
+/// let config = Config::new("tenant.auth0.com", "cid", ClientAuth::SecretPost("s"), "https://app.example.com")
+///     .use_dpop(DpopConfig { clock_skew: 120, ..DpopConfig::new(private_pem, Some(public_pem)) });
+/// assert_eq!((config.clock_skew(), config.jwt_clock_tolerance()), (120, 30));
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[allow(clippy::exhaustive_structs)] // built with a struct literal over `Config::new`
+#[allow(clippy::exhaustive_structs)] // built with a struct literal over `DpopConfig::new`
 pub struct DpopConfig<'a> {
-    /// The private key, PKCS#8 (or SEC1) PEM, P-256.
+    /// The private key, PKCS#8 (or SEC1) PEM, P-256 (`AUTH0_DPOP_PRIVATE_KEY`).
     pub private_key_pem: &'a str,
-    /// The public key, SPKI PEM; checked against the private key when given.
+    /// The public key, SPKI PEM, checked against the private key when given
+    /// (`AUTH0_DPOP_PUBLIC_KEY`).
     pub public_key_pem: Option<&'a str>,
-    /// Seconds added to `iat` (`AUTH0_DPOP_CLOCK_SKEW`, default 0).
+    /// Seconds added to the clock for the protocol's times (`AUTH0_DPOP_CLOCK_SKEW`, default
+    /// 0; positive when the local clock is behind): the proofs' `iat`, the client assertion's
+    /// `iat`/`exp`, and the ID-token time checks, as oauth4webapi's `clockSkew` (see
+    /// [`Config::clock_skew`]).
     pub clock_skew: i64,
-    /// Seconds of tolerance (`AUTH0_DPOP_CLOCK_TOLERANCE`, default 30).
+    /// Seconds of tolerance of the ID-token time checks while DPoP is on
+    /// (`AUTH0_DPOP_CLOCK_TOLERANCE`, default 30): the SDK gives `dpopOptions.clockTolerance`
+    /// to oauth4webapi as the client's `clockTolerance`, so it replaces
+    /// [`Config::clock_tolerance`] (see [`Config::jwt_clock_tolerance`]).
     pub clock_tolerance: i64,
     /// Delay before the one `use_dpop_nonce` retry, in milliseconds (`AUTH0_RETRY_DELAY`,
     /// default 100).
     pub retry_delay_ms: u64,
-    /// Whether the delay is jittered (`AUTH0_RETRY_JITTER`, default true).
+    /// Whether the delay is jittered to `delay × (0.5 + random × 0.5)` (`AUTH0_RETRY_JITTER`,
+    /// default true).
     pub retry_jitter: bool,
+}
+
+impl<'a> DpopConfig<'a> {
+    /// DPoP with this key pair (PEM) and the SDK's defaults: no skew, 30 s of tolerance, a
+    /// jittered 100 ms before the nonce retry. With an `EcKeyPair` in hand, use
+    /// `OwnedConfig::with_dpop_key_pair`.
+    pub const fn new(private_key_pem: &'a str, public_key_pem: Option<&'a str>) -> Self {
+        DpopConfig {
+            private_key_pem,
+            public_key_pem,
+            clock_skew: DEFAULT_DPOP_CLOCK_SKEW,
+            clock_tolerance: DEFAULT_DPOP_CLOCK_TOLERANCE,
+            retry_delay_ms: DEFAULT_RETRY_DELAY_MS,
+            retry_jitter: true,
+        }
+    }
+}
+
+impl<'a> Config<'a> {
+    /// Turns DPoP on (the SDK's `useDPoP: true` with `dpopKeyPair` and `dpopOptions`):
+    /// sets [`Config::dpop`], and [`Config::clock_tolerance`] to the DPoP tolerance, as the SDK
+    /// gives it to oauth4webapi for every check.
+    pub fn use_dpop(mut self, dpop: DpopConfig<'a>) -> Self {
+        self.clock_tolerance = dpop.clock_tolerance;
+        self.dpop = Some(dpop);
+        self
+    }
+
+    /// Seconds added to the clock for the protocol's times (oauth4webapi's `clockSkew`): the
+    /// DPoP proofs' `iat`, the client assertion's `iat`, `nbf` and `exp`, and the ID-token time
+    /// checks. [`DpopConfig::clock_skew`] with DPoP on, else 0, as in the SDK.
+    pub fn clock_skew(&self) -> i64 {
+        self.dpop.map_or(0, |d| d.clock_skew)
+    }
+
+    /// Seconds of tolerance of the ID-token time checks (oauth4webapi's `clockTolerance`):
+    /// [`DpopConfig::clock_tolerance`] with DPoP on, else [`Config::clock_tolerance`].
+    pub fn jwt_clock_tolerance(&self) -> i64 {
+        self.dpop
+            .map_or(self.clock_tolerance, |d| d.clock_tolerance)
+    }
 }
 
 #[cfg(test)]
@@ -567,14 +634,92 @@ mod tests {
             })
         ));
         env.insert("AUTH0_CLIENT_SECRET", "cs");
-        env.insert("AUTH0_DPOP_CLOCK_SKEW", "soon");
-        env.insert("AUTH0_DPOP_PRIVATE_KEY", "x");
-        assert!(matches!(
-            load(&env),
-            Err(ConfigError::Invalid {
-                option: "AUTH0_DPOP_CLOCK_SKEW",
-                ..
-            })
-        ));
+        // DPoP: a key pair turns it on; every DPoP variable is named when it is wrong.
+        let invalid = |env: &HashMap<&str, &str>| match load(env) {
+            Err(ConfigError::Invalid { option, .. }) => option,
+            other => panic!("expected an error, got {:?}", other.map(|_| ())),
+        };
+        let pair = crate::jose::jwk::EcKeyPair::generate(&mut rand_core::OsRng);
+        let other = crate::jose::jwk::EcKeyPair::generate(&mut rand_core::OsRng);
+        let (private, public, other_public) =
+            (pair.private_pem(), pair.public_pem(), other.public_pem());
+        assert!(
+            load(&env).unwrap().as_config().dpop.is_none(),
+            "no keys, no DPoP"
+        );
+        env.insert("AUTH0_DPOP_PRIVATE_KEY", &private);
+        assert_eq!(invalid(&env), "AUTH0_DPOP_PUBLIC_KEY", "half a key pair");
+        env.insert("AUTH0_DPOP_PUBLIC_KEY", &public);
+        let owned = load(&env).unwrap();
+        let d = owned.as_config().dpop.expect("both keys: DPoP on");
+        assert_eq!(
+            (
+                d.clock_skew,
+                d.clock_tolerance,
+                d.retry_delay_ms,
+                d.retry_jitter
+            ),
+            (0, 30, 100, true),
+            "the SDK's defaults"
+        );
+        // A PEM on one line, with `\n` for its line breaks (as .env files often hold them).
+        let one_line = public.replace('\n', "\\n");
+        env.insert("AUTH0_DPOP_PUBLIC_KEY", &one_line);
+        assert!(load(&env).unwrap().as_config().dpop.is_some());
+        env.insert("AUTH0_DPOP_PUBLIC_KEY", &public);
+        for (k, v, at) in [
+            ("AUTH0_DPOP_CLOCK_SKEW", "-120", 0),
+            ("AUTH0_DPOP_CLOCK_TOLERANCE", "90", 1),
+            ("AUTH0_RETRY_DELAY", "250", 2),
+            ("AUTH0_RETRY_JITTER", "FALSE", 3),
+        ] {
+            env.insert(k, v);
+            let owned = load(&env).unwrap();
+            let c = owned.as_config();
+            let d = c.dpop.unwrap();
+            let got = [
+                d.clock_skew,
+                d.clock_tolerance,
+                i64::try_from(d.retry_delay_ms).unwrap(),
+                i64::from(d.retry_jitter),
+            ];
+            let want = [-120, 90, 250, 0];
+            assert_eq!(got[..=at], want[..=at], "{k}");
+            assert_eq!(c.clock_skew(), -120);
+        }
+        assert_eq!(load(&env).unwrap().as_config().jwt_clock_tolerance(), 90);
+        env.insert("AUTH0_USE_DPOP", "false");
+        assert!(
+            load(&env).unwrap().as_config().dpop.is_none(),
+            "AUTH0_USE_DPOP=false"
+        );
+        env.insert("AUTH0_USE_DPOP", "maybe");
+        assert_eq!(invalid(&env), "AUTH0_USE_DPOP");
+        env.insert("AUTH0_USE_DPOP", "true");
+        for (k, v) in [
+            ("AUTH0_DPOP_CLOCK_SKEW", "soon"),
+            ("AUTH0_DPOP_CLOCK_TOLERANCE", "-1"),
+            ("AUTH0_RETRY_DELAY", "-5"),
+            ("AUTH0_RETRY_JITTER", "sometimes"),
+            (
+                "AUTH0_DPOP_PRIVATE_KEY",
+                "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----",
+            ),
+            ("AUTH0_DPOP_PUBLIC_KEY", other_public.as_str()),
+            ("AUTH0_DPOP_PUBLIC_KEY", "not a key"),
+        ] {
+            let before = env.insert(k, v);
+            assert_eq!(invalid(&env), k, "{k}={v}");
+            if let Some(b) = before {
+                env.insert(k, b);
+            }
+        }
+        env.remove("AUTH0_DPOP_PRIVATE_KEY");
+        env.remove("AUTH0_DPOP_PUBLIC_KEY");
+        assert_eq!(
+            invalid(&env),
+            "AUTH0_DPOP_PRIVATE_KEY",
+            "AUTH0_USE_DPOP=true needs the keys"
+        );
     }
 }

@@ -243,6 +243,32 @@ impl OwnedConfig {
         OwnedConfig::from(&c)
     }
 
+    /// The same configuration with DPoP on and signing with `pair` (the SDK's `useDPoP: true`
+    /// with `dpopKeyPair`), keeping the DPoP settings it had (or the defaults of
+    /// [`DpopConfig::new`]); see [`Config::use_dpop`].
+    ///
+    /// ```
+    /// use auth0_edge::config::{ClientAuth, Config, OwnedConfig};
+    /// use auth0_edge::jose::jwk::EcKeyPair;
+    /// let secret = "a-secret-read-at-run-time-of-32-characters-or-more";
+    /// let owned = OwnedConfig::from(Config { secret, ..Config::new("tenant.auth0.com", "cid", ClientAuth::SecretPost("s"), "https://app.example.com") });
+    /// let owned = owned.with_dpop_key_pair(&EcKeyPair::generate(&mut rand_core::OsRng));
+    /// assert!(owned.as_config().dpop.is_some());
+    /// assert_eq!(owned.validate(), Ok(()));
+    /// ```
+    #[cfg(feature = "std")]
+    pub fn with_dpop_key_pair(self, pair: &crate::jose::jwk::EcKeyPair) -> OwnedConfig {
+        let private = pair.private_pem();
+        let public = pair.public_pem();
+        let settings = self.options.dpop.unwrap_or(DpopConfig::new("", None));
+        let c = self.as_config().use_dpop(DpopConfig {
+            private_key_pem: &private,
+            public_key_pem: Some(&public),
+            ..settings
+        });
+        OwnedConfig::from(&c)
+    }
+
     /// Checks the configuration ([`Config::validate`]).
     pub fn validate(&self) -> Result<(), crate::ConfigError> {
         self.as_config().validate()

@@ -1,7 +1,7 @@
 //! [`Config::validate`]: every option checked once, with an error that names the option (or its
 //! environment variable) and says what to do.
 
-use super::{ClientAuth, Config, Scope};
+use super::{ClientAuth, Config, DpopConfig, Scope};
 use crate::ConfigError;
 use crate::codec::url::Url;
 
@@ -72,13 +72,8 @@ impl Config<'_> {
                 len: self.secret.chars().count(),
             });
         }
-        if let Some(d) = &self.dpop
-            && crate::jose::jwk::EcKeyPair::from_pem(d.private_key_pem, d.public_key_pem).is_err()
-        {
-            return invalid(
-                "AUTH0_DPOP_PRIVATE_KEY / AUTH0_DPOP_PUBLIC_KEY",
-                "must be a matching P-256 key pair in PEM; make one with `auth0-edge dpop keygen`",
-            );
+        if let Some(d) = &self.dpop {
+            validate_dpop(d)?;
         }
         if Url::parse(self.app_base_url).is_err() {
             return invalid(
@@ -131,4 +126,41 @@ impl Config<'_> {
         }
         Ok(())
     }
+}
+
+/// The DPoP key pair and settings: an error names the variable at fault.
+fn validate_dpop(d: &DpopConfig<'_>) -> Result<(), ConfigError> {
+    use crate::JwkError;
+    use crate::jose::jwk::EcKeyPair;
+    let invalid = |option, reason| Err(ConfigError::Invalid { option, reason });
+    if EcKeyPair::from_pem(d.private_key_pem, None).is_err() {
+        return invalid(
+            "AUTH0_DPOP_PRIVATE_KEY",
+            "is not a P-256 (ES256) private key in PEM (PKCS#8 `PRIVATE KEY` or SEC1 `EC PRIVATE KEY`); make a key pair with `auth0-edge dpop keygen`",
+        );
+    }
+    if let Some(public) = d.public_key_pem {
+        match EcKeyPair::from_pem(d.private_key_pem, Some(public)) {
+            Ok(_) => {}
+            Err(JwkError::KeyPairMismatch) => {
+                return invalid(
+                    "AUTH0_DPOP_PUBLIC_KEY",
+                    "is not the public half of AUTH0_DPOP_PRIVATE_KEY: set both from one key pair",
+                );
+            }
+            Err(_) => {
+                return invalid(
+                    "AUTH0_DPOP_PUBLIC_KEY",
+                    "is not a P-256 (ES256) public key in PEM (SPKI `PUBLIC KEY`)",
+                );
+            }
+        }
+    }
+    if d.clock_tolerance < 0 {
+        return invalid(
+            "AUTH0_DPOP_CLOCK_TOLERANCE",
+            "must not be negative (seconds)",
+        );
+    }
+    Ok(())
 }

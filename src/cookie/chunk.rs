@@ -6,9 +6,11 @@
 //! - Reading ([`join`]): a non-empty base cookie wins over chunks; otherwise the chunks must be
 //!   numbered contiguously from 0 and are concatenated in index order. A gap is
 //!   [`CookieError::MissingChunk`], never a partial value.
-//! - Writing ([`write()`]): every write also deletes the chunk names that could be stale, from
-//!   `__0` up to `K-1` where `K = max(5, highest chunk index in the request + 1)`; a chunked
-//!   write then deletes the base cookie.
+//! - Writing ([`write()`]): a write also deletes the cookies of the request it makes stale:
+//!   its chunks beyond the new ones, and the base cookie when the new value is chunked.
+//!   Unlike the SDK, which deletes `__0` to `__4` (and up to the highest index present) on
+//!   every write whether the request had them or not, only cookies the request carried are
+//!   deleted: the browser holds no others, so the result is the same with fewer headers.
 
 use super::{CookieName, CookieOptions, Lifetime, SetCookie, parse, percent_decode};
 use crate::codec::buf::Writer;
@@ -17,8 +19,6 @@ use crate::{CookieError, Error};
 
 /// The largest value written as a single cookie, and the size of each chunk.
 pub const MAX_CHUNK_SIZE: usize = 3500;
-/// Every write deletes at least the chunk names `__0` to `__4` (the SDK's `MAX_CHUNKS`).
-pub const MIN_CLEANUP: usize = 5;
 /// The most chunks read or written; more would exceed what browsers keep for one site.
 pub const MAX_CHUNKS: usize = 64;
 /// The separator between a cookie name and a chunk index.
@@ -41,6 +41,21 @@ pub fn highest_index(header: &str, name: &str) -> Option<usize> {
     parse(header)
         .filter_map(|c| chunk_index(c.name, name)?.ok())
         .max()
+}
+
+/// The chunk indices of `name` present in a `Cookie` header (bit `i`: `<name>__i`), and
+/// whether the base cookie `<name>` is present.
+fn present(header: &str, name: &str) -> (u64, bool) {
+    parse(header).fold((0u64, false), |(mask, base), c| {
+        if c.name == name {
+            (mask, true)
+        } else {
+            match chunk_index(c.name, name) {
+                Some(Ok(i)) => (mask | 1u64.checked_shl(i as u32).unwrap_or(0), base),
+                _ => (mask, base),
+            }
+        }
+    })
 }
 
 /// The cookies that hold one (possibly chunked) value in a request, found in one pass.
@@ -190,20 +205,24 @@ pub fn write<'a>(
     if chunks > MAX_CHUNKS {
         return Err(CookieError::TooManyChunks.into());
     }
+    let (mask, base) = present(request, name);
+    // The chunks rewritten are not stale (`chunks` ≤ 64).
+    let rewritten = 1u64.checked_shl(chunks as u32).map_or(u64::MAX, |b| b - 1);
     Ok(ChunkedWrite {
         name,
         value,
         options,
         lifetime: Lifetime::MaxAge { max_age, now },
         chunks,
-        cleanup: cleanup_range(request, name),
+        stale: mask & !rewritten,
+        stale_base: chunks > 0 && base,
         step: 0,
         offset: 0,
     })
 }
 
-/// The deletions that remove `name` and all its chunks (used by logout): the base cookie and
-/// `__0..K-1`.
+/// The deletions that remove `name` and its chunks (used by logout): the base cookie, always,
+/// and each chunk the request carries.
 pub fn delete_all<'a>(
     name: &'a str,
     options: &'a CookieOptions<'a>,
@@ -215,14 +234,11 @@ pub fn delete_all<'a>(
         options,
         lifetime: Lifetime::Delete,
         chunks: 0,
-        cleanup: cleanup_range(request, name),
+        stale: present(request, name).0,
+        stale_base: false,
         step: 0,
         offset: 0,
     }
-}
-
-fn cleanup_range(request: &str, name: &str) -> usize {
-    MIN_CLEANUP.max(highest_index(request, name).map_or(0, |h| h + 1))
 }
 
 /// The `Set-Cookie` values of one chunked write, in the SDK's order; see [`write()`].
@@ -234,7 +250,10 @@ pub struct ChunkedWrite<'a> {
     lifetime: Lifetime,
     /// 0 for a single cookie, else the number of chunks.
     chunks: usize,
-    cleanup: usize,
+    /// The request's chunks still to delete (bit `i`: `<name>__i`), lowest first.
+    stale: u64,
+    /// Whether the request's base cookie is still to delete (a chunked write).
+    stale_base: bool,
     step: usize,
     offset: usize,
 }
@@ -267,12 +286,19 @@ impl<'a> Iterator for ChunkedWrite<'a> {
             lifetime: Lifetime::Delete,
             ..base
         };
+        let mut next_stale = || {
+            if self.stale == 0 {
+                return None;
+            }
+            let i = self.stale.trailing_zeros() as usize;
+            self.stale &= self.stale - 1;
+            Some(i)
+        };
         if self.chunks == 0 {
-            // The base cookie (or its deletion), then __0..K-1 deleted.
+            // The base cookie (or its deletion), then the request's chunks deleted.
             return match step {
                 0 => Some(base),
-                s if s <= self.cleanup => Some(delete(Some(s - 1))),
-                _ => None,
+                _ => next_stale().map(|i| delete(Some(i))),
             };
         }
         if step < self.chunks {
@@ -293,15 +319,14 @@ impl<'a> Iterator for ChunkedWrite<'a> {
                 ..base
             });
         }
-        let stale = self.cleanup.saturating_sub(self.chunks);
-        let k = step - self.chunks;
-        if k < stale {
-            Some(delete(Some(self.chunks + k)))
-        } else if k == stale {
-            Some(delete(None))
-        } else {
-            None
+        // The request's chunks beyond the new ones, then its base cookie.
+        if let Some(i) = next_stale() {
+            return Some(delete(Some(i)));
         }
+        if core::mem::take(&mut self.stale_base) {
+            return Some(delete(None));
+        }
+        None
     }
 }
 
@@ -317,31 +342,56 @@ mod tests {
     }
 
     #[test]
-    fn single_write_deletes_five_chunks() {
+    fn a_write_deletes_only_the_cookies_the_request_carried() {
         let o = CookieOptions::default();
+        // Nothing in the request: the cookie alone (the SDK would add five deletions).
         let out = lines(write("__session", "v", &o, 10, 0, "").unwrap());
-        assert_eq!(out.len(), 6);
+        assert_eq!(out.len(), 1);
         assert!(out[0].starts_with("__session=v; Path=/; Expires="));
-        for (i, l) in out[1..].iter().enumerate() {
+        // A request with chunks __0, __1 and __3: each is deleted, in index order.
+        let out = lines(
+            write(
+                "__session",
+                "v",
+                &o,
+                10,
+                0,
+                "__session__3=c; a=1; __session__0=a; __session__1=b",
+            )
+            .unwrap(),
+        );
+        assert_eq!(out.len(), 4);
+        for (l, i) in out[1..].iter().zip([0, 1, 3]) {
             assert_eq!(
                 *l,
                 std::format!("__session__{i}=; Path=/; Max-Age=0; HttpOnly; SameSite=lax")
             );
         }
+        // Rewriting the same single cookie deletes nothing.
+        assert_eq!(
+            lines(write("__session", "v", &o, 10, 0, "__session=old").unwrap()).len(),
+            1
+        );
     }
 
     #[test]
     fn chunked_write_and_cleanup_of_more_chunks() {
         let o = CookieOptions::default();
         let value = "x".repeat(MAX_CHUNK_SIZE * 2 + 1);
-        let out = lines(write("s", &value, &o, 10, 0, "s__7=old").unwrap());
-        // 3 chunks, delete 3..=7, delete base.
-        assert_eq!(out.len(), 3 + 5 + 1);
+        let out = lines(write("s", &value, &o, 10, 0, "s=old; s__1=old; s__7=old").unwrap());
+        // 3 chunks (__1 is rewritten), delete __7, delete the base.
+        assert_eq!(out.len(), 3 + 1 + 1);
         assert!(out[0].starts_with(&std::format!("s__0={}; ", "x".repeat(MAX_CHUNK_SIZE))));
         assert!(out[2].starts_with("s__2=x; "));
-        assert!(out[3].starts_with("s__3=; "));
-        assert!(out[7].starts_with("s__7=; "));
-        assert!(out[8].starts_with("s=; Path=/; Max-Age=0"));
+        assert!(out[3].starts_with("s__7=; "));
+        assert!(out[4].starts_with("s=; Path=/; Max-Age=0"));
+        // Without a base cookie in the request, none is deleted.
+        let out = lines(write("s", &value, &o, 10, 0, "s__0=old").unwrap());
+        assert_eq!(out.len(), 3);
+        // Index 63, the highest chunk read, is deleted too.
+        let out = lines(write("s", "v", &o, 10, 0, "s__63=old").unwrap());
+        assert_eq!(out.len(), 2);
+        assert!(out[1].starts_with("s__63=; "));
     }
 
     #[test]
@@ -387,9 +437,12 @@ mod tests {
     #[test]
     fn delete_all_covers_base_and_chunks() {
         let o = CookieOptions::default();
-        let out = lines(delete_all("s", &o, "s__6=x"));
-        assert_eq!(out.len(), 8);
+        let out = lines(delete_all("s", &o, "s__6=x; s__0=y"));
+        assert_eq!(out.len(), 3);
         assert!(out[0].starts_with("s=; "));
-        assert!(out[7].starts_with("s__6=; "));
+        assert!(out[1].starts_with("s__0=; "));
+        assert!(out[2].starts_with("s__6=; "));
+        // The base cookie is deleted even when the request does not show it.
+        assert_eq!(lines(delete_all("s", &o, "")).len(), 1);
     }
 }

@@ -185,6 +185,51 @@ impl<'b> Arena<'b> {
         }
     }
 
+    /// Sends `req` with the rest of the arena as the response buffer, lets `read` look at the
+    /// response and write what to keep of it into the space after it (returning how many
+    /// bytes it wrote), and keeps only that, moved to the front: the response itself takes no
+    /// room once `read` returns. A transport failure is `transport(e)`.
+    pub(crate) async fn fetch_then<T: Transport, E>(
+        &mut self,
+        t: &T,
+        req: &OutgoingRequest<'_>,
+        transport: impl FnOnce(TransportError) -> E,
+        read: impl FnOnce(IncomingResponse<'_>, &mut [u8]) -> Result<usize, E>,
+    ) -> Result<&'b [u8], E> {
+        let buf = core::mem::take(&mut self.rest);
+        let head = match t.send(req, &mut *buf).await {
+            Ok(h) => h,
+            Err(e) => {
+                self.rest = buf;
+                return Err(transport(e));
+            }
+        };
+        let used = head.headers_len.saturating_add(head.body_len);
+        if used > buf.len() {
+            self.rest = buf;
+            return Err(transport(TransportError::ResponseTooLarge));
+        }
+        let kept = {
+            let (raw, spare) = buf.split_at_mut(used);
+            let spare_len = spare.len();
+            match head.view(raw) {
+                None => Err(transport(TransportError::Io)),
+                Some(res) => read(res, spare).map(|n| n.min(spare_len)),
+            }
+        };
+        let n = match kept {
+            Ok(n) => n,
+            Err(e) => {
+                self.rest = buf;
+                return Err(e);
+            }
+        };
+        buf.copy_within(used..used + n, 0);
+        let (a, b) = buf.split_at_mut(n);
+        self.rest = b;
+        Ok(a)
+    }
+
     /// Sends `req` and keeps the response in the arena.
     pub(crate) async fn fetch<T: Transport>(
         &mut self,

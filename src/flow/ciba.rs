@@ -174,7 +174,7 @@ impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks> Auth0<
             metadata.issuer,
             &request,
             &client_auth,
-            self.now(),
+            self.protocol_now(),
             rng,
             req_buf,
         )?;
@@ -202,7 +202,7 @@ impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks> Auth0<
                 self.config.client_id,
                 &client_auth,
                 metadata.issuer,
-                now,
+                self.protocol_now(),
                 rng,
                 req_buf,
             )?;

@@ -211,6 +211,62 @@ impl core::error::Error for DiscoveryFailure {
     }
 }
 
+/// A refresh answered `mfa_required` (the SDK's `MfaRequiredError`): the user must complete
+/// multi-factor authentication. The encrypted `mfa_token` and the `mfa_requirements` were
+/// written into the work buffer given to the flow: read them with
+/// [`MfaRequiredError::challenge`] and that buffer (the access-token route answers 403 with
+/// them).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MfaRequiredError {
+    /// `error_description` (or the SDK's default text).
+    pub description: ErrorText,
+    token: Option<core::ops::Range<usize>>,
+    requirements: Option<core::ops::Range<usize>>,
+}
+
+impl MfaRequiredError {
+    pub(crate) fn new(
+        description: ErrorText,
+        token: Option<core::ops::Range<usize>>,
+        requirements: Option<core::ops::Range<usize>>,
+    ) -> Self {
+        MfaRequiredError {
+            description,
+            token,
+            requirements,
+        }
+    }
+
+    /// The encrypted `mfa_token` and the `mfa_requirements`, read from `buf`: the work buffer
+    /// the flow that failed was given (untouched since). `None` when the provider sent no MFA
+    /// token (the user must log in again) or `buf` is another buffer.
+    pub fn challenge<'b>(&self, buf: &'b [u8]) -> Option<super::MfaChallenge<'b>> {
+        let text = |r: &core::ops::Range<usize>| {
+            buf.get(r.clone())
+                .and_then(|b| core::str::from_utf8(b).ok())
+        };
+        Some(super::MfaChallenge {
+            mfa_token: text(self.token.as_ref()?)?,
+            mfa_requirements: match &self.requirements {
+                Some(r) => Some(text(r)?),
+                None => None,
+            },
+        })
+    }
+}
+
+impl fmt::Display for MfaRequiredError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "the provider requires multi-factor authentication: {}",
+            self.description
+        )
+    }
+}
+
+impl core::error::Error for MfaRequiredError {}
+
 /// An error of a flow. [`AuthError::code`], [`AuthError::message`] and [`AuthError::status`]
 /// are the SDK's.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -256,6 +312,11 @@ pub enum AuthError {
     Store(StoreError),
     /// A hook of the application failed (its name); the runtime logged the hook's error.
     Hook(&'static str),
+    /// A refresh needs multi-factor authentication first (`mfa_required`, HTTP 403).
+    MfaRequired(MfaRequiredError),
+    /// A connection access token could not be had (`missing_refresh_token`,
+    /// `failed_to_exchange_refresh_token`).
+    ConnectionToken(super::ConnectionFailure),
     /// A backchannel authentication (CIBA) failed (`backchannel_authentication_error`, or
     /// `backchannel_authentication_not_supported_error`).
     Backchannel(super::BackchannelFailure),
@@ -286,6 +347,8 @@ impl AuthError {
                 crate::oauth::ciba::NOT_SUPPORTED_CODE
             }
             AuthError::Backchannel(_) => crate::oauth::ciba::ERROR_CODE,
+            AuthError::ConnectionToken(f) => f.code().as_str(),
+            AuthError::MfaRequired(_) => crate::oauth::mfa::MFA_REQUIRED,
             AuthError::Core(_) => "internal_error",
         }
     }
@@ -327,6 +390,8 @@ impl AuthError {
                 crate::oauth::ciba::NOT_SUPPORTED_MESSAGE
             }
             AuthError::Backchannel(_) => crate::oauth::ciba::ERROR_MESSAGE,
+            AuthError::ConnectionToken(f) => f.code().message(),
+            AuthError::MfaRequired(_) => crate::oauth::mfa::DEFAULT_DESCRIPTION,
             AuthError::Core(_) => "An internal error occurred.",
         }
     }
@@ -335,10 +400,12 @@ impl AuthError {
     pub fn status(&self) -> u16 {
         match self {
             AuthError::BadRequest(_) => 400,
+            AuthError::MfaRequired(_) => 403,
             AuthError::CookiesTooLarge { .. } => 431,
             AuthError::MissingSession
             | AuthError::MissingRefreshToken { .. }
             | AuthError::FailedToRefreshToken(_)
+            | AuthError::ConnectionToken(_)
             | AuthError::SessionExpired => 401,
             _ => 500,
         }
@@ -363,6 +430,8 @@ impl core::error::Error for AuthError {
             AuthError::AuthorizationCodeGrant(e) | AuthError::FailedToRefreshToken(e) => Some(e),
             AuthError::Store(e) => Some(e),
             AuthError::Backchannel(e) => Some(e),
+            AuthError::ConnectionToken(e) => Some(e),
+            AuthError::MfaRequired(e) => Some(e),
             AuthError::Core(e) => Some(e),
             _ => None,
         }
@@ -402,6 +471,9 @@ pub(crate) fn log_error(e: &AuthError) {
         | AuthError::AuthorizationCodeGrantRequest(_)
         | AuthError::FailedToRefreshToken(GrantFailure::Transport(_))
         | AuthError::Backchannel(super::BackchannelFailure::Grant(GrantFailure::Transport(_)))
+        | AuthError::ConnectionToken(super::ConnectionFailure::Exchange(
+            GrantFailure::Transport(_),
+        ))
         | AuthError::Store(_)
         | AuthError::Hook(_)
         | AuthError::Core(_)

@@ -2,11 +2,13 @@
 
 use super::{Arena, Auth0, AuthError, Hooks};
 use crate::codec::form::{self, query_get};
+use crate::codec::json::JsonStr;
 use crate::codec::url;
 use crate::config::Pairs;
 use crate::cookie::{CookieName, Lifetime, SetCookie};
 use crate::http::{Request, Response, ResponseBuilder};
 use crate::oauth::authorize::{self, MAX_STORED_FIELD, Secrets};
+use crate::oauth::par;
 use crate::oauth::pkce::{Pkce, Token};
 use crate::oauth::transaction::Transaction;
 use crate::runtime::{Clock, ProviderCache, SessionStore, Transport};
@@ -199,6 +201,36 @@ impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks> Auth0<
             challenge_mode: challenge_mode.map(Into::into),
             raw: None,
         };
+        let secrets = Secrets {
+            state: state.as_str(),
+            nonce: nonce.as_str(),
+            code_challenge: pkce.code_challenge.as_str(),
+            dpop_jkt: self.keys.dpop.as_ref().map(|d| d.jkt()),
+        };
+        // Pushed authorization requests (RFC 9126): the parameters go to the provider, the
+        // browser only carries `client_id` and the `request_uri` it answers.
+        let pushed = match config.pushed_authorization_requests {
+            false => None,
+            true => {
+                let push = par::Request {
+                    sources,
+                    scope,
+                    audience,
+                    redirect_uri,
+                    secrets,
+                };
+                match self
+                    .push_authorization(&metadata, &push, rng, &mut arena)
+                    .await?
+                {
+                    Ok(request_uri) => Some(request_uri),
+                    Err(e) => {
+                        event!(warn, reason = %e, "auth0-edge: the pushed authorization request failed");
+                        return text(res_buf, e.status(), e.message());
+                    }
+                }
+            }
+        };
         let request_cookie = self.sdk_cookies(&mut arena, cookie_header)?;
         let mut name_buf = [0u8; 256];
         let name = authorize::cookie_name(config, state.as_str(), &mut name_buf)?;
@@ -214,22 +246,24 @@ impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks> Auth0<
         let mut res = ResponseBuilder::new(res_buf, 307);
         {
             let w = res.begin_header("Location")?;
-            let secrets = Secrets {
-                state: state.as_str(),
-                nonce: nonce.as_str(),
-                code_challenge: pkce.code_challenge.as_str(),
-                dpop_jkt: self.keys.dpop.as_ref().map(|d| d.jkt()),
-            };
-            authorize::write_url(
-                w,
-                metadata.authorization_endpoint,
-                config,
-                sources,
-                scope,
-                audience,
-                redirect_uri,
-                &secrets,
-            )?;
+            match pushed {
+                Some(request_uri) => par::write_redirect(
+                    w,
+                    metadata.authorization_endpoint,
+                    config.client_id,
+                    request_uri,
+                )?,
+                None => authorize::write_url(
+                    w,
+                    metadata.authorization_endpoint,
+                    config,
+                    sources,
+                    scope,
+                    audience,
+                    redirect_uri,
+                    &secrets,
+                )?,
+            }
             res.end_header()?;
         }
         let topts = config.transaction_cookie();
@@ -253,6 +287,52 @@ impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks> Auth0<
         };
         res.header_display("Set-Cookie", &c)?;
         Ok(res.finish()?)
+    }
+}
+
+impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks> Auth0<'_, T, C, P, S, H> {
+    /// Pushes the authorization request (with client authentication, without DPoP); the
+    /// provider's `request_uri`, or why the push failed (answered with the SDK's login error).
+    async fn push_authorization<'b>(
+        &self,
+        metadata: &crate::oauth::discovery::Metadata<'_>,
+        push: &par::Request<'_>,
+        rng: &mut impl CryptoRngCore,
+        arena: &mut Arena<'b>,
+    ) -> Result<Result<JsonStr<'b>, par::ParError<'b>>, AuthError> {
+        let endpoint = match par::endpoint(metadata) {
+            Ok(e) => e,
+            Err(e) => return Ok(Err(e)),
+        };
+        let req_buf = arena.take(8192.min(arena.remaining() / 4))?;
+        let body = par::request(
+            &self.config,
+            push,
+            &self.client_auth(),
+            metadata.issuer,
+            self.protocol_now(),
+            rng,
+            req_buf,
+        )?;
+        let reply = match self
+            .post_form(
+                endpoint,
+                &body,
+                super::token_endpoint::Proof::None,
+                rng,
+                arena,
+            )
+            .await
+        {
+            Ok(r) => r,
+            Err(_) => {
+                return Ok(Err(par::ParError::Malformed {
+                    status: 0,
+                    reason: "the pushed authorization request endpoint could not be reached",
+                }));
+            }
+        };
+        Ok(par::parse_response(reply.status, reply.body).map(|p| p.request_uri))
     }
 }
 

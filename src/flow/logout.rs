@@ -53,7 +53,7 @@ impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks> Auth0<
                     config.client_id,
                     &self.client_auth(),
                     m.issuer,
-                    self.now(),
+                    self.protocol_now(),
                     rng,
                     body_buf,
                 )

@@ -13,8 +13,10 @@
 #![allow(clippy::result_large_err)]
 
 mod arena;
+mod backchannel;
 mod callback;
 mod ciba;
+mod connection;
 mod error;
 mod hooks;
 mod login;
@@ -27,16 +29,22 @@ mod tokens;
 
 pub(crate) use arena::*;
 pub use arena::{MAX_QUERY_LEN, MAX_SDK_COOKIES_LEN};
+pub use backchannel::MAX_BACKCHANNEL_BODY;
 pub use callback::{CallbackExchange, CallbackSession};
 pub use ciba::{BackchannelFailure, BackchannelOptions, BackchannelTokens};
+pub use connection::{
+    ConnectionFailure, ConnectionToken, ConnectionTokenFor, ConnectionTokenOptions,
+};
 pub(crate) use error::log_error;
-pub use error::{AuthError, DiscoveryFailure, ErrorText, GrantFailure, ProviderError};
+pub use error::{
+    AuthError, DiscoveryFailure, ErrorText, GrantFailure, MfaRequiredError, ProviderError,
+};
 pub use hooks::{CallbackContext, DefaultHooks, Hooks, SessionToSave};
 pub use login::LoginOptions;
 pub use routing::{Handled, Route};
 pub(crate) use session_io::Loaded;
 pub use session_io::{ReadSession, Touched};
-pub use tokens::{AccessToken, AccessTokenOptions, Refreshed, TokenFor};
+pub use tokens::{AccessToken, AccessTokenOptions, MfaChallenge, Refreshed, TokenFor};
 
 use crate::codec::buf::Writer;
 use crate::codec::json::{JsonStr, Object};

@@ -16,6 +16,10 @@ impl<'c, T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks>
     }
 
     /// The provider metadata, from the cache or fetched (`<domain>/.well-known/openid-configuration`).
+    ///
+    /// A fetched document is checked ([`Metadata::check`]) and only its compact form
+    /// ([`Metadata::write_compact`]) is kept, in the work buffer and in the cache: the document
+    /// itself takes room only while it is read.
     pub(crate) async fn metadata<'b>(
         &self,
         arena: &mut Arena<'b>,
@@ -30,21 +34,27 @@ impl<'c, T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks>
             return Ok(m);
         }
         let url = arena.write(|w| discovery::write_url(w, &self.config))?;
-        let text = self.fetch_document(url, Entry::Discovery, arena).await?;
-        let m = Metadata::parse(text)
-            .map_err(|e| AuthError::Discovery(DiscoveryFailure::Invalid(e)))?;
-        m.check(&self.config)
-            .map_err(|e| AuthError::Discovery(DiscoveryFailure::Untrusted(e)))?;
-        Ok(m)
+        let text = self
+            .fetch_compact(url, Entry::Discovery, arena, |doc, w| {
+                let m = Metadata::parse(doc)
+                    .map_err(|e| AuthError::Discovery(DiscoveryFailure::Invalid(e)))?;
+                m.check(&self.config)
+                    .map_err(|e| AuthError::Discovery(DiscoveryFailure::Untrusted(e)))?;
+                Ok(m.write_compact(w)?)
+            })
+            .await?;
+        Metadata::parse(text).map_err(|e| AuthError::Discovery(DiscoveryFailure::Invalid(e)))
     }
 
-    /// GETs a provider document (discovery or JWKS), checks it is 200 and UTF-8, and caches
-    /// it as `entry` when it has the document's shape.
-    pub(super) async fn fetch_document<'b>(
+    /// GETs a provider document (discovery or JWKS), checks it is 200 and UTF-8, lets
+    /// `compact` check it and write what to keep of it, and keeps (and caches as `entry`) only
+    /// that, in the arena.
+    async fn fetch_compact<'b>(
         &self,
         url: &str,
         entry: Entry,
         arena: &mut Arena<'b>,
+        compact: impl FnOnce(&str, &mut Writer<'_>) -> Result<(), AuthError>,
     ) -> Result<&'b str, AuthError> {
         let now = self.now();
         let req = OutgoingRequest {
@@ -53,29 +63,37 @@ impl<'c, T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks>
             headers: &[("Accept", "application/json")],
             body: &[],
         };
-        let res = self
-            .fetch(arena, &req)
-            .await
-            .map_err(|e| AuthError::Discovery(DiscoveryFailure::Transport(e)))?;
-        if res.status != 200 {
-            return Err(AuthError::Discovery(DiscoveryFailure::Status(res.status)));
-        }
-        let text = core::str::from_utf8(res.body).map_err(|_| {
+        let kept = arena
+            .fetch_then(
+                &self.transport,
+                &req,
+                |e| AuthError::Discovery(DiscoveryFailure::Transport(e)),
+                |res, spare| {
+                    if res.status != 200 {
+                        return Err(AuthError::Discovery(DiscoveryFailure::Status(res.status)));
+                    }
+                    let text = core::str::from_utf8(res.body).map_err(|_| {
+                        AuthError::Discovery(DiscoveryFailure::Invalid(
+                            crate::JsonError::Utf8.into(),
+                        ))
+                    })?;
+                    let mut w = Writer::new(spare, "provider document (compact)");
+                    compact(text, &mut w)?;
+                    Ok(w.len())
+                },
+            )
+            .await?;
+        // Only documents of the right shape (and metadata that can be trusted) get here.
+        self.cache.store(entry, kept, now);
+        core::str::from_utf8(kept).map_err(|_| {
             AuthError::Discovery(DiscoveryFailure::Invalid(crate::JsonError::Utf8.into()))
-        })?;
-        // Only documents of the right shape (and metadata that can be trusted) are cached.
-        let valid = match entry {
-            Entry::Discovery => Metadata::parse(text).is_ok_and(|m| m.check(&self.config).is_ok()),
-            Entry::Jwks => Jwks::parse(text).is_ok(),
-        };
-        if valid {
-            self.cache.store(entry, res.body, now);
-        }
-        Ok(text)
+        })
     }
 
     /// The JWKS, from the cache or fetched; `force` refetches (at most once per
-    /// [`discovery::JWKS_REFETCH_INTERVAL`]).
+    /// [`discovery::JWKS_REFETCH_INTERVAL`]). A fetched set is kept (in the work buffer and in
+    /// the cache) in its compact form ([`Jwks::write_compact`]: the usable keys, without their
+    /// certificates).
     pub(crate) async fn jwks<'b>(
         &self,
         m: &Metadata<'_>,
@@ -100,10 +118,14 @@ impl<'c, T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks>
         {
             return Ok(Some(set));
         }
-        let text = self.fetch_document(m.jwks_uri, Entry::Jwks, arena).await?;
-        let set =
-            Jwks::parse(text).map_err(|e| AuthError::Discovery(DiscoveryFailure::Invalid(e)))?;
-        Ok(Some(set))
+        let invalid = |e| AuthError::Discovery(DiscoveryFailure::Invalid(e));
+        let text = self
+            .fetch_compact(m.jwks_uri, Entry::Jwks, arena, |doc, w| {
+                Jwks::parse(doc).map_err(invalid)?.write_compact(w)?;
+                Ok(())
+            })
+            .await?;
+        Ok(Some(Jwks::parse(text).map_err(invalid)?))
     }
 
     /// Validates an ID token against the JWKS, refetching the JWKS once if no key fits.
@@ -120,10 +142,10 @@ impl<'c, T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks>
             client_id: self.config.client_id,
             nonce,
             max_age,
-            leeway: self.config.clock_tolerance,
+            leeway: self.config.jwt_clock_tolerance(),
             trusted_audiences: self.config.id_token_trusted_audiences,
         };
-        let now = self.now();
+        let now = self.protocol_now();
         let grant_err = |e| AuthError::AuthorizationCodeGrant(GrantFailure::IdToken(e));
         let no_key =
             crate::oauth::id_token::IdTokenError::Signature(crate::JwsError::NoMatchingKey);

@@ -17,6 +17,8 @@ pub enum Route {
     Profile,
     /// `GET /auth/access-token`.
     AccessToken,
+    /// `POST /auth/backchannel-logout` (form body: `logout_token`).
+    BackchannelLogout,
 }
 
 /// The result of [`Auth0::handle`]: answer the request, or pass it on.
@@ -82,6 +84,10 @@ impl<'c, T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks>
                 .access_token_route(req, rng, buf)
                 .await
                 .map(Handled::Response),
+            Some(Route::BackchannelLogout) => self
+                .backchannel_logout(req, buf)
+                .await
+                .map(Handled::Response),
             None => self
                 .touch(req, rng, buf)
                 .await
@@ -117,10 +123,14 @@ impl<'c, T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks>
     }
 
     /// Which SDK route `req` is for, if any (`GET`/`HEAD` on a configured path under the
-    /// application's base path; a trailing slash is ignored).
+    /// application's base path, or `POST` on the back-channel logout path; a trailing slash is
+    /// ignored).
     pub fn route(&self, req: &Request<'_>) -> Option<Route> {
         let r = &self.config.routes;
         let path = self.route_path(req.path)?;
+        if req.method.eq_ignore_ascii_case("POST") {
+            return (path == r.backchannel_logout).then_some(Route::BackchannelLogout);
+        }
         let get = req.method.eq_ignore_ascii_case("GET") || req.method.eq_ignore_ascii_case("HEAD");
         if !get {
             return None;

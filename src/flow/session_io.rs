@@ -14,6 +14,9 @@ pub struct ReadSession<'b> {
     pub record_id: Option<&'b str>,
     /// The request's SDK cookies.
     pub request_cookie: &'b str,
+    /// Whether a rolling write would re-seal it now ([`crate::session::Durations::roll_due`]:
+    /// rolling is on and the cookie's expiry is behind by the threshold or more).
+    pub roll_due: bool,
 }
 
 /// The result of [`Auth0::touch`]: the request's session, and the headers that roll it.
@@ -77,15 +80,20 @@ impl<'c, T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks>
                 let need = cookie_header.len() * 2 + 1024;
                 let buf = arena.take(need.min(arena.remaining()))?;
                 match session::open(cookie_header, name, &self.keys.key, now, buf) {
-                    Ok(o) => Ok(Some(Loaded {
-                        session: o.session,
-                        id: None,
-                    })),
+                    Ok(o) => {
+                        let mut session = o.session;
+                        self.open_connection_tokens(cookie_header, &mut session, arena)?;
+                        Ok(Some(Loaded {
+                            session,
+                            id: None,
+                            cookie_exp: o.exp,
+                        }))
+                    }
                     Err(e) => no_session(e),
                 }
             }
             Some(store) => {
-                let Some(id) = self.record_id(cookie_header, arena)? else {
+                let Some((id, cookie_exp)) = self.record_id_and_exp(cookie_header, arena)? else {
                     return Ok(None);
                 };
                 let rest = arena.take(arena.remaining() / 2)?;
@@ -99,6 +107,7 @@ impl<'c, T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks>
                 Ok(Some(Loaded {
                     session: opened.session,
                     id: Some(id),
+                    cookie_exp,
                 }))
             }
         }
@@ -111,14 +120,60 @@ impl<'c, T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks>
         cookie_header: &str,
         arena: &mut Arena<'b>,
     ) -> Result<Option<&'b str>, AuthError> {
+        Ok(self
+            .record_id_and_exp(cookie_header, arena)?
+            .map(|(id, _)| id))
+    }
+
+    /// [`Auth0::record_id`] and the id cookie's `exp`.
+    fn record_id_and_exp<'b>(
+        &self,
+        cookie_header: &str,
+        arena: &mut Arena<'b>,
+    ) -> Result<Option<(&'b str, Option<i64>)>, AuthError> {
         let Some(c) = cookie::get(cookie_header, self.config.session.cookie_name) else {
             return Ok(None);
         };
         let id_buf = arena.take(c.value.len() + 64)?;
         match jwe::open_jwt(&self.keys.key, c.value, self.now(), id_buf) {
-            Ok(payload) => Ok(session::read_id(&payload).and_then(|i| i.as_str())),
+            Ok(payload) => Ok(session::read_id(&payload)
+                .and_then(|i| i.as_str())
+                .map(|id| (id, payload.get_i64("exp")))),
             Err(e) => no_session(e),
         }
+    }
+
+    /// Whether a rolling write of `l` re-seals it now (the threshold of
+    /// [`crate::session::Durations::rolling_threshold`]).
+    fn roll_due(&self, l: &Loaded<'_>) -> bool {
+        self.config.session.durations.roll_due(
+            l.cookie_exp,
+            l.session.internal.created_at,
+            self.now(),
+        )
+    }
+
+    /// Adds a cookie session's connection token sets: every `__FC_<i>` cookie of the request,
+    /// in the jar's order; one that does not open (tampered, expired, another secret) is
+    /// skipped, as in the SDK.
+    fn open_connection_tokens<'b>(
+        &self,
+        cookie_header: &str,
+        session: &mut Session<'b>,
+        arena: &mut Arena<'b>,
+    ) -> Result<(), AuthError> {
+        session.connection_token_sets.clear();
+        for c in cookie::parse(cookie_header).filter(|c| is_connection_cookie(c.name)) {
+            let buf = arena.take(c.value.len())?;
+            let Ok(claims) = jwe::open_jwt(&self.keys.key, c.value, self.now(), buf) else {
+                continue;
+            };
+            if let Ok(entry) = crate::oauth::token_exchange::ConnectionTokenSet::from_object(claims)
+            {
+                let _ = session.connection_token_sets.push(entry);
+            }
+        }
+        Ok(())
     }
 
     /// Reads the session of a request's `Cookie` header for a runtime that keeps it for the
@@ -136,6 +191,7 @@ impl<'c, T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks>
             .load(request_cookie, &mut arena)
             .await?
             .map(|l| ReadSession {
+                roll_due: self.roll_due(&l),
                 session: l.session,
                 record_id: l.id,
                 request_cookie,
@@ -197,12 +253,22 @@ impl<'c, T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks>
         let opts = self.config.session_cookie();
         match &self.store {
             None => {
-                let plain = arena.write_mut(|w| session.write_json(w, Some(exp)))?;
+                let payload = session.without_connection_tokens();
+                let plain = arena.write_mut(|w| payload.write_json(w, Some(exp)))?;
                 let out = arena.take(jwe::sealed_len(plain.len()))?;
                 let sealed = jwe::seal(&self.keys.key, rng, plain, out)?;
                 for c in session::set_cookies(name, sealed, &opts, max_age, now, request_cookie)? {
                     res.header_display("Set-Cookie", &c)?;
                 }
+                self.write_connection_cookies(
+                    session,
+                    request_cookie,
+                    exp,
+                    max_age,
+                    rng,
+                    arena,
+                    res,
+                )?;
             }
             Some(store) => {
                 let json = arena.write(|w| session.write_json(w, None))?;
@@ -251,9 +317,66 @@ impl<'c, T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks>
         Ok(())
     }
 
+    /// A cookie session's connection token sets as `__FC_<i>` cookies (sealed like the
+    /// session, with its lifetime), and the deletion of the request's `__FC_<j>` past them.
+    #[allow(clippy::too_many_arguments)]
+    fn write_connection_cookies(
+        &self,
+        session: &Session<'_>,
+        request_cookie: &str,
+        exp: UnixTime,
+        max_age: u64,
+        rng: &mut impl CryptoRngCore,
+        arena: &mut Arena<'_>,
+        res: &mut ResponseBuilder<'_>,
+    ) -> Result<(), AuthError> {
+        let now = self.now();
+        let opts = self.config.session_cookie();
+        let entries = &session.connection_token_sets;
+        for (i, entry) in entries.iter().enumerate() {
+            let mut scratch = arena.checkpoint();
+            let name = scratch.write(|w| {
+                w.push_str(CONNECTION_COOKIE_PREFIX)?;
+                w.push_u64(i as u64)
+            })?;
+            let plain = scratch.write_mut(|w| entry.write_json(w, Some(exp)))?;
+            let out = scratch.take(jwe::sealed_len(plain.len()))?;
+            let sealed = jwe::seal(&self.keys.key, rng, plain, out)?;
+            if sealed.len() + name.len() + 1 >= 4096 {
+                event!(
+                    warn,
+                    cookie = name,
+                    "auth0-edge: a connection token cookie is 4096 bytes or more; browsers may drop it"
+                );
+            }
+            let c = SetCookie {
+                name: CookieName::plain(name),
+                value: sealed,
+                options: &opts,
+                lifetime: Lifetime::MaxAge { max_age, now },
+            };
+            res.header_display("Set-Cookie", &c)?;
+        }
+        for c in cookie::parse(request_cookie).filter(|c| is_connection_cookie(c.name)) {
+            let index = c.name[CONNECTION_COOKIE_PREFIX.len()..].parse::<usize>();
+            if index.is_ok_and(|i| i < entries.len()) {
+                continue;
+            }
+            let d = SetCookie {
+                name: CookieName::plain(c.name),
+                value: "",
+                options: &opts,
+                lifetime: Lifetime::Delete,
+            };
+            res.header_display("Set-Cookie", &d)?;
+        }
+        Ok(())
+    }
+
     /// The SDK's middleware touch for a non-auth request: when rolling is on and a session
     /// exists, write it back with the same `createdAt` (a later expiry) and add the cache
-    /// headers. The returned response carries only headers to add to the application's.
+    /// headers — when the new expiry is at least `session.durations.rolling_threshold` later
+    /// than the cookie's (every time with a threshold of 0, as the SDK does). The returned response carries only headers to add to the application's.
     ///
     /// ```no_run
     /// # async fn example<T: auth0_edge::runtime::Transport, C: auth0_edge::runtime::Clock, P: auth0_edge::runtime::ProviderCache>(
@@ -293,7 +416,7 @@ impl<'c, T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks>
         };
         let mut failure = None;
         if let Some(l) = &loaded
-            && self.config.session.durations.rolling
+            && self.roll_due(l)
             && self.hooks.before_session_rolled(req)
             && let Err(e) = self
                 .save(&l.session, cookie, l.id, false, rng, &mut arena, &mut res)
@@ -385,9 +508,12 @@ impl<'c, T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks>
     }
 }
 
+/// The name of a connection-token cookie before its index.
+pub(crate) const CONNECTION_COOKIE_PREFIX: &str = "__FC_";
+
 /// `__FC_<digits>`: a connection-token cookie.
 pub(super) fn is_connection_cookie(name: &str) -> bool {
-    name.strip_prefix("__FC_")
+    name.strip_prefix(CONNECTION_COOKIE_PREFIX)
         .is_some_and(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()))
 }
 
@@ -415,4 +541,6 @@ pub(super) fn no_session<T>(e: Error) -> Result<Option<T>, AuthError> {
 pub(crate) struct Loaded<'b> {
     pub(crate) session: Session<'b>,
     pub(crate) id: Option<&'b str>,
+    /// The expiry of the request's cookie (the session's, or the record id's).
+    pub(crate) cookie_exp: Option<i64>,
 }

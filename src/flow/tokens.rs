@@ -48,7 +48,7 @@ pub struct AccessToken<'b> {
     pub scope: Option<&'b str>,
     /// When it expires (Unix seconds).
     pub expires_at: UnixTime,
-    /// `token_type`, lower case, when stored (only after a refresh).
+    /// `token_type`, lower case, when stored (from the login and every refresh).
     pub token_type: Option<&'b str>,
     /// Headers to add to the response (`Set-Cookie` and cache headers) when the session
     /// changed; empty otherwise.
@@ -152,11 +152,12 @@ impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks> Auth0<
         let cookie = self.sdk_cookies(&mut arena, req.cookie())?;
         let opts = Self::options_in(req.query, &mut arena)?;
         let mut res = ResponseBuilder::new(res_buf, 200);
+        let mut mfa = Mfa::new(0);
         let t = self
-            .access_token_into(cookie, &opts, rng, &mut arena, &mut res)
+            .access_token_into(cookie, &opts, rng, &mut arena, &mut res, &mut mfa)
             .await;
         let body_buf = arena.take(arena.remaining().min(16384))?;
-        self.access_token_reply(t.as_ref(), cookie, res, body_buf)
+        self.access_token_reply(t.as_ref(), mfa.text, cookie, res, body_buf)
     }
 
     /// The options of an access-token route request: its query's `audience`, `scope` and
@@ -185,19 +186,28 @@ impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks> Auth0<
 
     /// The access-token route's answer to `result` (a runtime that gets the token its own way
     /// answers with this): 200 `{"token", "scope", "expires_at", "expires_in", "token_type"}`,
-    /// or 401 `{"error":{"message","code"}}` (deleting the session's cookies, found in
-    /// `request_cookie`, on `session_expired`). Errors that are no answer (a store that is
-    /// down, a buffer too small) are returned. The response lives in `buf`.
+    /// 403 `{"error":"mfa_required",…}` for [`AuthError::MfaRequired`] with its
+    /// `mfa_challenge` ([`super::MfaRequiredError::challenge`]), or 401 `{"error":{"message","code"}}`
+    /// (deleting the session's cookies, found in `request_cookie`, on `session_expired`).
+    /// Errors that are no answer (a store that is down, a buffer too small) are returned. The
+    /// response lives in `buf`.
     pub fn access_token_response<'b>(
         &self,
         result: Result<&AccessToken<'_>, &AuthError>,
+        mfa_challenge: Option<MfaChallenge<'_>>,
         request_cookie: &str,
         buf: &'b mut [u8],
     ) -> Result<Response<'b>, AuthError> {
         let (mut arena, res_buf) = Arena::split_for_response(buf);
         let cookie = self.sdk_cookies(&mut arena, request_cookie)?;
         let body_buf = arena.take(arena.remaining().min(16384))?;
-        self.access_token_reply(result, cookie, ResponseBuilder::new(res_buf, 200), body_buf)
+        self.access_token_reply(
+            result,
+            mfa_challenge,
+            cookie,
+            ResponseBuilder::new(res_buf, 200),
+            body_buf,
+        )
     }
 
     /// Writes the route's answer into `res` (200) or, for a refused request, into `err_buf`
@@ -205,10 +215,29 @@ impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks> Auth0<
     fn access_token_reply<'b>(
         &self,
         result: Result<&AccessToken<'_>, &AuthError>,
+        mfa_challenge: Option<MfaChallenge<'_>>,
         cookie: &str,
         res: ResponseBuilder<'b>,
         err_buf: &'b mut [u8],
     ) -> Result<Response<'b>, AuthError> {
+        if let (Err(AuthError::MfaRequired(e)), Some(c)) = (result, mfa_challenge) {
+            super::log_error(&AuthError::MfaRequired(e.clone()));
+            let mut res = ResponseBuilder::new(err_buf, 403);
+            res.no_cache()?;
+            let mut b = res.body_writer("application/json")?;
+            let requirements = c
+                .mfa_requirements
+                .map(crate::codec::json::Value::parse)
+                .transpose()
+                .map_err(crate::Error::from)?;
+            crate::oauth::mfa::write_required_body(
+                &mut b.body,
+                JsonStr::new(e.description.as_str()),
+                c.mfa_token,
+                requirements,
+            )?;
+            return Ok(b.finish());
+        }
         match result {
             Ok(t) => {
                 let now = self.now();
@@ -273,11 +302,12 @@ impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks> Auth0<
         rng: &mut impl CryptoRngCore,
         buf: &'b mut [u8],
     ) -> Result<AccessToken<'b>, AuthError> {
+        let mut mfa = Mfa::new(buf.as_ptr() as usize);
         let (mut arena, res_buf) = Arena::split_for_response(buf);
         let cookie = self.sdk_cookies(&mut arena, cookie_header)?;
         let mut res = ResponseBuilder::new(res_buf, 200);
         let t = self
-            .access_token_into(cookie, opts, rng, &mut arena, &mut res)
+            .access_token_into(cookie, opts, rng, &mut arena, &mut res, &mut mfa)
             .await
             .inspect_err(super::log_error)?;
         Ok(AccessToken {
@@ -293,11 +323,12 @@ impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks> Auth0<
         rng: &mut impl CryptoRngCore,
         arena: &mut Arena<'b>,
         res: &mut ResponseBuilder<'_>,
+        mfa: &mut Mfa<'b>,
     ) -> Result<AccessToken<'b>, AuthError> {
-        let Some(Loaded { session, id }) = self.load(cookie, arena).await? else {
+        let Some(Loaded { session, id, .. }) = self.load(cookie, arena).await? else {
             return Err(AuthError::MissingSession);
         };
-        let t = self.token_in(session, opts, true, rng, arena).await?;
+        let t = self.token_in(session, opts, true, rng, arena, mfa).await?;
         let t = t.ok_or(AuthError::MissingSession)?;
         if let Some(r) = t.refreshed {
             let mut session = r.session;
@@ -348,8 +379,9 @@ impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks> Auth0<
         rng: &mut impl CryptoRngCore,
         buf: &'b mut [u8],
     ) -> Result<TokenFor<'b>, AuthError> {
+        let mut mfa = Mfa::new(buf.as_ptr() as usize);
         let mut arena = Arena::new(buf);
-        self.token_in(session, opts, true, rng, &mut arena)
+        self.token_in(session, opts, true, rng, &mut arena, &mut mfa)
             .await
             .and_then(|t| t.ok_or(AuthError::MissingSession))
             .inspect_err(super::log_error)
@@ -366,15 +398,17 @@ impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks> Auth0<
         opts: &AccessTokenOptions<'_>,
         buf: &'b mut [u8],
     ) -> Result<Option<AccessToken<'b>>, AuthError> {
+        let mut mfa = Mfa::new(buf.as_ptr() as usize);
         let mut arena = Arena::new(buf);
         let mut no_rng = NoRng;
         Ok(self
-            .token_in(session, opts, false, &mut no_rng, &mut arena)
+            .token_in(session, opts, false, &mut no_rng, &mut arena, &mut mfa)
             .await?
             .map(|t| t.token))
     }
 
-    /// The token for `session`; `None` when it needs a refresh and `refresh` is false.
+    /// The token for `session`; `None` when it needs a refresh and `refresh` is false. An
+    /// `mfa_required` answer leaves its encrypted token and requirements in `mfa`.
     async fn token_in<'b>(
         &self,
         mut session: Session<'b>,
@@ -382,6 +416,7 @@ impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks> Auth0<
         refresh: bool,
         rng: &mut impl CryptoRngCore,
         arena: &mut Arena<'b>,
+        mfa: &mut Mfa<'b>,
     ) -> Result<Option<TokenFor<'b>>, AuthError> {
         let config = &self.config;
         let now = self.now();
@@ -454,6 +489,16 @@ impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks> Auth0<
             .token_post(&grant, &metadata, rng, arena)
             .await
             .map_err(|e| failed(GrantFailure::Transport(e)))?;
+        if let Some(m) = crate::oauth::mfa::MfaRequired::parse(reply.body) {
+            return Err(self.mfa_required(
+                &m,
+                audience.unwrap_or(""),
+                requested,
+                rng,
+                arena,
+                mfa,
+            )?);
+        }
         let tokens = oauth::parse_token_response(reply.status, reply.body)
             .map_err(|e| failed(GrantFailure::from_response(&e)))?;
         self.check_binding(&tokens, reply.status).map_err(failed)?;
@@ -551,6 +596,69 @@ impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks> Auth0<
                 id_token: new_id_token,
             }),
         }))
+    }
+}
+
+/// An `mfa_required` answer's encrypted token and requirements, in a flow's work buffer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct MfaChallenge<'b> {
+    /// `mfa_token`: the provider's MFA token sealed with the session key (wire spec §8.4).
+    pub mfa_token: &'b str,
+    /// `mfa_requirements`, JSON text, when the provider sent them.
+    pub mfa_requirements: Option<&'b str>,
+}
+
+/// Where an `mfa_required` answer is left: the challenge (for the route), and the start of
+/// the caller's work buffer (for the error's offsets).
+pub(crate) struct Mfa<'b> {
+    base: usize,
+    pub(crate) text: Option<MfaChallenge<'b>>,
+}
+
+impl Mfa<'_> {
+    pub(crate) fn new(base: usize) -> Self {
+        Mfa { base, text: None }
+    }
+}
+
+impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks> Auth0<'_, T, C, P, S, H> {
+    /// The typed error of an `mfa_required` refresh: the provider's MFA token sealed with the
+    /// session key for `AUTH0_MFA_TOKEN_TTL` (with the audience and scope asked for), its
+    /// requirements, both written into the work buffer.
+    fn mfa_required<'b>(
+        &self,
+        m: &crate::oauth::mfa::MfaRequired<'_>,
+        audience: &str,
+        scope: &str,
+        rng: &mut impl CryptoRngCore,
+        arena: &mut Arena<'b>,
+        mfa: &mut Mfa<'b>,
+    ) -> Result<AuthError, AuthError> {
+        let description = super::ErrorText::new(&m.description());
+        let now = self.now();
+        let sealed = match m.context(audience, scope, now.saturating_mul(1000)) {
+            Some(ctx) => {
+                let buf = arena.take(arena.remaining().min(16 * 1024))?;
+                Some(ctx.seal(self.key(), rng, now, self.config.mfa_token_ttl, buf)?)
+            }
+            None => None,
+        };
+        let requirements = match m.mfa_requirements {
+            Some(v) => Some(arena.write(|w| crate::codec::json::write_value(w, v))?),
+            None => None,
+        };
+        let range = |s: &str| {
+            let start = (s.as_ptr() as usize).saturating_sub(mfa.base);
+            start..start + s.len()
+        };
+        let error =
+            super::MfaRequiredError::new(description, sealed.map(range), requirements.map(range));
+        mfa.text = sealed.map(|mfa_token| MfaChallenge {
+            mfa_token,
+            mfa_requirements: requirements,
+        });
+        Ok(AuthError::MfaRequired(error))
     }
 }
 

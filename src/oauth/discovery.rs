@@ -3,10 +3,12 @@
 //!
 //! URLs are taken from the document as they are, and the `issuer` is compared exactly, so a
 //! provider with or without a trailing slash in its issuer works as published. The documents
-//! are kept between requests by the runtime's [`crate::runtime::ProviderCache`].
+//! are kept between requests by the runtime's [`crate::runtime::ProviderCache`], in their
+//! compact form ([`Metadata::write_compact`]: the [`USED_MEMBERS`] only, a few hundred bytes of
+//! an Auth0 document of 4-6 KB).
 
 use crate::codec::buf::Writer;
-use crate::codec::json::{JsonStr, Object};
+use crate::codec::json::{JsonStr, Object, ObjectWriter};
 use crate::codec::url::Url;
 use crate::config::Config;
 use crate::{Error, JsonError};
@@ -41,11 +43,29 @@ pub fn write_url(w: &mut Writer<'_>, config: &Config<'_>) -> Result<(), Error> {
     w.push_str(WELL_KNOWN_PATH)
 }
 
+/// The members of a discovery document that [`Metadata`] reads, and all that its compact form
+/// ([`Metadata::write_compact`], what the flows cache and keep in their work buffer) keeps. A
+/// flow that needs another member of the document adds it here.
+pub const USED_MEMBERS: [&str; 11] = [
+    "issuer",
+    "authorization_endpoint",
+    "token_endpoint",
+    "jwks_uri",
+    "end_session_endpoint",
+    "revocation_endpoint",
+    "pushed_authorization_request_endpoint",
+    "backchannel_authentication_endpoint",
+    "userinfo_endpoint",
+    "authorization_response_iss_parameter_supported",
+    "id_token_signing_alg_values_supported",
+];
+
 /// The discovery document, viewed in place.
 #[derive(Clone, Copy, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct Metadata<'a> {
-    /// The whole document.
+    /// The document as parsed. Metadata the flows fetched or cached is the compact form, with
+    /// the [`USED_MEMBERS`] only.
     pub raw: Object<'a>,
     /// `issuer`.
     pub issuer: &'a str,
@@ -187,6 +207,33 @@ impl<'a> Metadata<'a> {
         Ok(())
     }
 
+    /// Writes the compact form of the document: the [`USED_MEMBERS`] that it has, with their
+    /// values as published (the last one of a repeated member), and nothing else. It parses to
+    /// the same [`Metadata`].
+    ///
+    /// ```
+    /// use auth0_edge::oauth::discovery::Metadata;
+    /// let doc = r#"{"issuer":"https://t.auth0.com/","authorization_endpoint":"https://t.auth0.com/authorize",
+    ///   "token_endpoint":"https://t.auth0.com/oauth/token","jwks_uri":"https://t.auth0.com/.well-known/jwks.json",
+    ///   "scopes_supported":["openid","profile"],"mtls_endpoint_aliases":{"token_endpoint":"https://mtls.t.auth0.com/oauth/token"}}"#;
+    /// let m = Metadata::parse(doc)?;
+    /// let mut buf = [0u8; 512];
+    /// let mut w = auth0_edge::codec::buf::Writer::new(&mut buf, "metadata");
+    /// m.write_compact(&mut w)?;
+    /// assert_eq!(w.as_str(), r#"{"issuer":"https://t.auth0.com/","authorization_endpoint":"https://t.auth0.com/authorize","token_endpoint":"https://t.auth0.com/oauth/token","jwks_uri":"https://t.auth0.com/.well-known/jwks.json"}"#);
+    /// assert_eq!(Metadata::parse(w.as_str())?.token_endpoint, m.token_endpoint);
+    /// # Ok::<(), auth0_edge::Error>(())
+    /// ```
+    pub fn write_compact(&self, w: &mut Writer<'_>) -> Result<(), Error> {
+        let mut o = ObjectWriter::begin(w)?;
+        for name in USED_MEMBERS {
+            if let Some(v) = self.raw.get(name) {
+                o.member(JsonStr::new(name), v)?;
+            }
+        }
+        o.end()
+    }
+
     /// Whether `alg` is listed in `id_token_signing_alg_values_supported` (RS256 when the list
     /// is absent, as OpenID Connect Discovery specifies).
     pub fn supports_id_token_alg(&self, alg: &str) -> bool {
@@ -221,6 +268,32 @@ mod tests {
         assert!(m.supports_id_token_alg("RS256"));
         assert!(!m.supports_id_token_alg("ES256"));
         assert!(!m.authorization_response_iss_parameter_supported);
+    }
+
+    #[test]
+    fn the_compact_form_reads_the_same() {
+        let m = Metadata::parse(AUTH0).unwrap();
+        let mut buf = [0u8; 1024];
+        let mut w = Writer::new(&mut buf, "metadata");
+        m.write_compact(&mut w).unwrap();
+        let compact = Metadata::parse(w.as_str()).unwrap();
+        assert!(w.as_str().len() < AUTH0.len());
+        assert!(compact.raw.get("unknown").is_none());
+        assert_eq!(
+            Metadata {
+                raw: m.raw,
+                ..compact
+            },
+            m
+        );
+        assert!(compact.supports_id_token_alg("PS256"));
+        // Too small a buffer is an error, not a truncation.
+        let mut small = [0u8; 64];
+        let mut w = Writer::new(&mut small, "metadata");
+        assert!(matches!(
+            m.write_compact(&mut w),
+            Err(Error::BufferTooSmall { .. })
+        ));
     }
 
     #[test]

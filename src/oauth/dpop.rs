@@ -8,6 +8,14 @@
 //!
 //! [`Dpop`] encodes the header once per key, so a proof costs one ES256 signature and a few
 //! hundred bytes of formatting.
+//!
+//! Nonces (RFC 9449 §8, §9): a server asks for one with a `use_dpop_nonce` error (400 from the
+//! token endpoint, or a `WWW-Authenticate: DPoP error="use_dpop_nonce"` challenge) and sends it
+//! in a `DPoP-Nonce` header, which any response may carry. [`is_valid_nonce`] checks one before
+//! it is kept (by [`origin`], in the runtime's `ProviderCache`) or sent; [`is_nonce_error`] reads
+//! a token endpoint's answer; [`retry_delay_ms`] is the SDK's wait before its one retry. The
+//! resource-server side (the `Authorization` scheme, `WWW-Authenticate` challenges, the
+//! fetcher's URLs) is in [`crate::oauth::dpop_resource`].
 
 use crate::Error;
 use crate::codec::base64url;
@@ -22,6 +30,93 @@ use rand_core::CryptoRngCore;
 use sha2::{Digest, Sha256};
 
 const HEADER_B64_LEN: usize = 256;
+
+/// The most bytes a proof's claims take (`iat`, `jti`, `htm`, `nonce`, `htu`, `ath`): room for
+/// a nonce of [`MAX_NONCE_LEN`] and a URL of 900 bytes. A longer `htu` is
+/// [`Error::BufferTooSmall`].
+pub const MAX_CLAIMS_LEN: usize = 1280;
+
+/// The longest `DPoP-Nonce` value kept and sent (RFC 9449 sets no limit; oidc-provider's are
+/// 43 characters). A longer one is not used: the request goes on without it.
+pub const MAX_NONCE_LEN: usize = 256;
+
+/// The longest origin (`scheme://host:port`) a nonce is kept under.
+pub const MAX_ORIGIN_LEN: usize = 256;
+
+/// Whether `nonce` can be sent in a proof: RFC 9449 §8's `1*NQCHAR` (visible ASCII except `"`
+/// and `\`), at most [`MAX_NONCE_LEN`] bytes.
+///
+/// ```
+/// use auth0_edge::oauth::dpop::is_valid_nonce;
+/// assert!(is_valid_nonce("eyJ7S_zG.9-x"));
+/// assert!(!is_valid_nonce("") && !is_valid_nonce("a b") && !is_valid_nonce("a\"b"));
+/// ```
+pub fn is_valid_nonce(nonce: &str) -> bool {
+    !nonce.is_empty()
+        && nonce.len() <= MAX_NONCE_LEN
+        && nonce
+            .bytes()
+            .all(|b| matches!(b, 0x21 | 0x23..=0x5B | 0x5D..=0x7E))
+}
+
+/// The origin of an absolute `http(s)` URL, `scheme://host[:port]` as written: what nonces are
+/// kept by (a server's nonce is good for its other endpoints too). `None` for anything else, or
+/// an origin longer than [`MAX_ORIGIN_LEN`].
+///
+/// ```
+/// use auth0_edge::oauth::dpop::origin;
+/// assert_eq!(origin("https://tenant.auth0.com/oauth/token?x=1"), Some("https://tenant.auth0.com"));
+/// assert_eq!(origin("http://127.0.0.1:4400"), Some("http://127.0.0.1:4400"));
+/// assert_eq!(origin("/relative"), None);
+/// ```
+pub fn origin(url: &str) -> Option<&str> {
+    let parsed = crate::codec::url::Url::parse(url).ok()?;
+    let start = url.find("://")? + 3;
+    let end = url[start..]
+        .find(['/', '?', '#'])
+        .map_or(url.len(), |i| start + i);
+    let o = &url[..end];
+    (o.len() <= MAX_ORIGIN_LEN && !parsed.host.is_empty()).then_some(o)
+}
+
+/// The wait before the one `use_dpop_nonce` retry, in milliseconds: `delay_ms`, or with
+/// `jitter` `delay_ms × (0.5 + random × 0.5)` where `random` is `random_u32 / 2³²` (the SDK's
+/// `Math.random()`), so between half the delay and the delay.
+///
+/// ```
+/// use auth0_edge::oauth::dpop::retry_delay_ms;
+/// assert_eq!(retry_delay_ms(100, false, u32::MAX), 100);
+/// assert_eq!(retry_delay_ms(100, true, 0), 50);
+/// assert_eq!(retry_delay_ms(100, true, u32::MAX), 99);
+/// ```
+pub fn retry_delay_ms(delay_ms: u64, jitter: bool, random_u32: u32) -> u64 {
+    if !jitter {
+        return delay_ms;
+    }
+    // delay × (2³² + r) / 2³³, in integers: exact for every delay.
+    let scaled = (u128::from(delay_ms) * ((1u128 << 32) + u128::from(random_u32))) >> 33;
+    u64::try_from(scaled).unwrap_or(delay_ms)
+}
+
+/// Whether a token endpoint's answer asks for a (new) nonce: a 400 whose JSON `error` is
+/// `use_dpop_nonce`, or a `WWW-Authenticate` challenge with scheme `DPoP` and
+/// `error="use_dpop_nonce"` (the two cases of the SDK's retry, after oauth4webapi's
+/// `isDPoPNonceError`). `headers` are the response's header lines (`Name: value`, CRLF).
+///
+/// ```
+/// use auth0_edge::oauth::dpop::is_nonce_error;
+/// assert!(is_nonce_error(400, "DPoP-Nonce: n1", br#"{"error":"use_dpop_nonce"}"#));
+/// assert!(is_nonce_error(401, "WWW-Authenticate: DPoP error=\"use_dpop_nonce\"", b""));
+/// assert!(!is_nonce_error(400, "", br#"{"error":"invalid_grant"}"#));
+/// ```
+pub fn is_nonce_error(status: u16, headers: &str, body: &[u8]) -> bool {
+    let in_body = status == 400
+        && crate::codec::json::Object::parse_bytes(body)
+            .ok()
+            .and_then(|o| o.get_str("error"))
+            .is_some_and(|e| e == "use_dpop_nonce");
+    in_body || crate::oauth::dpop_resource::nonce_challenge(headers).is_some()
+}
 
 /// A DPoP key pair with its encoded proof header and thumbprint.
 #[derive(Clone, Debug)]
@@ -94,7 +189,7 @@ impl Dpop {
         rng: &mut impl CryptoRngCore,
         out: &'o mut [u8],
     ) -> Result<&'o str, Error> {
-        let mut claims = [0u8; 768];
+        let mut claims = [0u8; MAX_CLAIMS_LEN];
         let mut cw = Writer::new(&mut claims, "DPoP claims");
         write_claims(req, now, &Token::random(rng), &mut cw)?;
         let mut w = Writer::new(out, "DPoP proof");

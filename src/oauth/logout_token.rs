@@ -65,6 +65,9 @@ pub enum LogoutTokenError {
     UnknownKey,
     /// `iss` is missing or not the discovered issuer.
     Issuer,
+    /// The (not yet verified) `iss` names another host than the configured domain: the SDK's
+    /// pre-check, answered 403 before the signature is looked at.
+    IssuerDomain,
     /// `aud` is missing or does not contain the client id.
     Audience,
     /// `exp` is past, beyond the leeway.
@@ -95,9 +98,13 @@ pub enum LogoutTokenError {
 }
 
 impl LogoutTokenError {
-    /// The HTTP status of the response: 400 for every refusal.
+    /// The HTTP status of the response: 403 for an issuer of another domain, as the SDK
+    /// answers; 400 for every other refusal.
     pub fn status(&self) -> u16 {
-        400
+        match self {
+            LogoutTokenError::IssuerDomain => 403,
+            _ => 400,
+        }
     }
 
     /// The response body (text/plain): the SDK's message where the SDK has one, jose's wording
@@ -112,6 +119,9 @@ impl LogoutTokenError {
             LogoutTokenError::Signature(_) => "signature verification failed",
             LogoutTokenError::UnknownKey => "no applicable key found in the JSON Web Key Set",
             LogoutTokenError::Issuer => "unexpected \"iss\" claim value",
+            LogoutTokenError::IssuerDomain => {
+                "Logout token issuer does not match the configured domain."
+            }
             LogoutTokenError::Audience => "unexpected \"aud\" claim value",
             LogoutTokenError::Expired => "\"exp\" claim timestamp check failed",
             LogoutTokenError::Claims(j) => match j {
@@ -162,7 +172,9 @@ impl fmt::Display for LogoutTokenError {
             LogoutTokenError::UnknownKey => {
                 f.write_str("; the provider may have rotated its keys: refetch the JWKS")
             }
-            LogoutTokenError::Issuer => f.write_str("; check AUTH0_DOMAIN"),
+            LogoutTokenError::Issuer | LogoutTokenError::IssuerDomain => {
+                f.write_str("; check AUTH0_DOMAIN")
+            }
             LogoutTokenError::Audience => f.write_str("; check AUTH0_CLIENT_ID"),
             LogoutTokenError::Expired | LogoutTokenError::Claims(_) => {
                 f.write_str("; check the clock")
@@ -405,6 +417,11 @@ pub fn check_claims<'a>(
 pub struct ReplayKey([u8; 16]);
 
 impl ReplayKey {
+    /// The key's 16 bytes (to store it elsewhere, e.g. as a Redis key in hex).
+    pub fn as_bytes(&self) -> &[u8; 16] {
+        &self.0
+    }
+
     /// The key of `jti` issued by `iss`.
     pub fn new(iss: JsonStr<'_>, jti: JsonStr<'_>) -> Self {
         fn feed(h: &mut Sha256, s: JsonStr<'_>) {

@@ -18,7 +18,8 @@
 //! | [`logout`] | logout URLs | OpenID Connect RP-Initiated Logout 1.0, Auth0 `/v2/logout` |
 //! | [`logout_token`] | back-channel logout tokens and their `jti` replay cache | OpenID Connect Back-Channel Logout 1.0 |
 //! | [`mfa`] | the `mfa_required` step-up answer, the encrypted MFA token, the 403 body | Next.js SDK v4, Auth0 MFA API |
-//! | [`dpop`] | DPoP proofs | RFC 9449 |
+//! | [`dpop`] | DPoP proofs, nonces and the retry delay | RFC 9449 |
+//! | [`dpop_resource`] | DPoP at a resource server: the `Authorization` scheme, `WWW-Authenticate` challenges, the fetcher's URLs and errors | RFC 9449 §7, §9; RFC 9110 §11.6 |
 
 pub mod authorization_response;
 pub mod authorize;
@@ -26,6 +27,7 @@ pub mod ciba;
 pub mod client_auth;
 pub mod discovery;
 pub mod dpop;
+pub mod dpop_resource;
 mod form_body;
 pub mod id_token;
 pub mod logout;

@@ -2,6 +2,7 @@
 //! in the SDK's order (`user`, `tokenSet`, `accessTokens`, `internal`, extras, `exp`).
 
 use super::*;
+use crate::oauth::token_exchange::ConnectionTokenSet;
 
 /// A JSON object with known members (typed fields) and unknown ones (kept in `raw`).
 pub(crate) trait Document {
@@ -292,6 +293,10 @@ pub struct Session<'a> {
     pub access_tokens: heapless::Vec<AccessToken<'a>, MAX_ACCESS_TOKENS>,
     /// `internal`.
     pub internal: Internal<'a>,
+    /// `connectionTokenSets`: connection access tokens (Token Vault). A stored session keeps
+    /// them in its record; a cookie session in `__FC_<i>` cookies beside the session cookie,
+    /// never in it.
+    pub connection_token_sets: heapless::Vec<ConnectionTokenSet<'a>, MAX_CONNECTION_TOKENS>,
     /// The document this was read from; its unknown top-level members (e.g. keys added by a
     /// `before_session_saved` hook) are written back.
     pub raw: Option<Object<'a>>,
@@ -308,6 +313,15 @@ pub struct Opened<'a> {
 }
 
 impl<'a> Session<'a> {
+    /// This session as a cookie session's `__session` payload holds it: without its
+    /// connection token sets (they go in `__FC_<i>` cookies).
+    pub fn without_connection_tokens(&self) -> Session<'a> {
+        Session {
+            connection_token_sets: heapless::Vec::new(),
+            ..self.clone()
+        }
+    }
+
     /// A session for `user` with `token_set`, created at `now`.
     pub fn new(
         user: Object<'a>,
@@ -319,6 +333,7 @@ impl<'a> Session<'a> {
             user,
             token_set,
             access_tokens: heapless::Vec::new(),
+            connection_token_sets: heapless::Vec::new(),
             internal: Internal {
                 sid,
                 created_at: Some(now),
@@ -364,7 +379,8 @@ impl<'a> Session<'a> {
         Ok(w.into_str())
     }
 
-    /// Seals the session with `exp`: writes its JSON into `buf`, encrypts it, and returns the
+    /// Seals the session with `exp` as a cookie session's `__session` value (without its
+    /// connection token sets): writes its JSON into `buf`, encrypts it, and returns the
     /// compact JWE (which also lives in `buf`). `buf` needs about 2.4 × the JSON's size.
     pub fn seal<'b>(
         &self,
@@ -375,7 +391,9 @@ impl<'a> Session<'a> {
     ) -> Result<&'b str, Error> {
         let capacity = buf.len();
         let mut w = Writer::new(buf, "session");
-        self.write_json(&mut w, Some(exp))?;
+        // The cookie's payload: connection token sets go in their own cookies.
+        self.without_connection_tokens()
+            .write_json(&mut w, Some(exp))?;
         let (plaintext, out) = w.into_parts();
         jwe::seal(key, rng, plaintext, out).map_err(|e| match e {
             Error::BufferTooSmall { .. } => Error::BufferTooSmall {
@@ -393,6 +411,7 @@ struct Builder<'a> {
     user: Option<Object<'a>>,
     token_set: Option<TokenSet<'a>>,
     access_tokens: heapless::Vec<AccessToken<'a>, MAX_ACCESS_TOKENS>,
+    connection_token_sets: heapless::Vec<ConnectionTokenSet<'a>, MAX_CONNECTION_TOKENS>,
     internal: Internal<'a>,
     exp: Option<i64>,
     nbf: Option<i64>,
@@ -417,6 +436,16 @@ impl<'a> Builder<'a> {
                 }
             }
             "internal" => self.internal = Internal::parse(v.as_object().ok_or(field("internal"))?)?,
+            "connectionTokenSets" => {
+                let a = v.as_array().ok_or(field("connectionTokenSets"))?;
+                self.connection_token_sets.clear();
+                for e in a.iter() {
+                    let o = e.as_object().ok_or(field("connectionTokenSets"))?;
+                    self.connection_token_sets
+                        .push(ConnectionTokenSet::from_object(o)?)
+                        .map_err(|_| SessionError::TooManyConnectionTokens)?;
+                }
+            }
             "exp" => self.exp = num(v),
             "nbf" => self.nbf = num(v),
             _ => {}
@@ -432,6 +461,7 @@ impl<'a> Builder<'a> {
                     .token_set
                     .ok_or(SessionError::MissingField("tokenSet"))?,
                 access_tokens: self.access_tokens,
+                connection_token_sets: self.connection_token_sets,
                 internal: self.internal,
                 raw: Some(doc),
             },
@@ -442,7 +472,14 @@ impl<'a> Builder<'a> {
 }
 
 impl Document for Session<'_> {
-    const KEYS: &'static [&'static str] = &["user", "tokenSet", "accessTokens", "internal", "exp"];
+    const KEYS: &'static [&'static str] = &[
+        "user",
+        "tokenSet",
+        "accessTokens",
+        "internal",
+        "connectionTokenSets",
+        "exp",
+    ];
 
     fn raw(&self) -> Object<'_> {
         self.raw.unwrap_or(Object::EMPTY)
@@ -474,7 +511,19 @@ impl Document for Session<'_> {
                 let w = o.key("internal")?;
                 self.internal.write(w, |_| Ok(()))
             }
-            // `accessTokens` when empty, and `exp`, which the caller appends last.
+            4 if !self.connection_token_sets.is_empty() => {
+                let w = o.key("connectionTokenSets")?;
+                w.push_ascii(b'[')?;
+                for (n, t) in self.connection_token_sets.iter().enumerate() {
+                    if n > 0 {
+                        w.push_ascii(b',')?;
+                    }
+                    t.write_json(w, None)?;
+                }
+                w.push_ascii(b']')
+            }
+            // `accessTokens` and `connectionTokenSets` when empty, and `exp`, which the caller
+            // appends last.
             _ => Ok(()),
         }
     }

@@ -68,7 +68,7 @@ pub fn open_payload(plaintext: &[u8], now: UnixTime) -> Result<Opened<'_>, Error
 }
 
 /// The `Set-Cookie` values that store a sealed session: the value (chunked if over 3500
-/// bytes), the stale-chunk deletions, and deletions of any v3 `appSession` cookies in the
+/// bytes), deletions of the request's chunks (and base cookie) it makes stale, and deletions of any v3 `appSession` cookies in the
 /// request.
 ///
 /// ```
@@ -77,7 +77,7 @@ pub fn open_payload(plaintext: &[u8], now: UnixTime) -> Result<Opened<'_>, Error
 /// let lines: Vec<String> = session::set_cookies("__session", "eyJ…", &opts, 86400, 0, "")?
 ///     .map(|c| c.to_string())
 ///     .collect();
-/// assert_eq!(lines.len(), 6); // the cookie and __session__0..4 deleted
+/// assert_eq!(lines.len(), 1); // the request had no chunks to delete
 /// # Ok::<(), auth0_edge::Error>(())
 /// ```
 pub fn set_cookies<'a>(

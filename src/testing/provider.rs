@@ -186,11 +186,25 @@ impl<C: Clock> FakeProvider<C> {
         kid: &str,
         buf: &'b mut [u8],
     ) -> Result<&'b str, Error> {
-        let mut header = [0u8; 128];
+        self.sign_es256_typed(claims, kid, Some("JWT"), buf)
+    }
+
+    /// Signs `claims` as an ES256 JWS with `kid` and `typ` (left out when `None`) in the
+    /// header: `Some("logout+jwt")` for a logout token, `Some("dpop+jwt")` for a proof.
+    pub fn sign_es256_typed<'b>(
+        &self,
+        claims: &str,
+        kid: &str,
+        typ: Option<&str>,
+        buf: &'b mut [u8],
+    ) -> Result<&'b str, Error> {
+        let mut header = [0u8; 160];
         let mut hw = Writer::new(&mut header, "JWT header");
         let mut o = ObjectWriter::begin(&mut hw)?;
         o.str("alg", "ES256")?;
-        o.str("typ", "JWT")?;
+        if let Some(typ) = typ {
+            o.str("typ", typ)?;
+        }
         o.str("kid", kid)?;
         o.end()?;
         jws::sign_es256(self.ec.signing_key(), hw.as_bytes(), claims.as_bytes(), buf)

@@ -94,6 +94,8 @@ pub type TestClock = Rc<ManualClock>;
 #[derive(Clone, Default)]
 pub struct MemStore {
     pub records: Rc<RefCell<HashMap<String, (String, Option<String>, Option<String>)>>>,
+    /// The logout tokens seen (their replay keys), with when they may be forgotten.
+    pub logout_tokens: Rc<RefCell<HashMap<Vec<u8>, i64>>>,
 }
 
 impl SessionStore for MemStore {
@@ -122,6 +124,18 @@ impl SessionStore for MemStore {
     async fn delete(&self, id: &str) -> Result<(), StoreError> {
         self.records.borrow_mut().remove(id);
         Ok(())
+    }
+    async fn remember_logout_token(
+        &self,
+        key: &auth0_edge::oauth::logout_token::ReplayKey,
+        until: i64,
+    ) -> Result<bool, StoreError> {
+        let mut seen = self.logout_tokens.borrow_mut();
+        if seen.contains_key(key.as_bytes().as_slice()) {
+            return Ok(false);
+        }
+        seen.insert(key.as_bytes().to_vec(), until);
+        Ok(true)
     }
     async fn delete_by_logout_token(&self, target: &LogoutTarget<'_>) -> Result<(), StoreError> {
         let (sid, sub) = (target.sid(), target.sub());
@@ -189,6 +203,16 @@ impl Provider {
         let mut out = vec![0u8; claims.len() * 2 + 1024];
         self.fake
             .sign_es256(&claims, kid, &mut out)
+            .unwrap()
+            .to_string()
+    }
+
+    /// An ES256 logout token: `typ` `logout+jwt`, as Back-Channel Logout 1.0 recommends.
+    pub fn sign_logout_es256(&self, claims: &Value) -> String {
+        let claims = claims.to_string();
+        let mut out = vec![0u8; claims.len() * 2 + 1024];
+        self.fake
+            .sign_es256_typed(&claims, &self.ec_kid, Some("logout+jwt"), &mut out)
             .unwrap()
             .to_string()
     }
@@ -277,6 +301,27 @@ pub fn request<S: SessionStore, H: auth0_edge::flow::Hooks>(
     headers.extend_from_slice(extra);
     let h: &[(&str, &str)] = &headers;
     let req = Request::get(path_and_query, &h);
+    let mut buf = vec![0u8; auth0_edge::flow::FLOW_BUFFER_LEN];
+    let out = testing::block_on(auth0.handle(&req, &mut rand_core::OsRng, &mut buf))?;
+    Ok(match out {
+        Handled::Response(r) => own(r, false),
+        Handled::Next(r) => own(r, true),
+        _ => unreachable!(),
+    })
+}
+
+/// Runs `auth0.handle` for `POST path` with a form body.
+pub fn post<S: SessionStore, H: auth0_edge::flow::Hooks>(
+    auth0: &Auth0<'static, Script, TestClock, MemoryCache<16384>, S, H>,
+    path: &str,
+    body: &str,
+) -> Result<Res, auth0_edge::flow::AuthError> {
+    let h: &[(&str, &str)] = &[("content-type", "application/x-www-form-urlencoded")];
+    let req = Request {
+        method: "POST",
+        body: body.as_bytes(),
+        ..Request::get(path, &h)
+    };
     let mut buf = vec![0u8; auth0_edge::flow::FLOW_BUFFER_LEN];
     let out = testing::block_on(auth0.handle(&req, &mut rand_core::OsRng, &mut buf))?;
     Ok(match out {

@@ -171,8 +171,27 @@ impl Drop for App {
     }
 }
 
-/// The configuration of the app on `port` against `provider`.
+/// The configuration of the app on `port` against `provider`. Sessions roll on every
+/// response, as the SDK's do (`rolling_threshold: 0`): the tests watch rolls seconds apart.
+/// [`default_rolling_config`] keeps the default threshold.
 pub(crate) fn app_config(port: u16, provider: &Provider) -> OwnedConfig {
+    let base = format!("http://127.0.0.1:{port}");
+    let mut config = Config {
+        secret: SECRET,
+        ..Config::new(
+            &provider.url,
+            CLIENT_ID,
+            ClientAuth::SecretPost(CLIENT_SECRET),
+            &base,
+        )
+    };
+    config.session.durations.rolling_threshold = 0;
+    OwnedConfig::from(config)
+}
+
+/// [`app_config`] with the default rolling threshold (a roll only when it moves the expiry
+/// by a minute or more).
+pub(crate) fn default_rolling_config(port: u16, provider: &Provider) -> OwnedConfig {
     let base = format!("http://127.0.0.1:{port}");
     OwnedConfig::from(Config {
         secret: SECRET,
@@ -224,6 +243,7 @@ pub(crate) async fn serve(port: u16, client: Auth0Client, extra: axum::Router) -
                 }),
             )
             .route("/api/token", get(api_token))
+            .route("/api/connection-token", get(api_connection_token))
             .merge(extra)
             .layer(Auth0Layer::new(client.clone()));
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
@@ -248,6 +268,29 @@ async fn api_token(session: RequestSession) -> axum::response::Response {
     {
         Ok(t) => axum::Json(serde_json::json!({
             "token": t.token, "expires_at": t.expires_at, "scope": t.scope,
+        }))
+        .into_response(),
+        Err(e) => (
+            http::StatusCode::UNAUTHORIZED,
+            axum::Json(serde_json::json!({"error": e.code(), "description": e.message()})),
+        )
+            .into_response(),
+    }
+}
+
+/// The quickstart's `GET /api/connection-token?connection=NAME`.
+async fn api_connection_token(
+    session: RequestSession,
+    axum::extract::Query(q): axum::extract::Query<std::collections::HashMap<String, String>>,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let opts = auth0_edge::flow::ConnectionTokenOptions {
+        connection: q.get("connection").map_or("", String::as_str),
+        ..Default::default()
+    };
+    match session.get_access_token_for_connection(&opts).await {
+        Ok(t) => axum::Json(serde_json::json!({
+            "token": t.token, "expires_at": t.expires_at, "connection": t.connection,
         }))
         .into_response(),
         Err(e) => (
@@ -390,6 +433,30 @@ impl Browser {
 
     pub(crate) async fn post(&mut self, url: &str, form: &str) -> Resp {
         self.send("POST", url, Some(form.to_string())).await
+    }
+
+    /// POSTs a JSON body (the test provider's control endpoints).
+    pub(crate) async fn post_json(&mut self, url: &str, body: &serde_json::Value) -> Resp {
+        let req = http::Request::builder()
+            .method("POST")
+            .uri(url)
+            .header("content-type", "application/json")
+            .body(Full::new(Bytes::from(body.to_string())))
+            .unwrap();
+        let res = self
+            .http
+            .request(req)
+            .await
+            .unwrap_or_else(|e| panic!("POST {url}: {e}"));
+        let status = res.status().as_u16();
+        let body = String::from_utf8_lossy(&res.into_body().collect().await.unwrap().to_bytes())
+            .to_string();
+        Resp {
+            status,
+            headers: Vec::new(),
+            body,
+            url: url.to_string(),
+        }
     }
 }
 
@@ -598,6 +665,11 @@ impl Logs {
 /// Opens a session cookie with the real Next.js SDK (`tests/interop/sdk-open.mjs`; `npm ci`
 /// there on first use).
 pub(crate) fn nextjs_open(cookie_header: &str) -> serde_json::Value {
+    nextjs_open_named(cookie_header, "__session")
+}
+
+/// [`nextjs_open`] for another cookie (`__FC_0`, …).
+pub(crate) fn nextjs_open_named(cookie_header: &str, name: &str) -> serde_json::Value {
     use std::io::Write;
     let dir = repo().join("tests/interop");
     static INSTALLED: OnceLock<()> = OnceLock::new();
@@ -622,7 +694,8 @@ pub(crate) fn nextjs_open(cookie_header: &str) -> serde_json::Value {
         .stdout(Stdio::piped())
         .spawn()
         .expect("node is required: run tests/run");
-    let input = serde_json::json!({"secret": SECRET, "cookie_header": cookie_header});
+    let input =
+        serde_json::json!({"secret": SECRET, "cookie_header": cookie_header, "cookie_name": name});
     child
         .stdin
         .take()

@@ -7,6 +7,9 @@
 //! `tests/run` installs what these need (npm packages, Debian's `redis-server` and
 //! `chromium`); a missing one fails the test with the command to run.
 
+mod dpop;
+mod embassy;
+mod features;
 mod harness;
 mod sessions;
 

@@ -368,6 +368,8 @@ const configuration = {
       },
     },
     backchannelLogout: { enabled: backchannelLogoutUri !== undefined },
+    // Token introspection (RFC 7662), for the DPoP tests: a bound token's `cnf.jkt`.
+    introspection: { enabled: true },
     pushedAuthorizationRequests: { enabled: true, requirePushedAuthorizationRequests: false },
     ciba: {
       enabled: true,

@@ -237,6 +237,8 @@ async fn two_quickstarts_sharing_redis_make_one_refresh() {
             .env("AUTH0_SECRET", SECRET)
             .env("APP_BASE_URL", base)
             .env("REDIS_URL", &redis.url)
+            // Sessions stay in cookies; Redis only coordinates the refresh across the two.
+            .env("SESSION_STORE", "cookie")
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
@@ -497,4 +499,41 @@ async fn an_async_before_session_saved_changes_the_user() {
     let s = jar_session(&b);
     assert_eq!(s["theme"], "dark");
     assert_eq!(s["user"]["roles"], json!(["admin", "auditor"]));
+}
+
+/// With the default rolling threshold, a page right after login writes nothing (the roll
+/// would move the expiry by less than a minute), for cookie and stored sessions alike, and
+/// the session still works; a changed session is still written at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fresh_session_is_not_rewritten_by_every_page() {
+    for stored in [false, true] {
+        let port = free_port();
+        let provider = start_provider("RS256", &format!("http://127.0.0.1:{port}"));
+        let client = Auth0Client::builder(default_rolling_config(port, &provider));
+        let client = if stored {
+            client.store(auth0_edge::tokio::MemoryStore::new())
+        } else {
+            client
+        };
+        let app = serve(port, client.build().unwrap(), axum::Router::new()).await;
+        let mut b = Browser::new();
+        sign_in(&mut b, &app, "%2F", "nina").await;
+        for _ in 0..3 {
+            let r = b.get(&format!("{}/", app.base)).await;
+            assert!(r.body.contains("user-name"), "{}", r.body);
+            assert!(
+                r.set_cookies().is_empty(),
+                "stored={stored}: {:?}",
+                r.set_cookies()
+            );
+            assert!(
+                r.header("cache-control")
+                    .is_none_or(|c| !c.contains("no-store"))
+            );
+        }
+        // The token route still answers from the unchanged cookie.
+        let r = b.get(&format!("{}/api/token", app.base)).await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        assert!(r.set_cookies().is_empty(), "{:?}", r.set_cookies());
+    }
 }

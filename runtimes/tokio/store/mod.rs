@@ -11,6 +11,7 @@ pub use redis::{RedisOptions, RedisStore};
 
 use std::prelude::rust_2024::*;
 
+use crate::oauth::logout_token::{ReplayCache, ReplayKey};
 use crate::runtime::{LogoutTarget, RecordInfo, SessionStore, StoreError};
 use std::future::Future;
 use std::pin::Pin;
@@ -160,6 +161,20 @@ pub trait Store: Send + Sync + 'static {
         let _ = target;
         std::future::ready(Err(StoreError::Unsupported))
     }
+
+    /// Remembers an accepted logout token (`key`: its issuer and `jti`) until `until`;
+    /// `Ok(false)` when it was remembered already (a replay, refused). The default is
+    /// [`StoreError::Unsupported`]: the client then remembers logout tokens in its own process
+    /// (bounded), which refuses replays to this server; a store shared by servers should do it
+    /// atomically for all of them, as [`RedisStore`] does (`SET … NX`).
+    fn remember_logout_token(
+        &self,
+        key: &ReplayKey,
+        until: crate::UnixTime,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send {
+        let _ = (key, until);
+        std::future::ready(Err(StoreError::Unsupported))
+    }
 }
 
 type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, StoreError>> + Send + 'a>>;
@@ -182,6 +197,11 @@ pub(crate) trait DynStore: Send + Sync {
     ) -> StoreFuture<'a, Updated>;
     fn delete<'a>(&'a self, id: &'a str) -> StoreFuture<'a, ()>;
     fn delete_by_logout_token<'a>(&'a self, target: &'a LogoutTarget<'a>) -> StoreFuture<'a, ()>;
+    fn remember_logout_token<'a>(
+        &'a self,
+        key: &'a ReplayKey,
+        until: crate::UnixTime,
+    ) -> StoreFuture<'a, bool>;
 }
 
 impl<S: Store> DynStore for S {
@@ -211,6 +231,13 @@ impl<S: Store> DynStore for S {
     fn delete_by_logout_token<'a>(&'a self, target: &'a LogoutTarget<'a>) -> StoreFuture<'a, ()> {
         Box::pin(Store::delete_by_logout_token(self, target))
     }
+    fn remember_logout_token<'a>(
+        &'a self,
+        key: &'a ReplayKey,
+        until: crate::UnixTime,
+    ) -> StoreFuture<'a, bool> {
+        Box::pin(Store::remember_logout_token(self, key, until))
+    }
 }
 
 /// A client's [`Store`] as one request's flows see it (the core's [`SessionStore`]): it
@@ -219,7 +246,12 @@ impl<S: Store> DynStore for S {
 pub struct CoreStore<'a> {
     store: &'a dyn DynStore,
     versions: Mutex<Versions>,
+    /// Logout tokens seen by this process, for a store that keeps none.
+    replay: &'a Mutex<LocalReplay>,
 }
+
+/// How many logout tokens a client remembers itself (for a store that keeps none).
+pub(crate) type LocalReplay = ReplayCache<4096>;
 
 #[derive(Default, Clone, Copy)]
 struct Versions {
@@ -230,10 +262,11 @@ struct Versions {
 }
 
 impl<'a> CoreStore<'a> {
-    pub(crate) fn new(store: &'a dyn DynStore) -> Self {
+    pub(crate) fn new(store: &'a dyn DynStore, replay: &'a Mutex<LocalReplay>) -> Self {
         CoreStore {
             store,
             versions: Mutex::default(),
+            replay,
         }
     }
 
@@ -298,5 +331,20 @@ impl SessionStore for CoreStore<'_> {
 
     async fn delete_by_logout_token(&self, target: &LogoutTarget<'_>) -> Result<(), StoreError> {
         self.store.delete_by_logout_token(target).await
+    }
+
+    async fn remember_logout_token(
+        &self,
+        key: &ReplayKey,
+        until: crate::UnixTime,
+    ) -> Result<bool, StoreError> {
+        match self.store.remember_logout_token(key, until).await {
+            Err(StoreError::Unsupported) => {
+                let now = crate::runtime::Clock::now(&super::clock::SystemClock);
+                let mut replay = self.replay.lock().unwrap_or_else(|p| p.into_inner());
+                Ok(replay.check_and_remember(*key, until, now).is_ok())
+            }
+            other => other,
+        }
     }
 }

@@ -8,6 +8,7 @@ use std::prelude::rust_2024::*;
 
 use super::super::clock::SystemClock;
 use super::{Record, Store, Updated};
+use crate::oauth::logout_token::ReplayKey;
 use crate::runtime::{Clock, LogoutTarget, RecordInfo, StoreError};
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use std::time::Duration;
@@ -205,6 +206,25 @@ impl<C: Clock + Send + Sync + 'static> Store for RedisStore<C> {
         let mut conn = self.conn.clone();
         let del = redis::cmd("DEL").arg(self.key(id)).clone();
         self.within(del.query_async::<()>(&mut conn)).await
+    }
+
+    /// `SET <prefix>logout:<key> 1 NX EXAT <until>`: one answer for every server.
+    async fn remember_logout_token(
+        &self,
+        key: &ReplayKey,
+        until: crate::UnixTime,
+    ) -> Result<bool, StoreError> {
+        let mut conn = self.conn.clone();
+        let hex: String = key.as_bytes().iter().map(|b| format!("{b:02x}")).collect();
+        let set = redis::cmd("SET")
+            .arg(self.index("logout", &hex))
+            .arg(1)
+            .arg("NX")
+            .arg("EX")
+            .arg(self.ttl(until))
+            .clone();
+        let done: Option<String> = self.within(set.query_async(&mut conn)).await?;
+        Ok(done.is_some())
     }
 
     async fn delete_by_logout_token(&self, target: &LogoutTarget<'_>) -> Result<(), StoreError> {

@@ -12,7 +12,9 @@
 use auth0_edge::codec::json::Object;
 use auth0_edge::config::{ClientAuth, Config};
 use auth0_edge::cookie::{CookieOptions, chunk};
-use auth0_edge::flow::{AccessTokenOptions, Auth0, Handled};
+use auth0_edge::flow::{
+    AccessTokenOptions, Auth0, BackchannelOptions, ConnectionTokenOptions, Handled,
+};
 use auth0_edge::http::Request;
 use auth0_edge::jose::jwe;
 use auth0_edge::jose::jwk::{EcKeyPair, Jwk};
@@ -157,6 +159,38 @@ fn flows(rng: &mut CheckRng) -> i32 {
         return 43;
     }
     jar.apply(&t.headers);
+
+    // A connection access token: the fake provider has no token exchange, so the exchange is
+    // refused with the SDK's code.
+    let opts = ConnectionTokenOptions {
+        connection: "google-oauth2",
+        ..ConnectionTokenOptions::default()
+    };
+    match block_on(auth0.get_access_token_for_connection(jar.header(), &opts, rng, &mut tok_buf)) {
+        Err(e) if e.code() == "failed_to_exchange_refresh_token" => {}
+        _ => return 46,
+    }
+    // CIBA: the fake provider has no back-channel authentication endpoint.
+    let ciba = BackchannelOptions {
+        login_hint_sub: "auth0|user_1",
+        binding_message: "kiosk 7",
+        ..BackchannelOptions::default()
+    };
+    match block_on(auth0.get_token_by_backchannel_auth(&ciba, rng, &mut tok_buf)) {
+        Err(e) if e.code() == "backchannel_authentication_not_supported_error" => {}
+        _ => return 47,
+    }
+    // Back-channel logout without a store: the SDK's 500.
+    let form = [("content-type", "application/x-www-form-urlencoded")];
+    let req = Request {
+        method: "POST",
+        body: b"logout_token=a.b.c",
+        ..Request::get("/auth/backchannel-logout", &form)
+    };
+    match block_on(auth0.handle(&req, rng, &mut work)) {
+        Ok(Handled::Response(res)) if res.status == 500 => {}
+        _ => return 48,
+    }
 
     // Logout.
     let cookie = [("cookie", jar.header())];
