@@ -4,10 +4,15 @@
 //!
 //! The 1 KB and 4 KB session documents are `benches/sessions/*.json`, the same files the
 //! `jose` script seals and opens.
+//!
+//! Every crypto bench runs once per provider of the build: the plain name is the build's
+//! default provider (*ring* with the tokio runtime), the suffix `[rust-crypto]` the no_std
+//! one (what the embassy build runs).
 
 use auth0_edge::codec::buf::Writer;
 use auth0_edge::cookie::CookieOptions;
 use auth0_edge::cookie::chunk;
+use auth0_edge::crypto::{self, CryptoProvider};
 use auth0_edge::jose::jwe;
 use auth0_edge::jose::jwk::{EcKeyPair, Jwk};
 use auth0_edge::jose::jws::{self, Algorithm};
@@ -59,13 +64,37 @@ fn seal_cookies(s: &Session<'_>, key: &jwe::Key, buf: &mut [u8], out: &mut [u8])
     w.len()
 }
 
+fn b64(s: &str) -> Vec<u8> {
+    let mut out = vec![0u8; s.len()];
+    let n = auth0_edge::codec::base64url::decode(s, &mut out)
+        .unwrap()
+        .len();
+    out.truncate(n);
+    out
+}
+
+/// The bench name for `provider`: the plain name for the default provider.
+fn named(name: &str, provider: &CryptoProvider) -> String {
+    if core::ptr::eq(provider, crypto::default_provider()) {
+        name.to_string()
+    } else {
+        format!("{name} [{}]", provider.name)
+    }
+}
+
 fn sessions(c: &mut Criterion) {
-    let key = jwe::Key::from_secret(SECRET).unwrap();
+    for &p in crypto::all_providers() {
+        sessions_with(c, p);
+    }
+}
+
+fn sessions_with(c: &mut Criterion, p: &'static CryptoProvider) {
+    let key = jwe::Key::from_secret_with(p, SECRET).unwrap();
     for (label, file) in [("1k", "session-1k.json"), ("4k", "session-4k.json")] {
         let json = doc(file);
         let header = cookie_header(&json, &key);
         let mut buf = vec![0u8; 32 * 1024];
-        c.bench_function(&format!("session open {label}"), |b| {
+        c.bench_function(&named(&format!("session open {label}"), p), |b| {
             b.iter(|| {
                 let opened =
                     session::open(black_box(&header), "__session", &key, NOW, &mut buf).unwrap();
@@ -74,7 +103,7 @@ fn sessions(c: &mut Criterion) {
         });
         let opened = Session::parse(&json).unwrap();
         let mut out = vec![0u8; 32 * 1024];
-        c.bench_function(&format!("session seal {label}"), |b| {
+        c.bench_function(&named(&format!("session seal {label}"), p), |b| {
             b.iter(|| {
                 black_box(seal_cookies(
                     black_box(&opened.session),
@@ -125,27 +154,30 @@ fn jose(c: &mut Criterion) {
     c.bench_function("hkdf key derivation", |b| {
         b.iter(|| black_box(jwe::Key::from_secret(black_box(SECRET)).unwrap()))
     });
+    let rng_pair = EcKeyPair::generate(&mut rand_core::OsRng);
+    for &p in crypto::all_providers() {
+        jose_with(c, p, &rng_pair);
+    }
+}
 
-    let pair = EcKeyPair::generate(&mut rand_core::OsRng);
+fn jose_with(c: &mut Criterion, p: &'static CryptoProvider, pair: &EcKeyPair) {
+    let pair = pair.with_provider(p);
     let payload = br#"{"iat":1800000000,"jti":"0123456789012345678901234567890123456789012","htm":"POST","htu":"https://tenant.auth0.com/oauth/token"}"#;
     let mut out = [0u8; 1024];
-    c.bench_function("p256 bare sign", |b| {
-        b.iter(|| {
-            let s: Signature = pair.signing_key().sign(black_box(payload));
-            black_box(s)
-        })
-    });
-    c.bench_function("es256 sign", |b| {
+    if p.name == "rust-crypto" {
+        c.bench_function("p256 bare sign", |b| {
+            b.iter(|| {
+                let s: Signature = pair.signing_key().sign(black_box(payload));
+                black_box(s)
+            })
+        });
+    }
+    c.bench_function(&named("es256 sign", p), |b| {
         b.iter(|| {
             black_box(
-                jws::sign_es256(
-                    pair.signing_key(),
-                    br#"{"alg":"ES256"}"#,
-                    black_box(payload),
-                    &mut out,
-                )
-                .unwrap()
-                .len(),
+                jws::sign_es256(&pair, br#"{"alg":"ES256"}"#, black_box(payload), &mut out)
+                    .unwrap()
+                    .len(),
             )
         })
     });
@@ -154,10 +186,11 @@ fn jose(c: &mut Criterion) {
         .to_string();
     let public = pair.public_key();
     let mut buf = [0u8; 1024];
-    c.bench_function("es256 verify", |b| {
+    c.bench_function(&named("es256 verify", p), |b| {
         b.iter(|| {
             black_box(
-                jws::verify(
+                jws::verify_with(
+                    p,
                     black_box(&token),
                     public.as_jws_key(),
                     &[Algorithm::ES256],
@@ -173,7 +206,7 @@ fn jose(c: &mut Criterion) {
         htu: "https://tenant.auth0.com/oauth/token",
         ..Default::default()
     };
-    c.bench_function("dpop proof", |b| {
+    c.bench_function(&named("dpop proof", p), |b| {
         b.iter(|| {
             black_box(
                 dp.proof(black_box(&req), NOW, &mut rand_core::OsRng, &mut out)
@@ -190,10 +223,11 @@ fn jose(c: &mut Criterion) {
         .public_key()
         .unwrap();
     let rs_token = v["a2_rs256"]["jws"].as_str().unwrap().to_string();
-    c.bench_function("rs256-2048 verify", |b| {
+    c.bench_function(&named("rs256-2048 verify", p), |b| {
         b.iter(|| {
             black_box(
-                jws::verify(
+                jws::verify_with(
+                    p,
                     black_box(&rs_token),
                     rsa.as_jws_key(),
                     &[Algorithm::RS256],
@@ -203,6 +237,28 @@ fn jose(c: &mut Criterion) {
             )
         })
     });
+    if p.name == "ring" {
+        // Reference: *ring*'s own RSA verification (it allocates and rebuilds the modulus'
+        // Montgomery constants for every signature), against the crate's (kept with the key).
+        let (input, sig) = rs_token.rsplit_once('.').unwrap();
+        let sig = b64(sig);
+        let jwk = &v["a2_rs256"]["jwk"];
+        let n = b64(jwk["n"].as_str().unwrap());
+        let e = b64(jwk["e"].as_str().unwrap());
+        let key = ring::signature::RsaPublicKeyComponents { n: &n, e: &e };
+        c.bench_function("ring bare rs256-2048 verify (reference)", |b| {
+            b.iter(|| {
+                black_box(
+                    key.verify(
+                        &ring::signature::RSA_PKCS1_2048_8192_SHA256,
+                        black_box(input.as_bytes()),
+                        &sig,
+                    )
+                    .is_ok(),
+                )
+            })
+        });
+    }
 }
 
 criterion_group!(benches, sessions, chunking, jose);

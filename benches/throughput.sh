@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Requests per second of the same handler with no auth, behind the layer (unprotected), and
-# behind the layer with the User extractor (session opened and re-sealed on every request),
-# measured back to back with wrk (Debian's `wrk`). Not run by CI.
+# behind the layer with the User extractor (the session opened; re-sealed only when due, and
+# on every request with a rolling threshold of 0), and of /auth/profile against a plain axum
+# JSON route, measured back to back with wrk (Debian's `wrk`). Not run by CI.
 #
 # Usage: benches/throughput.sh [seconds=10] [connections=32]
 # The server gets one core (BENCH_WORKERS=1 tokio worker, pinned with taskset when present),
@@ -23,8 +24,16 @@ noauth=$(awk '/^NOAUTH/{print $2}' "$out")
 public=$(awk '/^PUBLIC/{print $2}' "$out")
 protected=$(awk '/^PROTECTED/{print $2}' "$out")
 samebytes=$(awk '/^SAMEBYTES/{print $2}' "$out")
+reseal=$(awk '/^RESEAL/{print $2}' "$out")
+profile=$(awk '/^PROFILE/{print $2}' "$out")
+json=$(awk '/^JSON/{print $2}' "$out")
 cookie=$(awk '/^COOKIE/{print $2}' "$out")
 echo "session JSON: $(awk '/^SESSION_BYTES/{print $2}' "$out") bytes; cookie: ${#cookie} bytes"
+# `cookie` is what the SDK's generateSessionCookie gives: expiring in an hour, so a roll (to a
+# day from now) is due on every request. `fresh` is the cookie a roll just wrote (a day from
+# now): with the default threshold (60 s) it needs no re-seal.
+fresh=$(curl -s -D - -o /dev/null -H "Cookie: $cookie" "$public" | tr -d '\r' | awk -F'[ ;]' 'tolower($1)=="set-cookie:" && $2 ~ /^__session=/ {print $2; exit}')
+[ -n "$fresh" ] || { echo "no rolled cookie from $public"; exit 1; }
 run() {
   local label=$1 url=$2; shift 2
   "${pin_wrk[@]}" wrk -t1 -c"$conns" -d2s "$@" "$url" >/dev/null
@@ -36,20 +45,32 @@ run() {
 a=$(run "no auth (no layer), same Cookie header" "$noauth" -H "Cookie: $cookie" | tail -1)
 a0=$(run "no auth (no layer), no cookie" "$noauth" | tail -1)
 b=$(run "unprotected route behind the layer, no cookie" "$public" | tail -1)
-c=$(run "unprotected route behind the layer, session" "$public" -H "Cookie: $cookie" | tail -1)
-d=$(run "protected route (User), session" "$protected" -H "Cookie: $cookie" | tail -1)
+c=$(run "unprotected route behind the layer, session, no re-seal" "$public" -H "Cookie: $fresh" | tail -1)
+d=$(run "protected route (User), no re-seal due" "$protected" -H "Cookie: $fresh" | tail -1)
+r=$(run "protected route (User), cookie due for re-seal" "$protected" -H "Cookie: $cookie" | tail -1)
+r0=$(run "protected route (User), threshold 0 (the SDK's)" "$reseal" -H "Cookie: $fresh" | tail -1)
 e=$(run "no auth, a rolled session's headers, no crypto" "$samebytes" -H "Cookie: $cookie" | tail -1)
-python3 - "$a" "$a0" "$b" "$c" "$d" "$e" <<'PY'
+j=$(run "plain axum JSON route (the user), same Cookie" "$json" -H "Cookie: $fresh" | tail -1)
+p=$(run "/auth/profile, valid session" "$profile" -H "Cookie: $fresh" | tail -1)
+python3 - "$a" "$a0" "$b" "$c" "$d" "$e" "$r" "$j" "$p" "$r0" <<'PY'
 import sys
-a, a0, b, c, d, e = map(float, sys.argv[1:])
+a, a0, b, c, d, e, r, j, p, r0 = map(float, sys.argv[1:])
 print()
 print("| route | req/s | vs no auth (same request) |")
 print("|---|---:|---:|")
 for label, v in [("no auth (no layer), the browser's Cookie header sent as well", a),
                  ("no auth (no layer), no cookie", a0),
                  ("unprotected, behind the layer, no cookie", b),
-                 ("unprotected, behind the layer, with a session (rolled)", c),
-                 ("protected (`User`), session opened and re-sealed", d),
+                 ("unprotected, behind the layer, with a session (no re-seal due)", c),
+                 ("protected (`User`), cookie needing no re-seal", d),
+                 ("protected (`User`), cookie due for re-seal (re-sealed)", r),
+                 ("protected (`User`), rolling threshold 0 (the SDK's: re-sealed every request)", r0),
                  ("no auth, answering with a rolled session's headers (no crypto)", e)]:
     print(f"| {label} | {v:,.0f} | {v / a:.0%} |")
+print()
+print("| route | req/s | vs plain axum JSON route |")
+print("|---|---:|---:|")
+for label, v in [("plain axum JSON route (the user claims), same Cookie header", j),
+                 ("`/auth/profile` with a valid session", p)]:
+    print(f"| {label} | {v:,.0f} | {v / j:.0%} |")
 PY

@@ -32,6 +32,7 @@
 //! | module | what it does | reference |
 //! |---|---|---|
 //! | [`codec`] | base64url, the bounded [`codec::buf::Writer`], JSON views and writer, URLs and `returnTo`, form encoding, HTTP dates | RFC 4648, 8259, 3986, WHATWG URL |
+//! | [`crypto`] | the crypto provider seam: AES-256-GCM, ES256, RS256, SHA-256, HMAC-SHA256 behind one [`crypto::CryptoProvider`]; RustCrypto (no_std, the default), *ring* (feature `ring`, on with `tokio`) | – |
 //! | [`jose`] | JWE `dir` + `A256GCM` with the SDK's HKDF key, JWS (ES256, RS256, HS256), JWK/JWKS and RFC 7638 thumbprints, JWT claims | RFC 7515-7519, 7638, 5869 |
 //! | [`cookie`] | `Cookie` parsing, `Set-Cookie` writing, chunking over `name__N` | RFC 6265 |
 //! | [`session`] | the session document, its lifetime, its sealed cookies, stateful ids, MRRT lookup | Next.js SDK v4 |
@@ -99,6 +100,7 @@ macro_rules! event {
 pub mod codec;
 pub mod config;
 pub mod cookie;
+pub mod crypto;
 #[cfg(feature = "embassy")]
 #[path = "../runtimes/embassy/mod.rs"]
 pub mod embassy;

@@ -116,86 +116,98 @@ fn sessions() -> Vec<(&'static str, Value)> {
     ]
 }
 
+/// The key of [`SECRET`] for each crypto provider of this build: every test runs against each.
+fn keys() -> Vec<jwe::Key> {
+    auth0_edge::crypto::all_providers()
+        .iter()
+        .map(|p| jwe::Key::from_secret_with(p, SECRET).unwrap())
+        .collect()
+}
+
 #[test]
 fn sdk_cookies_open_here() {
-    let key = jwe::Key::from_secret(SECRET).unwrap();
-    for (name, session) in sessions() {
-        for chunked in [false, true] {
-            let out = node(
-                "sdk-seal.mjs",
-                &json!({"secret": SECRET, "session": session, "chunked": chunked, "maxAge": 86400}),
-            );
-            let header = out["cookie_header"].as_str().unwrap();
-            if name == "chunked" {
-                assert!(header.contains("__session__2="), "{name}: 3+ chunks");
+    for key in keys() {
+        for (name, session) in sessions() {
+            for chunked in [false, true] {
+                let out = node(
+                    "sdk-seal.mjs",
+                    &json!({"secret": SECRET, "session": session, "chunked": chunked, "maxAge": 86400}),
+                );
+                let header = out["cookie_header"].as_str().unwrap();
+                if name == "chunked" {
+                    assert!(header.contains("__session__2="), "{name}: 3+ chunks");
+                }
+                let mut buf = vec![0u8; 128 * 1024];
+                let opened = session::open(header, "__session", &key, now(), &mut buf)
+                    .unwrap_or_else(|e| panic!("{name} chunked={chunked}: {e}"));
+                let mut json_buf = vec![0u8; 128 * 1024];
+                let ours: Value =
+                    serde_json::from_str(opened.session.to_json(&mut json_buf, None).unwrap())
+                        .unwrap();
+                // Every session here has its own `internal`, which generateSessionCookie keeps.
+                assert_eq!(ours, session, "{name} chunked={chunked}");
             }
-            let mut buf = vec![0u8; 128 * 1024];
-            let opened = session::open(header, "__session", &key, now(), &mut buf)
-                .unwrap_or_else(|e| panic!("{name} chunked={chunked}: {e}"));
-            let mut json_buf = vec![0u8; 128 * 1024];
-            let ours: Value =
-                serde_json::from_str(opened.session.to_json(&mut json_buf, None).unwrap()).unwrap();
-            // Every session here has its own `internal`, which generateSessionCookie keeps.
-            assert_eq!(ours, session, "{name} chunked={chunked}");
         }
     }
 }
 
 #[test]
 fn cookies_sealed_here_open_in_the_sdk() {
-    let key = jwe::Key::from_secret(SECRET).unwrap();
-    for (name, session) in sessions() {
-        let text = session.to_string();
-        let opened = Session::parse(&text).unwrap();
-        let now = now();
-        let mut buf = vec![0u8; 128 * 1024];
-        let sealed = opened
-            .session
-            .seal(&key, &mut rand_core::OsRng, now + 86_400, &mut buf)
-            .unwrap();
-        let opts = CookieOptions::default();
-        let lines: Vec<String> = session::set_cookies("__session", sealed, &opts, 86_400, now, "")
-            .unwrap()
-            .map(|c| c.to_string())
-            .collect();
-        let header = lines
-            .iter()
-            .filter(|l| !l.contains("Max-Age=0"))
-            .map(|l| l.split("; ").next().unwrap().to_string())
-            .collect::<Vec<_>>()
-            .join("; ");
-        if name == "chunked" {
-            assert!(header.contains("__session__2="), "3+ chunks");
+    for key in keys() {
+        for (name, session) in sessions() {
+            let text = session.to_string();
+            let opened = Session::parse(&text).unwrap();
+            let now = now();
+            let mut buf = vec![0u8; 128 * 1024];
+            let sealed = opened
+                .session
+                .seal(&key, &mut rand_core::OsRng, now + 86_400, &mut buf)
+                .unwrap();
+            let opts = CookieOptions::default();
+            let lines: Vec<String> =
+                session::set_cookies("__session", sealed, &opts, 86_400, now, "")
+                    .unwrap()
+                    .map(|c| c.to_string())
+                    .collect();
+            let header = lines
+                .iter()
+                .filter(|l| !l.contains("Max-Age=0"))
+                .map(|l| l.split("; ").next().unwrap().to_string())
+                .collect::<Vec<_>>()
+                .join("; ");
+            if name == "chunked" {
+                assert!(header.contains("__session__2="), "3+ chunks");
+            }
+            let out = node(
+                "sdk-open.mjs",
+                &json!({"secret": SECRET, "cookie_header": header}),
+            );
+            assert_eq!(out["ok"], json!(true), "{name}: {out}");
+            assert_eq!(
+                out["protected_header"],
+                json!({"enc": "A256GCM", "alg": "dir"})
+            );
+            // The SDK decrypts exactly the JSON written here, `exp` last.
+            let mut json_buf = vec![0u8; 128 * 1024];
+            let ours = opened
+                .session
+                .to_json(&mut json_buf, Some(now + 86_400))
+                .unwrap();
+            assert_eq!(out["plaintext"].as_str().unwrap(), ours, "{name}");
+            let mut payload = out["payload"].clone();
+            assert_eq!(
+                payload.as_object_mut().unwrap().remove("exp"),
+                Some(json!(now + 86_400))
+            );
+            assert_eq!(payload, session, "{name}");
+            let keys: Vec<&str> = out["payload_keys"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|k| k.as_str().unwrap())
+                .collect();
+            assert_eq!(keys.last(), Some(&"exp"));
         }
-        let out = node(
-            "sdk-open.mjs",
-            &json!({"secret": SECRET, "cookie_header": header}),
-        );
-        assert_eq!(out["ok"], json!(true), "{name}: {out}");
-        assert_eq!(
-            out["protected_header"],
-            json!({"enc": "A256GCM", "alg": "dir"})
-        );
-        // The SDK decrypts exactly the JSON written here, `exp` last.
-        let mut json_buf = vec![0u8; 128 * 1024];
-        let ours = opened
-            .session
-            .to_json(&mut json_buf, Some(now + 86_400))
-            .unwrap();
-        assert_eq!(out["plaintext"].as_str().unwrap(), ours, "{name}");
-        let mut payload = out["payload"].clone();
-        assert_eq!(
-            payload.as_object_mut().unwrap().remove("exp"),
-            Some(json!(now + 86_400))
-        );
-        assert_eq!(payload, session, "{name}");
-        let keys: Vec<&str> = out["payload_keys"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|k| k.as_str().unwrap())
-            .collect();
-        assert_eq!(keys.last(), Some(&"exp"));
     }
 }
 
@@ -217,9 +229,10 @@ fn the_sdk_refuses_what_we_refuse() {
         &json!({"secret": SECRET, "cookie_header": header}),
     );
     assert_eq!(out["ok"], json!(false));
-    let key = jwe::Key::from_secret(SECRET).unwrap();
-    let mut buf2 = vec![0u8; 16 * 1024];
-    assert!(session::open(&header, "__session", &key, now(), &mut buf2).is_err());
+    for key in keys() {
+        let mut buf2 = vec![0u8; 16 * 1024];
+        assert!(session::open(&header, "__session", &key, now(), &mut buf2).is_err());
+    }
     // Both see a gap in the chunks as no cookie.
     let out = node(
         "sdk-open.mjs",

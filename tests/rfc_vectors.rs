@@ -2,6 +2,7 @@
 //! appendices A.1-A.3 (HS256, RS256, ES256), and the HKDF vector of the Next.js SDK wire spec.
 
 use auth0_edge::codec::base64url;
+use auth0_edge::crypto::{CryptoProvider, all_providers};
 use auth0_edge::jose::jwe;
 use auth0_edge::jose::jwk::{EcKeyPair, Jwk, PublicKey};
 use auth0_edge::jose::jws::{self, Algorithm, Key};
@@ -51,22 +52,35 @@ fn hkdf_vector_of_the_wire_spec() {
 
 #[test]
 fn rfc7515_a1_hs256() {
+    for p in all_providers() {
+        rfc7515_a1_hs256_with(p);
+    }
+}
+
+fn rfc7515_a1_hs256_with(p: &'static CryptoProvider) {
     let v = rfc7515();
     let mut k = [0u8; 64];
     let k = base64url::decode_secret(v["a1_hs256"]["jwk"]["k"].as_str().unwrap(), &mut k).unwrap();
     let token = v["a1_hs256"]["jws"].as_str().unwrap();
     let mut buf = [0u8; 512];
-    let verified = jws::verify(token, Key::Hs256(k), &[Algorithm::HS256], &mut buf).unwrap();
+    let verified =
+        jws::verify_with(p, token, Key::Hs256(k), &[Algorithm::HS256], &mut buf).unwrap();
     assert_eq!(verified.payload, PAYLOAD);
     // HS256 must be explicitly allowed.
     assert_eq!(
-        jws::verify(token, Key::Hs256(k), &[Algorithm::RS256], &mut buf).unwrap_err(),
+        jws::verify_with(p, token, Key::Hs256(k), &[Algorithm::RS256], &mut buf).unwrap_err(),
         JwsError::AlgNotAllowed.into()
     );
 }
 
 #[test]
 fn rfc7515_a2_rs256() {
+    for p in all_providers() {
+        rfc7515_a2_rs256_with(p);
+    }
+}
+
+fn rfc7515_a2_rs256_with(p: &'static CryptoProvider) {
     let v = rfc7515();
     let jwk_json = jwk_text(&v, "a2_rs256");
     let jwk = Jwk::parse(&jwk_json).unwrap();
@@ -77,7 +91,8 @@ fn rfc7515_a2_rs256() {
     assert_eq!(rsa.bits(), 2048);
     let token = v["a2_rs256"]["jws"].as_str().unwrap();
     let mut buf = [0u8; 512];
-    let verified = jws::verify(token, key.as_jws_key(), &[Algorithm::RS256], &mut buf).unwrap();
+    let verified =
+        jws::verify_with(p, token, key.as_jws_key(), &[Algorithm::RS256], &mut buf).unwrap();
     assert_eq!(verified.payload, PAYLOAD);
 
     // One flipped bit in the signature, or the payload, fails.
@@ -86,11 +101,13 @@ fn rfc7515_a2_rs256() {
     bad[last] = if bad[last] == b'A' { b'B' } else { b'A' };
     let bad = String::from_utf8(bad).unwrap();
     assert_eq!(
-        jws::verify(&bad, key.as_jws_key(), &[Algorithm::RS256], &mut buf).unwrap_err(),
+        jws::verify_with(p, &bad, key.as_jws_key(), &[Algorithm::RS256], &mut buf).unwrap_err(),
         JwsError::BadSignature.into()
     );
     let swapped = token.replacen(".eyJpc3MiOiJqb2UiLA0K", ".eyJpc3MiOiJqb2XiLA0K", 1);
-    assert!(jws::verify(&swapped, key.as_jws_key(), &[Algorithm::RS256], &mut buf).is_err());
+    assert!(
+        jws::verify_with(p, &swapped, key.as_jws_key(), &[Algorithm::RS256], &mut buf).is_err()
+    );
 
     // The JWT helper: the token's exp (2011) is long past.
     let validation = Validation {
@@ -133,7 +150,8 @@ fn rfc7515_a2_rs256() {
         .public_key()
         .unwrap();
     assert_eq!(
-        jws::verify(
+        jws::verify_with(
+            p,
             token,
             ec.as_jws_key(),
             &[Algorithm::RS256, Algorithm::ES256],
@@ -146,19 +164,106 @@ fn rfc7515_a2_rs256() {
 
 #[test]
 fn rfc7515_a3_es256() {
+    for p in all_providers() {
+        rfc7515_a3_es256_with(p);
+    }
+}
+
+fn rfc7515_a3_es256_with(p: &'static CryptoProvider) {
     let v = rfc7515();
     let jwk_json = jwk_text(&v, "a3_es256");
     let jwk = Jwk::parse(&jwk_json).unwrap();
     let token = v["a3_es256"]["jws"].as_str().unwrap();
     let key = jwk.public_key().unwrap();
     let mut buf = [0u8; 512];
-    let verified = jws::verify(token, key.as_jws_key(), &[Algorithm::ES256], &mut buf).unwrap();
+    let verified =
+        jws::verify_with(p, token, key.as_jws_key(), &[Algorithm::ES256], &mut buf).unwrap();
     assert_eq!(verified.payload, PAYLOAD);
 
     // The private key of A.3 imports from its JWK and signs tokens that verify.
     let pair = EcKeyPair::from_jwk(&jwk).unwrap();
     let mut out = [0u8; 512];
-    let ours =
-        jws::sign_es256(pair.signing_key(), br#"{"alg":"ES256"}"#, PAYLOAD, &mut out).unwrap();
-    assert!(jws::verify(ours, key.as_jws_key(), &[Algorithm::ES256], &mut buf).is_ok());
+    let ours = jws::sign_es256(
+        &pair.with_provider(p),
+        br#"{"alg":"ES256"}"#,
+        PAYLOAD,
+        &mut out,
+    )
+    .unwrap();
+    assert!(jws::verify_with(p, ours, key.as_jws_key(), &[Algorithm::ES256], &mut buf).is_ok());
+}
+
+/// The providers' primitives on the standard vectors: SHA-256 (FIPS 180-2 "abc"), HMAC-SHA256
+/// (RFC 4231 test case 2), AES-256-GCM (the GCM specification's test case 16 without AAD
+/// splitting: key, IV, plaintext and tag), and ES256 signatures that each provider verifies
+/// for every other.
+#[test]
+fn provider_primitives() {
+    fn hex(s: &str) -> Vec<u8> {
+        (0..s.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+            .collect()
+    }
+    let abc = hex("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    let tag = hex("5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+    let gcm_key: [u8; 32] = hex("feffe9928665731c6d6a8f9467308308feffe9928665731c6d6a8f9467308308")
+        .try_into()
+        .unwrap();
+    let iv: [u8; 12] = hex("cafebabefacedbaddecaf888").try_into().unwrap();
+    let pt = hex(concat!(
+        "d9313225f88406e5a55909c5aff5269a86a7a9531534f7da2e4c303d8a318a72",
+        "1c3c0c95956809532fcf0e2449a6b525b16aedf5aa0de657ba637b39"
+    ));
+    let aad = hex("feedfacedeadbeeffeedfacedeadbeefabaddad2");
+    let ct = hex(concat!(
+        "522dc1f099567d07f47f37a32a84427d643a8cdcbfe5c0c97598a2bd2555d1aa",
+        "8cb08e48590dbb3da7b08b1056828838c5f61e6393ba7a0abcc9f662"
+    ));
+    let gcm_tag: [u8; 16] = hex("76fc6ece0f4e1768cddf8853bb2d551b").try_into().unwrap();
+    let pair = EcKeyPair::generate(&mut rand_core::OsRng);
+    let public = pair.public_key();
+    let PublicKey::Ec(vk) = &public else {
+        unreachable!()
+    };
+    for p in all_providers() {
+        assert_eq!(p.hash.sha256(b"abc")[..], abc[..], "{}", p.name);
+        let mut h = p.hash.sha256_context();
+        h.update(b"a");
+        h.update(b"bc");
+        assert_eq!(h.finish()[..], abc[..], "{}", p.name);
+        let msg = b"what do ya want for nothing?";
+        assert!(p.hash.hmac_sha256_verify(b"Jefe", msg, &tag).is_ok());
+        let mut bad = tag.clone();
+        bad[31] ^= 1;
+        assert!(p.hash.hmac_sha256_verify(b"Jefe", msg, &bad).is_err());
+
+        let key = p.aead.key(&gcm_key);
+        let mut data = pt.clone();
+        let t = p.aead.seal_in_place(&key, &iv, &aad, &mut data).unwrap();
+        assert_eq!((data.clone(), t), (ct.clone(), gcm_tag), "{}", p.name);
+        p.aead
+            .open_in_place(&key, &iv, &aad, &mut data, &t)
+            .unwrap();
+        assert_eq!(data, pt);
+        let mut bad = t;
+        bad[0] ^= 1;
+        let mut data = ct.clone();
+        assert!(
+            p.aead
+                .open_in_place(&key, &iv, &aad, &mut data, &bad)
+                .is_err()
+        );
+
+        let sig = pair.with_provider(p).sign(b"message").unwrap();
+        for q in all_providers() {
+            assert!(
+                q.ecdsa.verify(vk, b"message", &sig).is_ok(),
+                "{} by {}",
+                q.name,
+                p.name
+            );
+            assert!(q.ecdsa.verify(vk, b"messagf", &sig).is_err());
+        }
+    }
 }

@@ -1,4 +1,4 @@
-//! JWE opening and session cookies: never panics on any value.
+//! JWE opening and session cookies: never panics on any value, with either crypto provider.
 #![no_main]
 use auth0_edge::session;
 use auth0_edge::jose::jwe;
@@ -7,10 +7,13 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = core::str::from_utf8(data) else { return };
-    let key = jwe::Key::from_bytes(&[7u8; 32]);
-    let mut buf = [0u8; 8192];
-    let _ = jwe::open(&key, text, &mut buf);
-    let _ = jwe::open_jwt(&key, text, 1_800_000_000, &mut buf);
-    let _ = session::open(text, "__session", &key, 1_800_000_000, &mut buf);
-    let _ = transaction::open(&key, text, 1_800_000_000, &mut buf);
+    // Every crypto provider of the build (RustCrypto and ring) sees the same inputs.
+    for provider in auth0_edge::crypto::all_providers() {
+        let key = jwe::Key::from_bytes_with(provider, &[7u8; 32]);
+        let mut buf = [0u8; 8192];
+        let _ = jwe::open(&key, text, &mut buf);
+        let _ = jwe::open_jwt(&key, text, 1_800_000_000, &mut buf);
+        let _ = session::open(text, "__session", &key, 1_800_000_000, &mut buf);
+        let _ = transaction::open(&key, text, 1_800_000_000, &mut buf);
+    }
 });

@@ -21,9 +21,14 @@ fuzz_target!(|data: &[u8]| {
     let ec = Jwk::parse(EC).unwrap().public_key().unwrap();
     let all = [Algorithm::ES256, Algorithm::RS256, Algorithm::HS256];
     let mut buf = [0u8; 8192];
-    assert!(jws::verify(token, rsa.as_jws_key(), &all, &mut buf).is_err() || token.contains("eyJhbGciOiJSUzI1NiJ9.eyJpc3MiOiJqb2U"));
-    let _ = jws::verify(token, ec.as_jws_key(), &all, &mut buf);
-    let _ = jws::verify(token, Key::Hs256(b"fuzz-secret"), &all, &mut buf);
+    // Every crypto provider of the build (RustCrypto and ring), and they agree.
+    for p in auth0_edge::crypto::all_providers() {
+        assert!(jws::verify_with(p, token, rsa.as_jws_key(), &all, &mut buf).is_err() || token.contains("eyJhbGciOiJSUzI1NiJ9.eyJpc3MiOiJqb2U"));
+        let ec_ok = jws::verify_with(p, token, ec.as_jws_key(), &all, &mut buf).is_ok();
+        assert_eq!(ec_ok, jws::verify(token, ec.as_jws_key(), &all, &mut buf).is_ok());
+        let hs_ok = jws::verify_with(p, token, Key::Hs256(b"fuzz-secret"), &all, &mut buf).is_ok();
+        assert_eq!(hs_ok, jws::verify(token, Key::Hs256(b"fuzz-secret"), &all, &mut buf).is_ok());
+    }
     let _ = jws::decode_header(token, &mut buf);
     let jwks = Jwks::parse(JWKS).unwrap();
     let v = Validation { issuer: Some("iss"), audience: Some("aud"), ..Validation::default() };

@@ -1,5 +1,6 @@
 //! Conversions between the core's HTTP view and the `http` crate's types.
 
+use std::borrow::Cow;
 use std::prelude::rust_2024::*;
 
 use crate::flow::{self, AuthError};
@@ -23,8 +24,15 @@ impl Headers for HeaderView<'_> {
     }
 }
 
-/// The `Cookie` headers of a request joined with `"; "` (HTTP/2 sends several).
-pub fn cookie_header(headers: &HeaderMap) -> String {
+/// The `Cookie` headers of a request joined with `"; "` (HTTP/2 sends several). The one
+/// header of an HTTP/1.1 request is borrowed, not copied.
+pub fn cookie_header(headers: &HeaderMap) -> Cow<'_, str> {
+    let mut all = headers.get_all(http::header::COOKIE).iter();
+    match (all.next(), all.next()) {
+        (None, _) => return Cow::Borrowed(""),
+        (Some(one), None) => return Cow::Borrowed(one.to_str().unwrap_or("")),
+        _ => {}
+    }
     let mut out = String::new();
     for v in headers.get_all(http::header::COOKIE) {
         if let Ok(v) = v.to_str() {
@@ -34,7 +42,7 @@ pub fn cookie_header(headers: &HeaderMap) -> String {
             out.push_str(v);
         }
     }
-    out
+    Cow::Owned(out)
 }
 
 /// Converts a core response into an `http` response.
@@ -46,11 +54,28 @@ pub fn to_http(r: &CoreResponse<'_>) -> http::Response<Full<Bytes>> {
 }
 
 /// Appends a core response's headers to `map`.
+///
+/// The values (the `Set-Cookie` lines above all) are written once, into one buffer, and each
+/// header value is a slice of it: one allocation for all of a response's values, not one per
+/// value, and no second copy.
 pub fn append_headers(map: &mut HeaderMap, r: &CoreResponse<'_>) {
+    let (count, total) = r
+        .headers()
+        .fold((0, 0), |(n, len), (_, v)| (n + 1, len + v.len()));
+    if count == 0 {
+        return;
+    }
+    map.reserve(count);
+    let mut values = bytes::BytesMut::with_capacity(total);
+    for (_, v) in r.headers() {
+        values.extend_from_slice(v.as_bytes());
+    }
+    let mut values = values.freeze();
     for (k, v) in r.headers() {
+        let value = values.split_to(v.len());
         if let (Ok(name), Ok(value)) = (
             http::HeaderName::from_bytes(k.as_bytes()),
-            HeaderValue::from_str(v),
+            HeaderValue::from_maybe_shared(value),
         ) {
             map.append(name, value);
         }

@@ -10,9 +10,8 @@
 use crate::codec::base64url;
 use crate::codec::buf::Writer;
 use crate::codec::json::Object;
+use crate::crypto::{AeadKey, CryptoProvider};
 use crate::{ConfigError, Error, JweError};
-use aes_gcm::aead::AeadInPlace;
-use aes_gcm::{Aes256Gcm, KeyInit, Nonce, Tag};
 use rand_core::CryptoRngCore;
 use sha2::Sha256;
 use zeroize::Zeroize;
@@ -46,38 +45,60 @@ pub fn hkdf_sha256(ikm: &[u8], info: &[u8]) -> [u8; 32] {
     okm
 }
 
-/// The content-encryption key, derived once and reused (the AES key schedule included).
+/// The content-encryption key, derived once and reused (the AES key schedule included),
+/// with the [`CryptoProvider`] that seals and opens under it.
 #[derive(Clone)]
 pub struct Key {
-    cipher: Aes256Gcm,
+    provider: &'static CryptoProvider,
+    cipher: AeadKey,
 }
 
 impl Key {
-    /// Derives the key from `AUTH0_SECRET` as the Next.js SDK does.
+    /// Derives the key from `AUTH0_SECRET` as the Next.js SDK does, for the
+    /// [default provider](crate::crypto::default_provider).
     ///
     /// The secret must have at least 32 characters.
     pub fn from_secret(secret: &str) -> Result<Key, ConfigError> {
+        Key::from_secret_with(crate::crypto::default_provider(), secret)
+    }
+
+    /// [`Key::from_secret`] for the given provider.
+    pub fn from_secret_with(
+        provider: &'static CryptoProvider,
+        secret: &str,
+    ) -> Result<Key, ConfigError> {
         let len = secret.chars().count();
         if len < MIN_SECRET_CHARS {
             return Err(ConfigError::SecretTooShort { len });
         }
         let mut k = hkdf_sha256(secret.as_bytes(), CEK_INFO.as_bytes());
-        let key = Key::from_bytes(&k);
+        let key = Key::from_bytes_with(provider, &k);
         k.zeroize();
         Ok(key)
     }
 
-    /// A key from 32 raw bytes.
+    /// A key from 32 raw bytes, for the default provider.
     pub fn from_bytes(bytes: &[u8; 32]) -> Key {
+        Key::from_bytes_with(crate::crypto::default_provider(), bytes)
+    }
+
+    /// A key from 32 raw bytes, for the given provider.
+    pub fn from_bytes_with(provider: &'static CryptoProvider, bytes: &[u8; 32]) -> Key {
         Key {
-            cipher: Aes256Gcm::new(bytes.into()),
+            provider,
+            cipher: provider.aead.key(bytes),
         }
+    }
+
+    /// The provider this key seals and opens with.
+    pub fn provider(&self) -> &'static CryptoProvider {
+        self.provider
     }
 }
 
 impl core::fmt::Debug for Key {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.write_str("Key(..)")
+        write!(f, "Key({}, ..)", self.provider.name)
     }
 }
 
@@ -129,12 +150,9 @@ pub fn seal_with_iv<'o>(
         return Err(w.overflow());
     }
     let tag = key
-        .cipher
-        .encrypt_in_place_detached(
-            Nonce::from_slice(iv),
-            PROTECTED_HEADER_B64.as_bytes(),
-            plaintext,
-        )
+        .provider
+        .aead
+        .seal_in_place(&key.cipher, iv, PROTECTED_HEADER_B64.as_bytes(), plaintext)
         .map_err(|_| w.overflow())?;
     w.push_str(PROTECTED_HEADER_B64)?;
     w.push_str("..")?;
@@ -226,15 +244,14 @@ pub fn open<'b>(key: &Key, compact: &str, buf: &'b mut [u8]) -> Result<&'b mut [
         return Err(JweError::EncryptedKeyNotEmpty.into());
     }
     let mut iv = [0u8; 16];
-    let iv = base64url::decode(p.iv, &mut iv).map_err(|_| JweError::IvLength)?;
-    if iv.len() != IV_LEN {
-        return Err(JweError::IvLength.into());
-    }
+    let iv: &[u8; IV_LEN] = (&*base64url::decode(p.iv, &mut iv).map_err(|_| JweError::IvLength)?)
+        .try_into()
+        .map_err(|_| JweError::IvLength)?;
     let mut tag = [0u8; 24];
-    let tag = base64url::decode(p.tag, &mut tag).map_err(|_| JweError::TagLength)?;
-    if tag.len() != TAG_LEN {
-        return Err(JweError::TagLength.into());
-    }
+    let tag: &[u8; TAG_LEN] = (&*base64url::decode(p.tag, &mut tag)
+        .map_err(|_| JweError::TagLength)?)
+        .try_into()
+        .map_err(|_| JweError::TagLength)?;
     let capacity = buf.len();
     let plaintext = base64url::decode(p.ciphertext, buf).map_err(|e| match e {
         base64url::Base64Error::BufferTooSmall => Error::BufferTooSmall {
@@ -243,14 +260,16 @@ pub fn open<'b>(key: &Key, compact: &str, buf: &'b mut [u8]) -> Result<&'b mut [
         },
         _ => JweError::Base64.into(),
     })?;
-    key.cipher
-        .decrypt_in_place_detached(
-            Nonce::from_slice(iv),
-            p.header.as_bytes(),
-            plaintext,
-            Tag::from_slice(tag),
-        )
-        .map_err(|_| JweError::Decryption)?;
+    if key
+        .provider
+        .aead
+        .open_in_place(&key.cipher, iv, p.header.as_bytes(), plaintext, tag)
+        .is_err()
+    {
+        // No unauthenticated plaintext is left behind, whichever provider ran.
+        plaintext.zeroize();
+        return Err(JweError::Decryption.into());
+    }
     Ok(plaintext)
 }
 

@@ -6,13 +6,13 @@
 use crate::codec::base64url;
 use crate::codec::buf::Writer;
 use crate::codec::json::{Array, JsonStr, Object, ObjectWriter};
+use crate::crypto::{CryptoProvider, EcSigningKey, Failed, Sha256Context};
 use crate::jose::RsaPublicKey;
 use crate::jose::jws::{self, Algorithm};
 use crate::{Error, JwkError};
 use p256::ecdsa::{SigningKey, VerifyingKey};
 use p256::pkcs8::{DecodePrivateKey, DecodePublicKey};
 use rand_core::CryptoRngCore;
-use sha2::{Digest, Sha256};
 
 /// A JWK viewed in place; members are read on demand.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -130,7 +130,7 @@ pub enum PublicKey {
 }
 
 /// Feeds `fmt::Write` output into SHA-256.
-struct HashWriter(Sha256);
+struct HashWriter(Sha256Context);
 
 impl core::fmt::Write for HashWriter {
     fn write_str(&mut self, s: &str) -> core::fmt::Result {
@@ -211,9 +211,9 @@ impl PublicKey {
     /// The RFC 7638 SHA-256 thumbprint: the hash of the required members in lexicographic
     /// order with no whitespace.
     pub fn thumbprint(&self) -> [u8; 32] {
-        let mut h = HashWriter(Sha256::new());
+        let mut h = HashWriter(crate::crypto::default_provider().hash.sha256_context());
         let _ = self.write_members(&mut h, true);
-        h.0.finalize().into()
+        h.0.finish()
     }
 
     /// Writes the public JWK (`kty`, `x`, `y`, `crv` for EC, as the DPoP header carries it).
@@ -310,16 +310,25 @@ impl<'a> Jwks<'a> {
     }
 }
 
-/// An ES256 key pair: what DPoP and `private_key_jwt` sign with.
-#[derive(Clone)]
+/// An ES256 key pair: what DPoP and `private_key_jwt` sign with, prepared for the
+/// [`CryptoProvider`] that signs with it (the [default](crate::crypto::default_provider)
+/// unless made with [`EcKeyPair::with_provider`]).
 pub struct EcKeyPair {
-    signing: SigningKey,
+    provider: &'static CryptoProvider,
+    key: EcSigningKey,
+}
+
+impl Clone for EcKeyPair {
+    fn clone(&self) -> EcKeyPair {
+        EcKeyPair::prepare(self.provider, &self.key.secret)
+    }
 }
 
 impl core::fmt::Debug for EcKeyPair {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("EcKeyPair")
-            .field("public", self.signing.verifying_key())
+            .field("provider", &self.provider.name)
+            .field("public", self.key.secret.verifying_key())
             .finish_non_exhaustive()
     }
 }
@@ -337,11 +346,44 @@ fn pem_der<'b>(
 }
 
 impl EcKeyPair {
-    /// A fresh random key pair.
-    pub fn generate(rng: &mut impl CryptoRngCore) -> EcKeyPair {
-        EcKeyPair {
-            signing: SigningKey::random(rng),
+    /// The key prepared for `provider`; RustCrypto if the provider refuses it (no provider
+    /// refuses a valid P-256 scalar).
+    fn prepare(provider: &'static CryptoProvider, signing: &SigningKey) -> EcKeyPair {
+        match provider.ecdsa.signing_key(signing) {
+            Ok(key) => EcKeyPair { provider, key },
+            Err(_) => EcKeyPair::from_signing_key(signing.clone()),
         }
+    }
+
+    /// The pair of a RustCrypto signing key, signing with the RustCrypto provider.
+    fn from_signing_key(secret: SigningKey) -> EcKeyPair {
+        EcKeyPair {
+            provider: &crate::crypto::rust_crypto::PROVIDER,
+            key: EcSigningKey {
+                secret,
+                inner: crate::crypto::EcSigningInner::RustCrypto,
+            },
+        }
+    }
+
+    /// The same key pair, signing with `provider`.
+    pub fn with_provider(&self, provider: &'static CryptoProvider) -> EcKeyPair {
+        EcKeyPair::prepare(provider, &self.key.secret)
+    }
+
+    /// The provider this pair signs with.
+    pub fn provider(&self) -> &'static CryptoProvider {
+        self.provider
+    }
+
+    /// Signs `message` with ES256 (SHA-256 inside) and returns the raw `r || s` signature.
+    pub fn sign(&self, message: &[u8]) -> Result<[u8; 64], Failed> {
+        self.provider.ecdsa.sign(&self.key, message)
+    }
+
+    /// A fresh random key pair (the scalar drawn from `rng`).
+    pub fn generate(rng: &mut impl CryptoRngCore) -> EcKeyPair {
+        EcKeyPair::prepare(crate::crypto::default_provider(), &SigningKey::random(rng))
     }
 
     /// Imports a private key (PKCS#8 `PRIVATE KEY`, or SEC1 `EC PRIVATE KEY`) and checks it
@@ -358,16 +400,18 @@ impl EcKeyPair {
                 .map_err(|_| JwkError::Der)?
                 .into()
         };
-        let pair = EcKeyPair { signing };
         if let Some(public_pem) = public_pem {
             let mut buf = [0u8; 256];
             let (_, der) = pem_der(public_pem, &["PUBLIC KEY"], &mut buf)?;
             let public = VerifyingKey::from_public_key_der(der).map_err(|_| JwkError::Der)?;
-            if public != *pair.signing.verifying_key() {
+            if public != *signing.verifying_key() {
                 return Err(JwkError::KeyPairMismatch);
             }
         }
-        Ok(pair)
+        Ok(EcKeyPair::prepare(
+            crate::crypto::default_provider(),
+            &signing,
+        ))
     }
 
     /// Imports a private JWK (`kty` `EC`, `crv` `P-256`, `d`, and `x`/`y`, which must match).
@@ -384,24 +428,29 @@ impl EcKeyPair {
         if *signing.verifying_key() != public {
             return Err(JwkError::KeyPairMismatch);
         }
-        Ok(EcKeyPair { signing })
+        Ok(EcKeyPair::prepare(
+            crate::crypto::default_provider(),
+            &signing,
+        ))
     }
 
-    /// The signing key.
+    /// The RustCrypto signing key (signs with RustCrypto whatever the pair's provider; use
+    /// [`EcKeyPair::sign`] or pass the pair to [`jws::sign_es256`] to sign with the provider).
     pub fn signing_key(&self) -> &SigningKey {
-        &self.signing
+        &self.key.secret
     }
 
     /// The public key.
     pub fn public_key(&self) -> PublicKey {
-        PublicKey::Ec(*self.signing.verifying_key())
+        PublicKey::Ec(*self.key.secret.verifying_key())
     }
 
     /// The private key as PKCS#8 PEM.
     #[cfg(feature = "std")]
     pub fn private_pem(&self) -> std::string::String {
         use p256::pkcs8::EncodePrivateKey;
-        self.signing
+        self.key
+            .secret
             .to_pkcs8_pem(p256::pkcs8::LineEnding::LF)
             .map(|s| s.as_str().into())
             .unwrap_or_default()
@@ -411,7 +460,8 @@ impl EcKeyPair {
     #[cfg(feature = "std")]
     pub fn public_pem(&self) -> std::string::String {
         use p256::pkcs8::EncodePublicKey;
-        self.signing
+        self.key
+            .secret
             .verifying_key()
             .to_public_key_pem(p256::pkcs8::LineEnding::LF)
             .unwrap_or_default()

@@ -8,12 +8,11 @@
 use crate::codec::base64url;
 use crate::codec::buf::Writer;
 use crate::codec::json::{JsonStr, Object};
+use crate::crypto::CryptoProvider;
 use crate::jose::RsaPublicKey;
+use crate::jose::jwk::EcKeyPair;
 use crate::{Error, JwsError};
-use hmac::{Hmac, Mac};
-use p256::ecdsa::signature::{Signer, Verifier};
-use p256::ecdsa::{Signature, SigningKey, VerifyingKey};
-use sha2::Sha256;
+use p256::ecdsa::{SigningKey, VerifyingKey};
 
 /// A JWS algorithm this crate implements.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -180,8 +179,18 @@ fn check_alg(alg: Algorithm, key: &Key<'_>, allowed: &[Algorithm]) -> Result<(),
 }
 
 /// Verifies the signature of a compact `token` made with `signing_input`/`signature` and
-/// `alg` under `key`.
+/// `alg` under `key`, with the default provider.
 pub(crate) fn verify_signature(
+    c: &Compact<'_>,
+    alg: Algorithm,
+    key: &Key<'_>,
+) -> Result<(), Error> {
+    verify_signature_with(crate::crypto::default_provider(), c, alg, key)
+}
+
+/// [`verify_signature`] with the given provider.
+pub(crate) fn verify_signature_with(
+    provider: &CryptoProvider,
     c: &Compact<'_>,
     alg: Algorithm,
     key: &Key<'_>,
@@ -189,21 +198,15 @@ pub(crate) fn verify_signature(
     let mut sig = [0u8; 512];
     let sig = base64url::decode(c.signature, &mut sig).map_err(|_| JwsError::BadSignature)?;
     let msg = c.signing_input.as_bytes();
-    match (alg, key) {
-        (Algorithm::ES256, Key::Es256(k)) => {
-            let sig = Signature::from_slice(sig).map_err(|_| JwsError::BadSignature)?;
-            k.verify(msg, &sig).map_err(|_| JwsError::BadSignature)?;
-        }
-        (Algorithm::RS256, Key::Rs256(k)) => k.verify_pkcs1v15_sha256(msg, sig)?,
+    let verified = match (alg, key) {
+        (Algorithm::ES256, Key::Es256(k)) => provider.ecdsa.verify(k, msg, sig),
+        (Algorithm::RS256, Key::Rs256(k)) => provider.rsa.verify(k, msg, sig),
         (Algorithm::HS256, Key::Hs256(secret)) => {
-            let mut mac =
-                <Hmac<Sha256> as Mac>::new_from_slice(secret).map_err(|_| JwsError::KeyMismatch)?;
-            mac.update(msg);
-            mac.verify_slice(sig).map_err(|_| JwsError::BadSignature)?;
+            provider.hash.hmac_sha256_verify(secret, msg, sig)
         }
         _ => return Err(JwsError::KeyMismatch.into()),
-    }
-    Ok(())
+    };
+    verified.map_err(|_| JwsError::BadSignature.into())
 }
 
 /// Verifies a compact JWS under `key`, accepting only the `allowed` algorithms, and returns
@@ -228,11 +231,44 @@ pub fn verify<'b>(
     allowed: &[Algorithm],
     buf: &'b mut [u8],
 ) -> Result<Verified<'b>, Error> {
+    verify_with(crate::crypto::default_provider(), token, key, allowed, buf)
+}
+
+/// [`verify`] with the given [`CryptoProvider`].
+pub fn verify_with<'b>(
+    provider: &CryptoProvider,
+    token: &str,
+    key: Key<'_>,
+    allowed: &[Algorithm],
+    buf: &'b mut [u8],
+) -> Result<Verified<'b>, Error> {
     let c = Compact::split(token)?;
     decode(&c, buf, |header| {
         check_alg(header.alg, &key, allowed)?;
-        verify_signature(&c, header.alg, &key)
+        verify_signature_with(provider, &c, header.alg, &key)
     })
+}
+
+/// Something that makes ES256 signatures (raw `r || s`): an [`EcKeyPair`] signs with the
+/// provider it was made for, a bare `p256` [`SigningKey`] with RustCrypto (RFC 6979).
+pub trait Es256Signer {
+    /// Signs `message` (SHA-256 inside).
+    fn sign_es256(&self, message: &[u8]) -> Result<[u8; 64], crate::crypto::Failed>;
+}
+
+impl Es256Signer for EcKeyPair {
+    fn sign_es256(&self, message: &[u8]) -> Result<[u8; 64], crate::crypto::Failed> {
+        self.sign(message)
+    }
+}
+
+impl Es256Signer for SigningKey {
+    fn sign_es256(&self, message: &[u8]) -> Result<[u8; 64], crate::crypto::Failed> {
+        use p256::ecdsa::signature::Signer;
+        let sig: p256::ecdsa::Signature =
+            self.try_sign(message).map_err(|_| crate::crypto::Failed)?;
+        Ok(sig.to_bytes().into())
+    }
 }
 
 /// Decodes the header and payload of `c` into `buf`, running `check` on the header before the
@@ -253,7 +289,8 @@ pub(crate) fn decode<'b>(
 }
 
 /// Signs `payload` with ES256 under the protected `header` JSON and writes the compact JWS
-/// into `out`. The signature is deterministic (RFC 6979) and written as raw `r || s`.
+/// into `out`, the signature as raw `r || s`. `key` is an [`EcKeyPair`] (its provider) or a
+/// bare `p256` [`SigningKey`] (RustCrypto, deterministic per RFC 6979).
 ///
 /// ```
 /// use auth0_edge::jose::jws;
@@ -267,7 +304,7 @@ pub(crate) fn decode<'b>(
 /// # Ok::<(), auth0_edge::Error>(())
 /// ```
 pub fn sign_es256<'o>(
-    key: &SigningKey,
+    key: &(impl Es256Signer + ?Sized),
     header: &[u8],
     payload: &[u8],
     out: &'o mut [u8],
@@ -276,9 +313,11 @@ pub fn sign_es256<'o>(
     w.push_base64url(header)?;
     w.push_ascii(b'.')?;
     w.push_base64url(payload)?;
-    let sig: Signature = key.sign(w.as_bytes());
+    let sig = key
+        .sign_es256(w.as_bytes())
+        .map_err(|_| JwsError::BadSignature)?;
     w.push_ascii(b'.')?;
-    w.push_base64url(&sig.to_bytes())?;
+    w.push_base64url(&sig)?;
     Ok(w.into_str())
 }
 

@@ -76,7 +76,7 @@ pub fn client_assertion<'b>(
     o.i64("exp", now.saturating_add(60))?;
     o.str("jti", jti.as_str())?;
     o.end()?;
-    crate::jose::jws::sign_es256(key.signing_key(), br#"{"alg":"ES256"}"#, cw.as_bytes(), buf)
+    crate::jose::jws::sign_es256(key, br#"{"alg":"ES256"}"#, cw.as_bytes(), buf)
 }
 
 /// `Basic base64(urlencode(id):urlencode(secret))` (RFC 6749 §2.3.1), written into `buf`.

@@ -24,10 +24,7 @@ use crate::codec::json::ObjectWriter;
 use crate::codec::time::UnixTime;
 use crate::jose::jwk::EcKeyPair;
 use crate::oauth::pkce::Token;
-use p256::ecdsa::Signature;
-use p256::ecdsa::signature::Signer;
 use rand_core::CryptoRngCore;
-use sha2::{Digest, Sha256};
 
 const HEADER_B64_LEN: usize = 256;
 
@@ -196,9 +193,12 @@ impl Dpop {
         w.push_str(&self.header_b64)?;
         w.push_ascii(b'.')?;
         w.push_base64url(cw.as_bytes())?;
-        let sig: Signature = self.key.signing_key().sign(w.as_bytes());
+        let sig = self
+            .key
+            .sign(w.as_bytes())
+            .map_err(|_| crate::JwsError::BadSignature)?;
         w.push_ascii(b'.')?;
-        w.push_base64url(&sig.to_bytes())?;
+        w.push_base64url(&sig)?;
         Ok(w.into_str())
     }
 }
@@ -238,7 +238,7 @@ fn write_claims(
     o.str("htu", &req.htu[..end])?;
     if let Some(at) = req.access_token {
         let mut ath = [0u8; 43];
-        let ath = base64url::encode(&Sha256::digest(at.as_bytes()), &mut ath).unwrap_or("");
+        let ath = base64url::encode(&crate::crypto::sha256(at.as_bytes()), &mut ath).unwrap_or("");
         o.str("ath", ath)?;
     }
     o.end()

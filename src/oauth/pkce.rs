@@ -6,7 +6,6 @@
 
 use crate::codec::base64url;
 use rand_core::CryptoRngCore;
-use sha2::{Digest, Sha256};
 
 /// The length of every random value made here: 32 bytes in base64url.
 pub const RANDOM_LEN: usize = 43;
@@ -57,7 +56,7 @@ impl core::fmt::Display for Token {
 /// assert_eq!(c.as_str(), "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
 /// ```
 pub fn challenge(verifier: &str) -> Token {
-    Token::encode(&Sha256::digest(verifier.as_bytes()).into())
+    Token::encode(&crate::crypto::sha256(verifier.as_bytes()))
 }
 
 /// A PKCE pair: a fresh `code_verifier` and its S256 `code_challenge`.
