@@ -99,7 +99,10 @@ impl Builder {
                 option: "transport",
                 reason: "the TLS configuration could not be built (check extra_roots_pem)",
             })?;
+        let session_cookie =
+            memchr::memmem::Finder::new(self.config.as_config().session.cookie_name).into_owned();
         Ok(Auth0Client::from_inner(Inner {
+            session_cookie,
             config: self.config,
             keys,
             transport,

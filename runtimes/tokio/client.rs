@@ -10,7 +10,7 @@ use super::convert::{
 };
 use super::hooks::{DynHooks, session_saved};
 use super::owned::{AccessTokenData, SessionData};
-use super::pool::Pool;
+use super::pool::{Pool, with_buffer};
 use super::refresh::Coordinator;
 use super::session::RequestSession;
 use super::store::{CoreStore, DynStore, LocalReplay};
@@ -42,6 +42,8 @@ pub(crate) struct Inner {
     pub(crate) hooks: Box<dyn DynHooks>,
     pub(crate) coordinator: Coordinator,
     pub(crate) pool: Pool,
+    /// Finds the session cookie's name in a `Cookie` header (made once, with the client).
+    pub(crate) session_cookie: memchr::memmem::Finder<'static>,
 }
 
 /// The Auth0 client of a tokio application: configuration, HTTP client, discovery/JWKS cache,
@@ -188,28 +190,56 @@ impl Auth0Client {
             body,
         };
         let core = self.core();
+        // The SDK routes' work is boxed: the future of every other request (the application's
+        // path) stays small.
         match core.route(&req) {
-            Some(Route::Callback) => Outcome::Respond(self.callback(&req).await),
+            Some(Route::Callback) => Outcome::Respond(Box::pin(self.callback(&req)).await),
             Some(Route::AccessToken) => {
-                Outcome::Respond(self.access_token_route(&req, &parts.headers).await)
+                Outcome::Respond(Box::pin(self.access_token_route(&req, &parts.headers)).await)
             }
-            Some(_) => {
-                let mut pooled = self.inner.pool.get();
-                Outcome::Respond(match core.handle(&req, &mut rng(), pooled.buf()).await {
-                    Ok(Handled::Response(r)) => to_http(&r),
-                    Ok(_) => http::Response::new(Full::new(Bytes::new())),
-                    Err(e) => error_response(&e),
-                })
-            }
+            Some(route) => Outcome::Respond(Box::pin(self.sdk_route(route, &req)).await),
             None => {
-                let roll = core.config().session.durations.rolling
-                    && RequestSession::may_exist(self, &parts.headers)
+                let config = core.config();
+                let roll = config.session.durations.rolling
+                    && (self.may_have_session(&cookie)
+                        || RequestSession::may_exist(self, &parts.headers))
                     && self.inner.hooks.before_session_rolled(parts).await;
-                match RequestSession::read_rolling(self, &parts.headers, roll).await {
+                match RequestSession::read_in(self, &core, &parts.headers, &cookie, roll).await {
                     Err(e) => Outcome::Respond(error_response(&e)),
                     Ok(session) => Outcome::Next(session),
                 }
             }
+        }
+    }
+
+    /// Whether a `Cookie` header has the session cookie's name in it (the session cookie, or
+    /// one of its chunks, may be there).
+    pub(crate) fn may_have_session(&self, cookie: &str) -> bool {
+        self.inner.session_cookie.find(cookie.as_bytes()).is_some()
+    }
+
+    /// The SDK routes answered by the core alone (login, logout, profile, back-channel
+    /// logout). The profile route of a cookie session gets a work buffer sized to its cookies
+    /// (a whole one when they do not fit), the others a whole one.
+    async fn sdk_route(&self, route: Route, req: &CoreRequest<'_>) -> http::Response<Full<Bytes>> {
+        let core = self.core();
+        if route == Route::Profile && core.store().is_none() {
+            let need = req.cookie().len() * 5 + 4096;
+            return match with_buffer!(self.inner.pool, need, |buf| {
+                core.profile(req, buf).await.map(|r| to_http(&r))
+            }) {
+                Ok(r) => r,
+                Err(e) => {
+                    crate::flow::log_error(&e);
+                    error_response(&e)
+                }
+            };
+        }
+        let mut pooled = self.inner.pool.get();
+        match core.handle(req, &mut rng(), pooled.buf()).await {
+            Ok(Handled::Response(r)) => to_http(&r),
+            Ok(_) => http::Response::new(Full::new(Bytes::new())),
+            Err(e) => error_response(&e),
         }
     }
 

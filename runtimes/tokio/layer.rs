@@ -106,13 +106,8 @@ where
                     let mut res = inner.call(http::Request::from_parts(parts, body)).await?;
                     // The policy of the middleware path: a session that cannot be written is
                     // not written (logged); the application's response goes out.
-                    match session.finish().await {
-                        Ok(headers) => {
-                            for (k, v) in headers.iter() {
-                                res.headers_mut().append(k, v.clone());
-                            }
-                        }
-                        Err(e) => crate::flow::log_error(&e),
+                    if let Err(e) = session.finish_into(res.headers_mut()).await {
+                        crate::flow::log_error(&e);
                     }
                     Ok(res.map(Either::Right))
                 }

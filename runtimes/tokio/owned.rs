@@ -39,21 +39,27 @@ impl SessionData {
     pub fn from_json(json: &str) -> Result<Self, crate::Error> {
         // The core's reader checks the document (`user` and `tokenSet` objects, …).
         let opened = Session::parse(json)?;
-        Self::from_members(opened.session.raw.unwrap_or(Object::EMPTY))
+        Self::from_members(opened.session.raw.unwrap_or(Object::EMPTY), None)
     }
 
     /// A document this crate checked before (a request's session): not checked again.
-    pub(crate) fn from_trusted(doc: &str) -> Result<Self, crate::Error> {
-        Self::from_members(Object::assume_valid(doc))
+    /// `known` is one of its member values (a part of `doc`, as the core's view of it hands
+    /// out), walked over without being scanned.
+    pub(crate) fn from_trusted(doc: &str, known: Option<&str>) -> Result<Self, crate::Error> {
+        Self::from_members(Object::assume_valid(doc), known)
     }
 
-    fn from_members(doc: Object<'_>) -> Result<Self, crate::Error> {
+    fn from_members(doc: Object<'_>, known: Option<&str>) -> Result<Self, crate::Error> {
         let mut data = SessionData {
             user: Map::new(),
             extra: Map::new(),
             sdk: Vec::new(),
         };
-        for (k, v) in doc.members() {
+        let members = match known {
+            Some(k) => doc.members_knowing(k),
+            None => doc.members(),
+        };
+        for (k, v) in members {
             let Some(k) = k.as_str() else { continue };
             if k == "user" {
                 if let Value::Object(user) = value(v)? {
@@ -136,12 +142,53 @@ impl SessionData {
     }
 }
 
-/// A member's value (already checked by the core's reader) as a `serde_json` value.
+/// A top-level member's value (already checked by the core's reader) as a `serde_json`
+/// value: a string with its escapes decoded by the core (a lone surrogate is U+FFFD), anything
+/// else as `serde_json` reads it.
 fn value(v: crate::codec::json::Value<'_>) -> Result<Value, crate::Error> {
     match v {
-        crate::codec::json::Value::String(s) => Ok(Value::String(s.chars().collect())),
-        other => serde_json::from_str(other.raw())
-            .map_err(|_| crate::Error::Json(crate::JsonError::TooDeep)),
+        crate::codec::json::Value::String(s) => Ok(Value::String(match s.as_str() {
+            Some(plain) => plain.to_string(),
+            None => s.chars().collect(),
+        })),
+        other => nested(other),
+    }
+}
+
+/// A value (already checked by the core's reader) as `serde_json::from_str` reads its text,
+/// built from the core's view of it: objects and arrays member by member, strings without
+/// escapes copied; escaped strings and numbers go through `serde_json` (its number types, its
+/// refusal of lone surrogates).
+fn nested(v: crate::codec::json::Value<'_>) -> Result<Value, crate::Error> {
+    use crate::codec::json::Value as Json;
+    let refused = |_| crate::Error::Json(crate::JsonError::TooDeep);
+    Ok(match v {
+        Json::Null => Value::Null,
+        Json::Bool(b) => Value::Bool(b),
+        Json::String(s) => Value::String(string(s)?),
+        Json::Number(_) => serde_json::from_str(v.raw()).map_err(refused)?,
+        Json::Array(a) => Value::Array(a.iter().map(nested).collect::<Result<_, _>>()?),
+        Json::Object(o) => {
+            let mut map = Map::new();
+            for (k, v) in o.members() {
+                // With duplicate keys the last value wins, in the first one's place, as
+                // `serde_json` reads it.
+                map.insert(string(k)?, nested(v)?);
+            }
+            Value::Object(map)
+        }
+    })
+}
+
+/// A string's content as `serde_json` reads it.
+fn string(s: crate::codec::json::JsonStr<'_>) -> Result<String, crate::Error> {
+    match s.as_str() {
+        Some(plain) => Ok(plain.to_string()),
+        None => {
+            let raw = crate::codec::json::Value::String(s).raw();
+            let quoted = ["\"", raw, "\""].concat();
+            serde_json::from_str(&quoted).map_err(|_| crate::Error::Json(crate::JsonError::TooDeep))
+        }
     }
 }
 

@@ -70,6 +70,38 @@ impl Drop for Pooled<'_> {
     }
 }
 
+/// Runs `$body` with a work buffer `$buf` of `$len` bytes from `$pool` (sized to the job, so
+/// only that much is wiped afterwards), and once more with a whole one when it ran out of room.
+/// `$body` gives an owned `Result<_, AuthError>`.
+macro_rules! with_buffer {
+    ($pool:expr, $len:expr, |$buf:ident| $body:expr) => {{
+        let mut pooled = $pool.get_len($len);
+        let whole = pooled.is_whole();
+        let first = {
+            let $buf = pooled.buf();
+            $body
+        };
+        drop(pooled);
+        if !whole
+            && matches!(
+                first,
+                Err($crate::flow::AuthError::Core(
+                    $crate::Error::BufferTooSmall { .. }
+                ))
+            )
+        {
+            // Dropped before the second try: the first result is not kept in the future.
+            drop(first);
+            let mut pooled = $pool.get();
+            let $buf = pooled.buf();
+            $body
+        } else {
+            first
+        }
+    }};
+}
+pub(crate) use with_buffer;
+
 #[cfg(test)]
 mod tests {
     use super::*;

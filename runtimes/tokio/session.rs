@@ -10,15 +10,16 @@
 
 use std::prelude::rust_2024::*;
 
-use super::client::Auth0Client;
-use super::convert::{HeaderView, append_headers, cookie_header};
+use super::client::{Auth0Client, CoreClient};
+use super::convert::{OwnedHeaders, cookie_header};
 use super::hooks::session_saved;
 use super::owned::{AccessTokenData, ConnectionTokenData, SessionData};
+use super::pool::with_buffer;
 use super::refresh::{Waited, key_of};
-use crate::flow::{AccessTokenOptions, AuthError, Touched};
+use crate::flow::{AccessTokenOptions, AuthError, ReadSession};
 use crate::runtime::Clock as _;
 use crate::session::Session;
-use http::HeaderMap;
+use http::{HeaderMap, HeaderValue};
 use std::sync::Arc;
 
 /// The session of one request, shared by the layer, the extractors and the handler (a cheap
@@ -69,24 +70,26 @@ struct Scope {
 #[derive(Default)]
 struct State {
     /// The session document (without `exp`); `None` without a session.
-    doc: Option<String>,
+    doc: Option<Doc>,
     /// The application replaced the session: written unconditionally.
     edited: bool,
     /// The tokens changed (a refresh, or a newer set from the memo): written.
     changed: bool,
     /// The headers of a write made already (a stored session's refresh is saved at once).
-    pending: Option<HeaderMap>,
+    pending: Option<OwnedHeaders>,
     /// Whether the session rolls on this request (rolling, and `before_session_rolled`).
     roll: bool,
     /// The store record's id and the version read or written last (stateful sessions).
     record_id: Option<String>,
     version: Option<u64>,
-    /// The request's SDK cookies (the chunks to delete when the session is written).
-    request_cookie: String,
+    /// The request's `Cookie` header (its SDK cookies' stale chunks are deleted when the
+    /// session is written), shared with the request, not copied.
+    request_cookie: RequestCookie,
     /// When the read session's access token expires.
     expires_at: Option<i64>,
-    /// The rolled cookie of a cookie session as read, made when it was read.
-    rolled: Option<HeaderMap>,
+    /// The rolled cookie of a cookie session as read, made when it was read (empty when the
+    /// roll could not be written).
+    rolled: Option<OwnedHeaders>,
     /// Written already.
     finished: bool,
     /// The challenge of the last `mfa_required` refresh.
@@ -104,62 +107,107 @@ pub struct MfaChallengeData {
     pub mfa_requirements: Option<String>,
 }
 
+/// The session document of a request, owned (without `exp`).
+struct Doc {
+    text: String,
+    /// Where its `tokenSet` object is, when the document is the one the core read (the members
+    /// are then walked without scanning the tokens again).
+    token_set: Option<std::ops::Range<usize>>,
+}
+
+impl Doc {
+    /// A document written by this crate, or taken from a refresh.
+    fn new(text: String) -> Doc {
+        Doc {
+            text,
+            token_set: None,
+        }
+    }
+
+    /// The document `raw` the core read, with the extent of `token_set` (a part of `raw`).
+    fn read(raw: &str, token_set: Option<&str>) -> Doc {
+        let start = raw.as_ptr() as usize;
+        let token_set = token_set.and_then(|t| {
+            let at = (t.as_ptr() as usize).checked_sub(start)?;
+            let range = at..at.checked_add(t.len())?;
+            (range.end <= raw.len()).then_some(range)
+        });
+        Doc {
+            text: raw.to_string(),
+            token_set,
+        }
+    }
+
+    /// The session, as a handler sees it.
+    fn data(&self) -> Option<SessionData> {
+        let known = self.token_set.clone().and_then(|r| self.text.get(r));
+        SessionData::from_trusted(&self.text, known).ok()
+    }
+}
+
+/// The request's `Cookie` header as the request-scoped session keeps it: the one header of an
+/// HTTP/1.1 request shared with the request (a reference count, no copy), or several joined.
+enum RequestCookie {
+    Shared(HeaderValue),
+    Joined(String),
+}
+
+impl Default for RequestCookie {
+    fn default() -> Self {
+        RequestCookie::Joined(String::new())
+    }
+}
+
+impl RequestCookie {
+    /// The `Cookie` header of `headers`, as `joined` ([`cookie_header`]) has it.
+    fn of(headers: &HeaderMap, joined: &str) -> RequestCookie {
+        let mut all = headers.get_all(http::header::COOKIE).iter();
+        match (all.next(), all.next()) {
+            // `joined` is the header itself (borrowed), not a header left out as invalid.
+            (Some(one), None) if std::ptr::eq(one.as_bytes(), joined.as_bytes()) => {
+                RequestCookie::Shared(one.clone())
+            }
+            _ => RequestCookie::Joined(joined.to_string()),
+        }
+    }
+
+    fn as_str(&self) -> &str {
+        match self {
+            RequestCookie::Shared(v) => std::str::from_utf8(v.as_bytes()).unwrap_or(""),
+            RequestCookie::Joined(s) => s,
+        }
+    }
+}
+
 /// What reading a request's session found, owned.
 struct Read {
-    doc: Result<String, AuthError>,
+    doc: Result<Doc, AuthError>,
     expires_at: Option<i64>,
     record_id: Option<String>,
-    request_cookie: String,
-    rolled: Option<HeaderMap>,
+    rolled: Option<OwnedHeaders>,
     /// Whether a roll re-seals it (its cookie's expiry is behind by the threshold).
     roll_due: bool,
 }
 
 impl Read {
-    fn of(
-        s: &Session<'_>,
-        id: Option<&str>,
-        request_cookie: &str,
-        rolled: Option<HeaderMap>,
-    ) -> Read {
+    fn of(r: &ReadSession<'_>, roll_due: bool, rolled: Option<OwnedHeaders>) -> Read {
+        let s = &r.session;
         Read {
             // The document as read (an `exp` in it is ignored when it is read back); with the
             // connection token sets of `__FC_<i>` cookies, as the core writes it.
             doc: match s.raw {
-                Some(raw) if s.connection_token_sets.is_empty() => Ok(raw.raw().to_string()),
-                _ => SessionData::doc_of(s),
+                Some(raw) if s.connection_token_sets.is_empty() => Ok(Doc::read(
+                    raw.raw(),
+                    s.token_set.raw.as_ref().map(|t| t.raw()),
+                )),
+                _ => SessionData::doc_of(s).map(Doc::new),
             },
             expires_at: s.token_set.expires_at,
-            record_id: id.map(String::from),
-            request_cookie: request_cookie.to_string(),
-            // A rolled cookie was made only when it was due.
-            roll_due: rolled.is_some(),
+            record_id: r.record_id.map(String::from),
+            roll_due,
             rolled,
         }
     }
-}
-
-/// Runs `$body` with a work buffer `$buf` of `$len` bytes (sized to the job, so only that much
-/// is wiped afterwards), and once more with a whole one when it ran out of room. `$body` gives
-/// an owned `Result<_, AuthError>`.
-macro_rules! with_buffer {
-    ($pool:expr, $len:expr, |$buf:ident| $body:expr) => {{
-        let mut pooled = $pool.get_len($len);
-        let whole = pooled.is_whole();
-        let first = {
-            let $buf = pooled.buf();
-            $body
-        };
-        drop(pooled);
-        match first {
-            Err(AuthError::Core(crate::Error::BufferTooSmall { .. })) if !whole => {
-                let mut pooled = $pool.get();
-                let $buf = pooled.buf();
-                $body
-            }
-            other => other,
-        }
-    }};
 }
 
 /// Room beyond the bytes a job reads (a session document and its cookies): the response head,
@@ -178,80 +226,56 @@ impl RequestSession {
         Self::read_rolling(client, headers, false).await
     }
 
-    /// [`RequestSession::read`] for a request on which the session rolls (`roll`): a cookie
-    /// session's rolled cookie is made at once, from the session as it is parsed (one parse,
-    /// one seal), and sent when nothing else changed it.
+    /// [`RequestSession::read`] for a request on which the session rolls (`roll`).
     pub(crate) async fn read_rolling(
         client: &Auth0Client,
         headers: &HeaderMap,
         roll: bool,
     ) -> Result<Self, AuthError> {
         let cookie = cookie_header(headers);
-        let core = client.core();
+        Self::read_in(client, &client.core(), headers, &cookie, roll).await
+    }
+
+    /// Reads the session of a request with these headers and `cookie`, its `Cookie` header
+    /// ([`cookie_header`]). When the session rolls on this request (`roll`) and a cookie
+    /// session's roll is due, the rolled cookie is made at once, from the session as it is
+    /// parsed (one parse, one seal), and sent when nothing else changed it. The work buffer is
+    /// sized to the read (a cookie session's cookies and plaintext); a roll gets its own.
+    pub(crate) async fn read_in(
+        client: &Auth0Client,
+        core: &CoreClient<'_>,
+        headers: &HeaderMap,
+        cookie: &str,
+        roll: bool,
+    ) -> Result<Self, AuthError> {
         let mut state = State {
             roll,
             ..State::default()
         };
-        if !cookie.contains(core.config().session.cookie_name) {
+        if !client.may_have_session(cookie) {
             // No session cookie (nor chunk) at all: nothing to read.
             return Ok(Self::with_state(client, state));
         }
         let stateful = core.store().is_some();
-        let read = if roll && !stateful {
-            let view = HeaderView {
-                map: headers,
-                cookie: &cookie,
-            };
-            let req = crate::http::Request {
-                method: "GET",
-                path: "/",
-                query: "",
-                headers: &view,
-                body: &[],
-            };
-            with_buffer!(client.inner.pool, cookie.len() * 8 + SLACK, |buf| {
-                match core.touch(&req, &mut rand_core::OsRng, buf).await {
-                    // Out of room for the roll: again, with a whole buffer.
-                    Ok(Touched {
-                        failure: Some(e @ AuthError::Core(crate::Error::BufferTooSmall { .. })),
-                        ..
-                    }) => Err(e),
-                    Ok(t) if t.failure.is_none() || t.session.is_some() => Ok(t.session.map(|s| {
-                        let mut rolled = HeaderMap::new();
-                        append_headers(&mut rolled, &t.headers);
-                        Read::of(&s, t.record_id, t.request_cookie, Some(rolled))
-                    })),
-                    Ok(t) => Err(t.failure.unwrap_or(AuthError::MissingSession)),
-                    Err(e) => Err(e),
-                }
-            })
+        // A cookie session needs room for its cookies' copy and plaintext; a stored one for its
+        // record.
+        let need = if stateful {
+            64 * 1024
         } else {
-            // A cookie session needs room for its cookies' copy and plaintext; a stored one for
-            // its record.
-            let need = if stateful {
-                64 * 1024
-            } else {
-                cookie.len() * 3 + SLACK
-            };
-            with_buffer!(client.inner.pool, need, |buf| {
-                core.read_session(&cookie, buf).await.map(|r| {
-                    r.map(|r| Read {
-                        roll_due: r.roll_due,
-                        ..Read::of(&r.session, r.record_id, r.request_cookie, None)
-                    })
-                })
-            })
+            cookie.len() * 3 + 1024
         };
+        let read = with_buffer!(client.inner.pool, need, |buf| {
+            Self::read_buf(client, core, cookie, roll && !stateful, buf).await
+        });
         match read {
             Ok(Some(r)) => {
                 state.doc = Some(r.doc?);
                 state.expires_at = r.expires_at;
                 state.record_id = r.record_id;
                 state.version = core.store().and_then(|s| s.seen());
-                state.request_cookie = r.request_cookie;
+                state.request_cookie = RequestCookie::of(headers, cookie);
                 state.rolled = r.rolled;
-                // A stored session whose cookie is not due for a roll is not written back (a
-                // cookie session not due has an empty rolled cookie).
+                // A session whose cookie is not due for a roll is not written back.
                 state.roll &= r.roll_due;
             }
             Ok(None) => {}
@@ -262,6 +286,65 @@ impl RequestSession {
             }
         }
         Ok(Self::with_state(client, state))
+    }
+
+    /// Reads the session of `cookie` in `buf`. A cookie session whose roll is due on this
+    /// request (`roll`) is rolled at once; that future is boxed, with the session it writes,
+    /// so that neither is kept in the future of every request. (A stored session rolls when it
+    /// is written, conditional on its version.)
+    async fn read_buf(
+        client: &Auth0Client,
+        core: &CoreClient<'_>,
+        cookie: &str,
+        roll: bool,
+        buf: &mut [u8],
+    ) -> Result<Option<Read>, AuthError> {
+        let Some(r) = core.read_session(cookie, buf).await? else {
+            return Ok(None);
+        };
+        if roll && r.roll_due {
+            return Ok(Some(
+                Box::pin(Self::roll_read(client, core, r, cookie)).await,
+            ));
+        }
+        Ok(Some(Read::of(&r, r.roll_due, None)))
+    }
+
+    /// [`RequestSession::roll`] of a session read, and what was read.
+    async fn roll_read(
+        client: &Auth0Client,
+        core: &CoreClient<'_>,
+        r: ReadSession<'_>,
+        cookie: &str,
+    ) -> Read {
+        let rolled = Self::roll(client, core, &r.session, cookie).await;
+        Read::of(&r, true, Some(rolled))
+    }
+
+    /// The rolled cookie of a cookie session as read (the core's rolling write: the same
+    /// `createdAt`, a later expiry). A roll that cannot be written is no roll: logged, and no
+    /// headers.
+    async fn roll(
+        client: &Auth0Client,
+        core: &CoreClient<'_>,
+        session: &Session<'_>,
+        cookie: &str,
+    ) -> OwnedHeaders {
+        let doc_len = session.raw.map_or(0, |r| r.raw().len());
+        let need = doc_len * 4 + cookie.len() * 3 + SLACK;
+        let written = with_buffer!(client.inner.pool, need, |buf| {
+            core.write_session(session, cookie, None, false, &mut rand_core::OsRng, buf)
+                .await
+                .map(|r| OwnedHeaders::of(&r))
+        });
+        match written {
+            Ok(h) => h,
+            Err(e) => {
+                event!(warn, code = e.code(), reason = %crate::Report(&e), "auth0-edge: the session could not be rolled");
+                let _ = e;
+                OwnedHeaders::default()
+            }
+        }
     }
 
     fn with_state(client: &Auth0Client, state: State) -> Self {
@@ -280,11 +363,10 @@ impl RequestSession {
         if name.is_empty() {
             return true;
         }
-        headers.get_all(http::header::COOKIE).iter().any(|v| {
-            v.as_bytes()
-                .windows(name.len())
-                .any(|w| w == name.as_bytes())
-        })
+        headers
+            .get_all(http::header::COOKIE)
+            .iter()
+            .any(|v| client.inner.session_cookie.find(v.as_bytes()).is_some())
     }
 
     /// After [`RequestSession::get_access_token`] failed with [`AuthError::MfaRequired`]: the
@@ -307,10 +389,7 @@ impl RequestSession {
     /// The session (`getSession`), as it stands now (with this request's changes).
     pub async fn get(&self) -> Option<SessionData> {
         let state = self.scope.state.lock().await;
-        state
-            .doc
-            .as_deref()
-            .and_then(|d| SessionData::from_trusted(d).ok())
+        state.doc.as_ref().and_then(Doc::data)
     }
 
     /// Replaces the session (`updateSession`): `session`'s user, extra members and tokens are
@@ -318,11 +397,11 @@ impl RequestSession {
     /// session's. Without a session this is [`AuthError::MissingSession`].
     pub async fn update(&self, session: &SessionData) -> Result<(), AuthError> {
         let mut state = self.scope.state.lock().await;
-        let current = state.doc.as_deref().ok_or(AuthError::MissingSession)?;
+        let current = state.doc().ok_or(AuthError::MissingSession)?;
         let current = SessionData::from_json(current)?;
         let mut next = session.clone();
         next.keep_internal_of(&current);
-        state.doc = Some(next.to_json());
+        state.doc = Some(Doc::new(next.to_json()));
         state.edited = true;
         Ok(())
     }
@@ -342,7 +421,7 @@ impl RequestSession {
             .or(core.config().authorization_parameters.audience);
         let mut state = self.scope.state.lock().await;
         for _ in 0..=MAX_ADOPTIONS {
-            let doc = state.doc.clone().ok_or(AuthError::MissingSession)?;
+            let doc = state.doc_owned().ok_or(AuthError::MissingSession)?;
             let session = parse(&doc)?;
             let cached = with_buffer!(inner.pool, doc.len() * 2 + SLACK, |buf| {
                 core.cached_token(session.clone(), options, buf)
@@ -395,7 +474,7 @@ impl RequestSession {
         let client = &self.scope.client;
         let core = client.core();
         let mut state = self.scope.state.lock().await;
-        let doc = state.doc.clone().ok_or(AuthError::MissingSession)?;
+        let doc = state.doc_owned().ok_or(AuthError::MissingSession)?;
         let mut pooled = client.inner.pool.get();
         let (token, updated) = {
             let session = parse(&doc)?;
@@ -407,7 +486,7 @@ impl RequestSession {
         };
         drop(pooled);
         if let Some(doc) = updated {
-            state.doc = Some(doc);
+            state.doc = Some(Doc::new(doc));
             state.changed = true;
         }
         Ok(token)
@@ -431,7 +510,7 @@ impl RequestSession {
             state.take(&newer)?;
             return Ok(None);
         }
-        let doc = state.doc.clone().ok_or(AuthError::MissingSession)?;
+        let doc = state.doc_owned().ok_or(AuthError::MissingSession)?;
         // A stored session: the record is the truth (another server may have refreshed it).
         if let (Some(store), Some(id)) = (inner.store.as_deref(), state.record_id.clone()) {
             match store.get(&id).await? {
@@ -502,9 +581,20 @@ impl RequestSession {
     /// Writes the session for the response, once: after an application's update (always),
     /// a refresh (once), or when it rolls. The headers go on the response.
     pub async fn finish(&self) -> Result<HeaderMap, AuthError> {
+        Ok(self.finish_owned().await?.into_map())
+    }
+
+    /// [`RequestSession::finish`], its headers appended to `map` (the response's): nothing is
+    /// made when nothing is written. On an error nothing is appended.
+    pub(crate) async fn finish_into(&self, map: &mut HeaderMap) -> Result<(), AuthError> {
+        self.finish_owned().await?.append_to(map);
+        Ok(())
+    }
+
+    async fn finish_owned(&self) -> Result<OwnedHeaders, AuthError> {
         let mut state = self.scope.state.lock().await;
         if std::mem::replace(&mut state.finished, true) || state.doc.is_none() {
-            return Ok(HeaderMap::new());
+            return Ok(OwnedHeaders::default());
         }
         if !state.edited
             && let Some(headers) = state.pending.take()
@@ -512,7 +602,7 @@ impl RequestSession {
             return Ok(headers);
         }
         if !(state.edited || state.changed || state.roll) {
-            return Ok(HeaderMap::new());
+            return Ok(OwnedHeaders::default());
         }
         let stateful = state.record_id.is_some();
         if stateful && state.edited {
@@ -537,7 +627,7 @@ impl RequestSession {
         let (Some(store), Some(id), Some(doc)) = (
             inner.store.as_deref(),
             state.record_id.as_deref(),
-            state.doc.as_deref(),
+            state.doc(),
         ) else {
             return Ok(());
         };
@@ -546,7 +636,7 @@ impl RequestSession {
             let mut ours = SessionData::from_json(doc)?;
             if theirs.refresh_token() != ours.refresh_token() {
                 ours.take_tokens(&theirs);
-                state.doc = Some(ours.to_json());
+                state.doc = Some(Doc::new(ours.to_json()));
             }
         }
         Ok(())
@@ -565,7 +655,7 @@ impl RequestSession {
         if state.expires_at.is_none_or(|e| e > horizon) {
             return Ok(());
         }
-        let Some(doc) = state.doc.clone() else {
+        let Some(doc) = state.doc_owned() else {
             return Ok(());
         };
         let session = parse(&doc)?;
@@ -583,20 +673,20 @@ impl RequestSession {
     }
 
     /// Writes the session: its cookies (or record and id cookie), and the cache headers.
-    async fn write(&self, state: &mut State, conditional: bool) -> Result<HeaderMap, AuthError> {
+    async fn write(&self, state: &mut State, conditional: bool) -> Result<OwnedHeaders, AuthError> {
         let client = &self.scope.client;
         let core = client.core();
-        let Some(doc) = state.doc.as_deref() else {
-            return Ok(HeaderMap::new());
+        let Some(doc) = state.doc.as_ref().map(|d| d.text.as_str()) else {
+            return Ok(OwnedHeaders::default());
         };
         let session = parse(doc)?;
         if let Some(store) = core.store() {
             store.require(if conditional { state.version } else { None });
         }
-        let need = doc.len() * 4 + state.request_cookie.len() * 2 + SLACK;
-        let request_cookie = &state.request_cookie;
+        let request_cookie = state.request_cookie.as_str();
+        let need = doc.len() * 4 + request_cookie.len() * 3 + SLACK;
         let record_id = state.record_id.as_deref();
-        let map = with_buffer!(client.inner.pool, need, |buf| {
+        let headers = with_buffer!(client.inner.pool, need, |buf| {
             core.write_session(
                 &session,
                 request_cookie,
@@ -606,30 +696,36 @@ impl RequestSession {
                 buf,
             )
             .await
-            .map(|res| {
-                let mut map = HeaderMap::new();
-                append_headers(&mut map, &res);
-                map
-            })
+            .map(|res| OwnedHeaders::of(&res))
         })?;
         if let Some(v) = core.store().and_then(|s| s.seen()) {
             state.version = Some(v);
         }
-        Ok(map)
+        Ok(headers)
     }
 }
 
 impl State {
+    /// The session document.
+    fn doc(&self) -> Option<&str> {
+        self.doc.as_ref().map(|d| d.text.as_str())
+    }
+
+    /// A copy of the session document (to parse while the state changes).
+    fn doc_owned(&self) -> Option<String> {
+        self.doc().map(String::from)
+    }
+
     /// Takes a newer session (a refresh's): its tokens and, unless the application edited this
     /// one, all of it.
     fn take(&mut self, newer: &str) -> Result<(), AuthError> {
-        match (&self.doc, self.edited) {
+        match (self.doc(), self.edited) {
             (Some(doc), true) => {
                 let mut ours = SessionData::from_json(doc)?;
                 ours.take_tokens(&SessionData::from_json(newer)?);
-                self.doc = Some(ours.to_json());
+                self.doc = Some(Doc::new(ours.to_json()));
             }
-            _ => self.doc = Some(newer.to_string()),
+            _ => self.doc = Some(Doc::new(newer.to_string())),
         }
         self.changed = true;
         Ok(())
