@@ -391,7 +391,10 @@ fn login(auth0: &Core<'_>, jar: &mut Jar, len: usize) -> Result<String, AuthErro
     let mut buf = vec![0u8; len];
     let req = Request::get("/auth/login", &[("cookie", "")]);
     let res = block_on(auth0.login(&req, &mut rand_core::OsRng, &mut buf))?;
-    assert_eq!(res.status, 307);
+    // A discovery document that does not fit the buffer is the SDK's 500 page.
+    if res.status != 307 {
+        return Err(AuthError::BadRequest("the login did not redirect"));
+    }
     jar.apply(&res);
     Ok(res.header("Location").unwrap().to_string())
 }
@@ -413,8 +416,10 @@ fn callback(
         &mut rand_core::OsRng,
         &mut buf,
     ))?;
+    // A provider document that does not fit the buffer is the SDK's error page (`least`
+    // checks that the largest buffer redirects).
     if res.status != 307 {
-        panic!("callback: {} {}", res.status, res.body_str());
+        return Err(AuthError::BadRequest("the callback did not redirect"));
     }
     jar.apply(&res);
     Ok(())
@@ -750,6 +755,17 @@ fn used(top: usize) -> usize {
     top - a
 }
 
+/// One poll of `f`, in a frame of its own below the painted top: the flow's own poll function
+/// (where the compiler lays out its locals and those of the futures it inlines) is counted,
+/// not inlined into [`Peak::poll`]'s frame above the paint.
+#[inline(never)]
+fn poll_once<F: std::future::Future>(
+    f: std::pin::Pin<&mut F>,
+    cx: &mut std::task::Context<'_>,
+) -> std::task::Poll<F::Output> {
+    f.poll(cx)
+}
+
 /// A future's output and the deepest stack its polls used.
 struct Peak<F: std::future::Future> {
     inner: std::pin::Pin<Box<F>>,
@@ -779,7 +795,7 @@ impl<F: std::future::Future> std::future::Future for Peak<F> {
             paint(top);
             top
         };
-        let out = this.inner.as_mut().poll(cx);
+        let out = poll_once(this.inner.as_mut(), cx);
         #[cfg(target_arch = "x86_64")]
         {
             this.peak = this.peak.max(used(top));
@@ -870,16 +886,19 @@ fn ram_per_flow_stays_within_its_bounds() {
         "an Auth0-sized session: {session_len}"
     );
     // Upper bounds: today's figures plus a little room (see EMBEDDED.md).
-    const WORK: [usize; 3] = [21 * 1024, 39 * 1024, 44 * 1024];
-    const FUTURE: [usize; 3] = [10 * 1024, 10 * 1024, 15 * 1024];
-    const STACK_RELEASE: usize = 52 * 1024;
+    const WORK: [usize; 3] = [10 * 1024, 24 * 1024, 34 * 1024];
+    const FUTURE: [usize; 3] = [8 * 1024, 9 * 1024, 11 * 1024];
+    // The flow's own poll frame included (see `poll_once`); the RSA-2048 chain's figures, the
+    // larger, plus a little room (the release build's inlining moves the stack by a KiB or so
+    // when unrelated code of the crate changes).
+    const STACK_RELEASE: [usize; 3] = [32 * 1024, 37 * 1024, 43 * 1024];
     for (chain, needs) in &chains {
         for i in 0..3 {
             let n = &needs[i];
             assert!(n.work_buffer <= WORK[i], "{chain} flow {i}: {n:?}");
             assert!(n.future <= FUTURE[i], "{chain} flow {i}: {n:?}");
             if !cfg!(debug_assertions) && cfg!(target_arch = "x86_64") {
-                assert!(n.stack <= STACK_RELEASE, "{chain} flow {i}: {n:?}");
+                assert!(n.stack <= STACK_RELEASE[i], "{chain} flow {i}: {n:?}");
             }
             assert!(n.fixed <= 6 * 1024, "{n:?}");
         }

@@ -167,7 +167,8 @@ where
         config
     };
     let provider = Provider { rng, checks };
-    let opened = conn.open(TlsContext::new(&config, provider)).await;
+    // Pinned where it is built: the handshake's state is never a stack temporary.
+    let opened = core::pin::pin!(conn.open(TlsContext::new(&config, provider))).await;
     verifier.checks.outcome(opened)?;
     Ok(conn)
 }
@@ -249,20 +250,8 @@ impl Checks<'_> {
         let now = rustls_pki_types::UnixTime::since_unix_epoch(core::time::Duration::from_secs(
             u64::try_from(self.now).unwrap_or(0),
         ));
-        ee.verify_for_usage(
-            signature::ALL,
-            self.anchors.as_slice(),
-            intermediates,
-            now,
-            webpki::KeyUsage::server_auth(),
-            None,
-            None,
-        )
-        .map_err(|e| webpki_error(&e))?;
-        let name = ServerName::try_from(self.name.as_str())
-            .map_err(|_| CertificateError::NotValidForName)?;
-        ee.verify_is_valid_for_subject_name(&name)
-            .map_err(|e| webpki_error(&e))?;
+        verify_path(&ee, self.anchors.as_slice(), intermediates, now)?;
+        verify_name(&ee, self.name.as_str())?;
         let spki = leaf_spki(leaf.as_ref()).ok_or(CertificateError::BadEncoding)?;
         self.spki.clear();
         self.spki
@@ -331,6 +320,38 @@ impl TlsVerifier<CipherSuite> for Checks<'_> {
         self.step = Step::Done;
         Ok(())
     }
+}
+
+/// The chain of `ee` to one of `anchors` through `intermediates`, valid at `now`, for server
+/// authentication. A frame of its own, never inlined: the path check and the name check run
+/// one after the other, so their frames share the stack instead of adding up.
+#[inline(never)]
+fn verify_path(
+    ee: &webpki::EndEntityCert<'_>,
+    anchors: &[rustls_pki_types::TrustAnchor<'_>],
+    intermediates: &[CertificateDer<'_>],
+    now: rustls_pki_types::UnixTime,
+) -> Result<(), CertificateError> {
+    ee.verify_for_usage(
+        signature::ALL,
+        anchors,
+        intermediates,
+        now,
+        webpki::KeyUsage::server_auth(),
+        None,
+        None,
+    )
+    .map(|_| ())
+    .map_err(|e| webpki_error(&e))
+}
+
+/// Whether `ee` is valid for the host `name` (a DNS name or an IP address). Never inlined (see
+/// [`verify_path`]).
+#[inline(never)]
+fn verify_name(ee: &webpki::EndEntityCert<'_>, name: &str) -> Result<(), CertificateError> {
+    let name = ServerName::try_from(name).map_err(|_| CertificateError::NotValidForName)?;
+    ee.verify_is_valid_for_subject_name(&name)
+        .map_err(|e| webpki_error(&e))
 }
 
 /// The category of a rustls-webpki error.

@@ -19,11 +19,14 @@ use crate::codec::url::Url;
 use crate::http::h1::{Limits, RequestHead, ResponseParser};
 use crate::http::{OutgoingRequest, ResponseHead};
 use crate::runtime::{Clock, Transport, TransportError};
+use core::future::{Future, poll_fn};
+use core::pin::{Pin, pin};
+use core::task::Poll;
 use embassy_net::tcp::TcpSocket;
 use embassy_net::{IpAddress, Stack};
 use embassy_sync::blocking_mutex::raw::NoopRawMutex;
 use embassy_sync::mutex::Mutex;
-use embassy_time::{Duration, with_timeout};
+use embassy_time::{Duration, Timer, with_timeout};
 use embedded_io_async::Write;
 use rand_core::CryptoRngCore;
 
@@ -240,11 +243,18 @@ impl<'a, R: Resolver, C: Clock, G: CryptoRngCore> EmbassyTransport<'a, R, C, G> 
         let mut parser = ResponseParser::with_limits(req.method == "HEAD", self.options.limits);
         let result = if https {
             let now = self.clock.now();
-            async {
+            // Each large future is pinned where it is built (see `send`).
+            pin!(async {
                 let mut verifier = ServerVerifier::new(self.anchors, url.host, now)?;
-                let mut tls =
-                    tls::connect(&mut socket, tls_read, tls_write, rng, &mut verifier).await?;
-                let result = async {
+                let mut tls = pin!(tls::connect(
+                    &mut socket,
+                    tls_read,
+                    tls_write,
+                    rng,
+                    &mut verifier
+                ))
+                .await?;
+                let result = pin!(async {
                     send(&mut tls, &head, req.body).await?;
                     loop {
                         match tls.read_buffered().await {
@@ -260,12 +270,12 @@ impl<'a, R: Resolver, C: Clock, G: CryptoRngCore> EmbassyTransport<'a, R, C, G> 
                             Err(e) => return Err(tls::tls_error(e)),
                         }
                     }
-                }
+                })
                 .await;
                 // close_notify; the socket closes below either way.
                 let _ = with_timeout(CLOSE_TIMEOUT, tls.close()).await;
                 result
-            }
+            })
             .await
         } else {
             let scratch = &mut **tls_read;
@@ -323,9 +333,21 @@ impl<R: Resolver, C: Clock, G: CryptoRngCore> Transport for EmbassyTransport<'_,
         req: &OutgoingRequest<'_>,
         buf: &mut [u8],
     ) -> Result<ResponseHead, TransportError> {
-        with_timeout(self.options.timeout, self.exchange(req, buf))
-            .await
-            .map_err(|_| TransportError::Timeout)?
+        // The exchange is built in place in this future's state and polled through a pinned
+        // reference beside the timer: wrapping it by value (`with_timeout`) would build it on
+        // the stack and move it, twice, a stack temporary as large as the TLS handshake.
+        let mut exchange = pin!(self.exchange(req, buf));
+        let mut timer = Timer::after(self.options.timeout);
+        poll_fn(|cx| {
+            if let Poll::Ready(result) = exchange.as_mut().poll(cx) {
+                return Poll::Ready(result);
+            }
+            match Pin::new(&mut timer).poll(cx) {
+                Poll::Ready(()) => Poll::Ready(Err(TransportError::Timeout)),
+                Poll::Pending => Poll::Pending,
+            }
+        })
+        .await
     }
 }
 

@@ -94,10 +94,11 @@ impl<'b> Arena<'b> {
         }
     }
 
-    /// An arena over the first part of `buf` and the rest kept for the response (a third, at
-    /// least 8 KB when possible).
+    /// An arena over the first part of `buf` and the rest kept for the response (a third: on a
+    /// server's [`FLOW_BUFFER_LEN`](super::FLOW_BUFFER_LEN) 64 KiB, room for the `Set-Cookie`
+    /// lines of the largest session; on a device's smaller buffer, a third of it).
     pub(crate) fn split_for_response(buf: &'b mut [u8]) -> (Arena<'b>, &'b mut [u8]) {
-        let res_len = (buf.len() / 3).max(8192.min(buf.len()));
+        let res_len = buf.len() / 3;
         let at = buf.len() - res_len;
         let (a, r) = buf.split_at_mut(at);
         (Arena::new(a), r)
@@ -166,6 +167,42 @@ impl<'b> Arena<'b> {
         let (a, b) = buf.split_at_mut(n);
         self.rest = b;
         Ok(a)
+    }
+
+    /// Writes a plaintext with `f` into the rest, seals it where it is
+    /// ([`jwe::seal_in_place`]) and keeps the compact JWE: the plaintext takes no room of its
+    /// own.
+    pub(crate) fn seal(
+        &mut self,
+        key: &jwe::Key,
+        rng: &mut impl CryptoRngCore,
+        f: impl FnOnce(&mut Writer<'_>) -> Result<(), Error>,
+    ) -> Result<&'b str, Error> {
+        let buf = core::mem::take(&mut self.rest);
+        let n = {
+            let mut w = Writer::new(&mut *buf, "flow work");
+            match f(&mut w) {
+                Ok(()) => w.len(),
+                Err(e) => {
+                    self.rest = buf;
+                    return Err(match e {
+                        Error::BufferTooSmall { .. } => self.overflow(),
+                        e => e,
+                    });
+                }
+            }
+        };
+        let total = jwe::sealed_len(n);
+        if total > buf.len() {
+            self.rest = buf;
+            return Err(self.overflow());
+        }
+        let (a, b) = buf.split_at_mut(total);
+        self.rest = b;
+        jwe::seal_in_place(key, rng, a, n).map_err(|e| match e {
+            Error::BufferTooSmall { .. } => self.overflow(),
+            e => e,
+        })
     }
 
     /// Lets `f` fill the rest and keeps the `n` bytes it reports (nothing when it reports

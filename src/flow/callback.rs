@@ -77,7 +77,9 @@ impl<'c, T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks>
     ) -> Result<Response<'b>, AuthError> {
         super::check_query(req.query)?;
         let (mut arena, res_buf) = Arena::split_for_response(buf);
-        let body_buf = arena.take(4096.min(arena.remaining() / 4))?;
+        // The hooks' room: the page's body, then (below) the session's `user` and extra
+        // members; an eighth of the buffer each at most, so the session's own work has the rest.
+        let body_buf = arena.take(4096.min(arena.remaining() / 8))?;
         let mut body = Writer::new(body_buf, "callback body");
         let mut res = ResponseBuilder::new(res_buf, 200);
         let (outcome, found, cookie_header) = self.exchange_in(req, rng, &mut arena).await?;
@@ -89,7 +91,7 @@ impl<'c, T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks>
                 // before_session_saved decides the stored `user` (and extra top-level members).
                 let user_buf =
                     arena.take((claims.raw().len() + 1024).min(arena.remaining() / 2))?;
-                let extra_buf = arena.take(arena.remaining() / 4)?;
+                let extra_buf = arena.take(arena.remaining() / 8)?;
                 let mut user_w = Writer::new(user_buf, "session user");
                 let mut extra_w = Writer::new(extra_buf, "session extra");
                 self.hooks.before_session_saved(&mut SessionToSave {

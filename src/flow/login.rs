@@ -172,8 +172,12 @@ impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks> Auth0<
         let scope = authorize::scope(config, sources, audience, scope_buf)?;
 
         // returnTo: same-origin only, else the sign-in return path; too long is dropped too.
-        let rt_raw = arena.take(MAX_STORED_FIELD * 2)?;
-        let rt_out = arena.take(MAX_STORED_FIELD * 3)?;
+        // Sized to the raw value (it decodes to at most its own length; the resolved URL adds
+        // the app's base URL, and escapes triple it), at most what a stored field can use.
+        let raw_len = raw_return_to.map_or(0, str::len);
+        let rt_raw = arena.take(raw_len.min(MAX_STORED_FIELD * 2))?;
+        let rt_out_len = (config.app_base_url.len() + raw_len) * 3 + 16;
+        let rt_out = arena.take(rt_out_len.min(MAX_STORED_FIELD * 3))?;
         let return_to = raw_return_to
             .and_then(|raw| form::decode_component(raw, rt_raw).ok())
             .and_then(|v| url::safe_return_to(config.app_base_url, v, rt_out))

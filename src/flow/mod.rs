@@ -64,8 +64,14 @@ use crate::session::{self, Session, SessionId};
 use crate::{CookieError, Error};
 use rand_core::CryptoRngCore;
 
-/// A work buffer size that fits every flow with a typical Auth0 tenant (discovery document,
-/// JWKS, token response, a session of a few KB and its cookies).
+/// The server's work buffer: it fits every flow with the largest session the SDK's cookies
+/// allow ([`MAX_SDK_COOKIES_LEN`], 64 KiB, chunked), with a typical Auth0 tenant (discovery
+/// document, JWKS, token response). A third of it is the response's room for the session's
+/// `Set-Cookie` lines.
+///
+/// A device needs far less with an Auth0-sized session (a cookie of about 4 KB): about 9 KB for
+/// the login, 29 KB for the callback and 38 KB for a refresh (measured by `tests/embassy_ram.rs`;
+/// see EMBEDDED.md).
 pub const FLOW_BUFFER_LEN: usize = 192 * 1024;
 /// The most a discovery document or JWKS may take in the work buffer.
 pub const PROVIDER_DOCUMENT_MAX: usize = 16 * 1024;

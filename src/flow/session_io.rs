@@ -77,7 +77,9 @@ impl<'c, T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks>
         let name = self.config.session.cookie_name;
         match &self.store {
             None => {
-                let need = cookie_header.len() * 2 + 1024;
+                // The joined value (at most the header) and its decoded plaintext (at most
+                // three quarters of it), with room for the JWE's header.
+                let need = cookie_header.len() + cookie_header.len() * 3 / 4 + 512;
                 let buf = arena.take(need.min(arena.remaining()))?;
                 match session::open(cookie_header, name, &self.keys.key, now, buf) {
                     Ok(o) => {
@@ -253,10 +255,9 @@ impl<'c, T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks>
         let opts = self.config.session_cookie();
         match &self.store {
             None => {
-                let payload = session.without_connection_tokens();
-                let plain = arena.write_mut(|w| payload.write_json(w, Some(exp)))?;
-                let out = arena.take(jwe::sealed_len(plain.len()))?;
-                let sealed = jwe::seal(&self.keys.key, rng, plain, out)?;
+                let sealed = arena.seal(&self.keys.key, rng, |w| {
+                    session.write_cookie_json(w, Some(exp))
+                })?;
                 for c in session::set_cookies(name, sealed, &opts, max_age, now, request_cookie)? {
                     res.header_display("Set-Cookie", &c)?;
                 }
@@ -301,9 +302,9 @@ impl<'c, T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks>
                         new_id.as_str()
                     }
                 };
-                let plain = arena.write_mut(|w| session::write_id_payload(w, id, exp))?;
-                let out = arena.take(jwe::sealed_len(plain.len()))?;
-                let sealed = jwe::seal(&self.keys.key, rng, plain, out)?;
+                let sealed = arena.seal(&self.keys.key, rng, |w| {
+                    session::write_id_payload(w, id, exp)
+                })?;
                 let c = SetCookie {
                     name: CookieName::plain(name),
                     value: sealed,
@@ -339,9 +340,7 @@ impl<'c, T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks>
                 w.push_str(CONNECTION_COOKIE_PREFIX)?;
                 w.push_u64(i as u64)
             })?;
-            let plain = scratch.write_mut(|w| entry.write_json(w, Some(exp)))?;
-            let out = scratch.take(jwe::sealed_len(plain.len()))?;
-            let sealed = jwe::seal(&self.keys.key, rng, plain, out)?;
+            let sealed = scratch.seal(&self.keys.key, rng, |w| entry.write_json(w, Some(exp)))?;
             if sealed.len() + name.len() + 1 >= 4096 {
                 event!(
                     warn,

@@ -79,6 +79,37 @@ impl Nonce {
     }
 }
 
+/// The most bytes [`oauth::token_request`] writes for `grant`: every value form-encoded (at
+/// most three bytes each) and, for `client_secret_basic`, Base64 of that (four thirds), the
+/// parameter names, and a `private_key_jwt` assertion (an ES256 JWT: header, claims naming
+/// the client and the issuer, signature).
+fn token_request_bound(
+    grant: &Grant<'_>,
+    client_id: &str,
+    auth: &oauth::ClientAuth<'_>,
+    issuer: &str,
+) -> usize {
+    use oauth::ClientAuth;
+    let values = match grant {
+        Grant::AuthorizationCode {
+            code,
+            redirect_uri,
+            code_verifier,
+        } => code.len() + redirect_uri.len() + code_verifier.len(),
+        Grant::RefreshToken {
+            refresh_token,
+            scope,
+            audience,
+        } => refresh_token.len() + scope.map_or(0, str::len) + audience.map_or(0, str::len),
+    };
+    let (secret, assertion) = match auth {
+        ClientAuth::SecretPost(s) | ClientAuth::SecretBasic(s) => (s.len(), 0),
+        ClientAuth::PrivateKeyJwt(_) => (0, 1024 + 2 * (client_id.len() + issuer.len())),
+        _ => (0, 0),
+    };
+    4 * (values + client_id.len() + secret) + assertion + 512
+}
+
 impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks> Auth0<'_, T, C, P, S, H> {
     /// The time of the protocol's messages: the clock plus the configured skew (the proofs'
     /// `iat`, the client assertion's `iat`/`nbf`/`exp`; the SDK's oauth4webapi `clockSkew`).
@@ -116,8 +147,9 @@ impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks> Auth0<
     ) -> Result<IncomingResponse<'b>, TransportError> {
         let now = self.protocol_now();
         let client_auth = self.client_auth();
+        let need = token_request_bound(grant, self.config.client_id, &client_auth, metadata.issuer);
         let req_buf = arena
-            .take(8192.min(arena.remaining() / 4))
+            .take(need.min(8192).min(arena.remaining()))
             .map_err(|_| TransportError::ResponseTooLarge)?;
         let r = oauth::token_request(
             grant,
@@ -160,12 +192,18 @@ impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks> Auth0<
             None => Nonce::empty(),
         };
         for attempt in 0..2 {
-            let mut proof_buf = [0u8; PROOF_LEN];
+            // The proof lives in the work buffer, not in this future (it is held across the
+            // request).
             let proof = match dpop {
-                Some(d) => Some(
-                    self.sign_proof(d, "POST", url, nonce.get(), None, rng, &mut proof_buf)
-                        .map_err(|_| TransportError::ResponseTooLarge)?,
-                ),
+                Some(d) => {
+                    let proof_buf = arena
+                        .take(PROOF_LEN)
+                        .map_err(|_| TransportError::ResponseTooLarge)?;
+                    Some(
+                        self.sign_proof(d, "POST", url, nonce.get(), None, rng, proof_buf)
+                            .map_err(|_| TransportError::ResponseTooLarge)?,
+                    )
+                }
                 None => None,
             };
             let mut headers: heapless::Vec<(&str, &str), 4> = heapless::Vec::new();

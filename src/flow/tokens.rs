@@ -325,13 +325,19 @@ impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks> Auth0<
         res: &mut ResponseBuilder<'_>,
         mfa: &mut Mfa<'b>,
     ) -> Result<AccessToken<'b>, AuthError> {
-        let Some(Loaded { session, id, .. }) = self.load(cookie, arena).await? else {
+        let Some(Loaded {
+            mut session, id, ..
+        }) = self.load(cookie, arena).await?
+        else {
             return Err(AuthError::MissingSession);
         };
-        let t = self.token_in(session, opts, true, rng, arena, mfa).await?;
+        // The session is changed where it is (one copy in this future, none moved through the
+        // token's).
+        let t = self
+            .token_in(&mut session, opts, true, rng, arena, mfa)
+            .await?;
         let t = t.ok_or(AuthError::MissingSession)?;
         if let Some(r) = t.refreshed {
-            let mut session = r.session;
             if let (Some(claims), Some(id_token)) = (r.claims, r.id_token) {
                 session.user = self.saved_user(&claims, id_token, arena)?;
             }
@@ -379,12 +385,22 @@ impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks> Auth0<
         rng: &mut impl CryptoRngCore,
         buf: &'b mut [u8],
     ) -> Result<TokenFor<'b>, AuthError> {
+        let mut session = session;
         let mut mfa = Mfa::new(buf.as_ptr() as usize);
         let mut arena = Arena::new(buf);
-        self.token_in(session, opts, true, rng, &mut arena, &mut mfa)
+        let t = self
+            .token_in(&mut session, opts, true, rng, &mut arena, &mut mfa)
             .await
             .and_then(|t| t.ok_or(AuthError::MissingSession))
-            .inspect_err(super::log_error)
+            .inspect_err(super::log_error)?;
+        Ok(TokenFor {
+            token: t.token,
+            refreshed: t.refreshed.map(|r| Refreshed {
+                session,
+                claims: r.claims,
+                id_token: r.id_token,
+            }),
+        })
     }
 
     /// The stored access token for `session` when it needs no refresh; `None` when it needs
@@ -401,23 +417,26 @@ impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks> Auth0<
         let mut mfa = Mfa::new(buf.as_ptr() as usize);
         let mut arena = Arena::new(buf);
         let mut no_rng = NoRng;
+        let mut session = session;
         Ok(self
-            .token_in(session, opts, false, &mut no_rng, &mut arena, &mut mfa)
+            .token_in(&mut session, opts, false, &mut no_rng, &mut arena, &mut mfa)
             .await?
             .map(|t| t.token))
     }
 
     /// The token for `session`; `None` when it needs a refresh and `refresh` is false. An
-    /// `mfa_required` answer leaves its encrypted token and requirements in `mfa`.
+    /// `mfa_required` answer leaves its encrypted token and requirements in `mfa`. A refresh
+    /// changes `session` in place (its tokens, and its `user` to the new ID token's claims)
+    /// only once everything it needs has succeeded, and says so in [`TokenIn::refreshed`].
     async fn token_in<'b>(
         &self,
-        mut session: Session<'b>,
+        session: &mut Session<'b>,
         opts: &AccessTokenOptions<'_>,
         refresh: bool,
         rng: &mut impl CryptoRngCore,
         arena: &mut Arena<'b>,
         mfa: &mut Mfa<'b>,
-    ) -> Result<Option<TokenFor<'b>>, AuthError> {
+    ) -> Result<Option<TokenIn<'b>>, AuthError> {
         let config = &self.config;
         let now = self.now();
         // Copies into the work buffer, so the results borrow nothing else.
@@ -457,7 +476,7 @@ impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks> Auth0<
         };
         let fresh = expires_at.is_some_and(|e| e > now.saturating_add(config.token_refresh_buffer));
         if let Some(tok) = current.filter(|_| fresh && !opts.refresh) {
-            return Ok(Some(TokenFor {
+            return Ok(Some(TokenIn {
                 token: AccessToken {
                     token: text(arena, Some(tok))?.unwrap_or(""),
                     scope: text(arena, scope)?,
@@ -582,7 +601,7 @@ impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks> Auth0<
             rotated = tokens.refresh_token.is_some(),
             "auth0-edge: access token refreshed"
         );
-        Ok(Some(TokenFor {
+        Ok(Some(TokenIn {
             token: AccessToken {
                 token: text(arena, Some(tokens.access_token))?.unwrap_or(""),
                 scope: text(arena, tokens.scope)?,
@@ -590,13 +609,27 @@ impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks> Auth0<
                 token_type,
                 headers: Response::EMPTY,
             },
-            refreshed: Some(Refreshed {
-                session,
+            refreshed: Some(NewTokens {
                 claims: new_claims,
                 id_token: new_id_token,
             }),
         }))
     }
+}
+
+/// What [`Auth0::token_in`] got: the token, and whether it refreshed the session it was given.
+struct TokenIn<'b> {
+    token: AccessToken<'b>,
+    /// Set when the session was refreshed (changed in place).
+    refreshed: Option<NewTokens<'b>>,
+}
+
+/// What a refresh brought beside the session's new tokens.
+struct NewTokens<'b> {
+    /// The new ID token's claims (verified), when the provider sent one.
+    claims: Option<Object<'b>>,
+    /// The new ID token.
+    id_token: Option<&'b str>,
 }
 
 /// An `mfa_required` answer's encrypted token and requirements, in a flow's work buffer.

@@ -164,6 +164,101 @@ pub fn seal_with_iv<'o>(
     Ok(w.into_str())
 }
 
+/// Seals in place: `buf[..plaintext_len]` holds the plaintext, and the compact JWE (the same
+/// bytes [`seal`] writes) is written over it, into `buf[..sealed_len(plaintext_len)]`, with a
+/// random IV. `buf` needs [`sealed_len`] bytes: no second buffer for the plaintext.
+///
+/// ```
+/// use auth0_edge::jose::jwe;
+/// let key = jwe::Key::from_secret("a-test-secret-that-is-at-least-32-characters-long!")?;
+/// let mut buf = [0u8; 128];
+/// let plaintext = b"{\"hello\":\"world\"}";
+/// buf[..plaintext.len()].copy_from_slice(plaintext);
+/// let sealed = jwe::seal_in_place(&key, &mut rand_core::OsRng, &mut buf, plaintext.len())?;
+/// assert!(sealed.starts_with(jwe::PROTECTED_HEADER_B64));
+/// # Ok::<(), auth0_edge::Error>(())
+/// ```
+pub fn seal_in_place<'b>(
+    key: &Key,
+    rng: &mut impl CryptoRngCore,
+    buf: &'b mut [u8],
+    plaintext_len: usize,
+) -> Result<&'b str, Error> {
+    let mut iv = [0u8; IV_LEN];
+    rng.fill_bytes(&mut iv);
+    seal_in_place_with_iv(key, &iv, buf, plaintext_len)
+}
+
+/// [`seal_in_place`] with a caller-chosen IV. An IV must never be reused with the same key:
+/// use this only for test vectors.
+pub fn seal_in_place_with_iv<'b>(
+    key: &Key,
+    iv: &[u8; IV_LEN],
+    buf: &'b mut [u8],
+    plaintext_len: usize,
+) -> Result<&'b str, Error> {
+    let capacity = buf.len();
+    let overflow = move || Error::BufferTooSmall {
+        what: "sealed JWE",
+        capacity,
+    };
+    let n = plaintext_len;
+    let total = sealed_len(n);
+    if total > buf.len() || n > buf.len() {
+        return Err(overflow());
+    }
+    let buf = &mut buf[..total];
+    // The plaintext moves to the end, is encrypted there, and its base64url is written from
+    // the front: each block is read before the output reaches it (the output stays at least
+    // the tag's segment, 23 bytes, behind).
+    let start = total - n;
+    buf.copy_within(..n, start);
+    let tag = key
+        .provider
+        .aead
+        .seal_in_place(
+            &key.cipher,
+            iv,
+            PROTECTED_HEADER_B64.as_bytes(),
+            &mut buf[start..],
+        )
+        .map_err(|_| overflow())?;
+    let mut at = 0;
+    let put = |buf: &mut [u8], at: &mut usize, bytes: &[u8]| -> Result<(), Error> {
+        let end = *at + bytes.len();
+        buf.get_mut(*at..end)
+            .ok_or_else(overflow)?
+            .copy_from_slice(bytes);
+        *at = end;
+        Ok(())
+    };
+    put(buf, &mut at, PROTECTED_HEADER_B64.as_bytes())?;
+    put(buf, &mut at, b"..")?;
+    let mut tmp = [0u8; 64];
+    let iv_b64 = base64url::encode(iv, &mut tmp).map_err(|_| overflow())?;
+    put(buf, &mut at, iv_b64.as_bytes())?;
+    put(buf, &mut at, b".")?;
+    // 48 bytes (16 blocks) at a time: the output never passes the next unread byte, as the gap
+    // between them (at least 23 bytes) only shrinks by a byte per block.
+    let mut read = start;
+    let mut chunk = [0u8; 48];
+    while read < total {
+        let len = (total - read).min(chunk.len());
+        chunk[..len].copy_from_slice(&buf[read..read + len]);
+        read += len;
+        if at + base64url::encoded_len(len) > read {
+            return Err(overflow());
+        }
+        let enc = base64url::encode(&chunk[..len], &mut tmp).map_err(|_| overflow())?;
+        put(buf, &mut at, enc.as_bytes())?;
+    }
+    chunk.zeroize();
+    put(buf, &mut at, b".")?;
+    let tag_b64 = base64url::encode(&tag, &mut tmp).map_err(|_| overflow())?;
+    put(buf, &mut at, tag_b64.as_bytes())?;
+    core::str::from_utf8(&buf[..at]).map_err(|_| overflow())
+}
+
 /// The five segments of a compact JWE.
 struct Parts<'a> {
     header: &'a str,
@@ -413,6 +508,29 @@ mod tests {
             open(&other, sealed, &mut buf),
             Err(JweError::Decryption.into())
         );
+    }
+
+    #[test]
+    fn sealing_in_place_writes_what_sealing_writes() {
+        let key = Key::from_secret(SECRET).unwrap();
+        let iv = [7u8; IV_LEN];
+        let mut plain = [0u8; 400];
+        for (i, b) in plain.iter_mut().enumerate() {
+            *b = b'a' + (i % 26) as u8;
+        }
+        for n in 0..plain.len() {
+            let mut pt = [0u8; 400];
+            pt[..n].copy_from_slice(&plain[..n]);
+            let mut out = [0u8; 700];
+            let expected = seal_with_iv(&key, &iv, &mut pt[..n], &mut out).unwrap();
+            let mut buf = [0u8; 700];
+            buf[..n].copy_from_slice(&plain[..n]);
+            let total = sealed_len(n);
+            let sealed = seal_in_place_with_iv(&key, &iv, &mut buf[..total], n).unwrap();
+            assert_eq!(sealed, expected, "{n}");
+            let mut small = [0u8; 700];
+            assert!(seal_in_place_with_iv(&key, &iv, &mut small[..total - 1], n).is_err());
+        }
     }
 
     #[test]

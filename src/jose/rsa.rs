@@ -2,14 +2,15 @@
 //! SHA-256 (RS256), SHA-384 and SHA-512, and RSASSA-PSS (RFC 8017 §8.1.2, EMSA-PSS §9.1.2,
 //! MGF1 with the same hash, salt as long as the hash, as TLS 1.3 and X.509 use it) with
 //! SHA-256, SHA-384 and SHA-512. The modulus lives in a fixed-width `crypto-bigint` integer of
-//! 2048, 3072 or 4096 bits, with its Montgomery parameters computed once when the key is loaded.
+//! 2048, 3072 or 4096 bits, with its Montgomery parameters computed once when the key is loaded
+//! (by doublings and Montgomery squarings: no double-width division on the stack).
 //!
 //! Verification handles only public values, so it need not run in constant time; the public
 //! exponent is applied by plain square-and-multiply (17 products for 65537).
 
 use crate::{JwkError, JwsError};
-use crypto_bigint::modular::runtime_mod::{DynResidue, DynResidueParams};
-use crypto_bigint::{Limb, Uint};
+use crypto_bigint::modular::montgomery_reduction;
+use crypto_bigint::{Limb, Uint, Word};
 use sha2::{Digest, Sha256, Sha384, Sha512};
 
 /// The DER prefix of a SHA-256 `DigestInfo` (RFC 8017 §9.2, note 1).
@@ -29,9 +30,14 @@ const SHA512_DIGEST_INFO: [u8; 19] = [
 ];
 const MAX_BYTES: usize = 512;
 
+/// An odd modulus `n` with what Montgomery multiplication needs (`R = 2^(L·Limb::BITS)`):
+/// `R² mod n` and `−n⁻¹ mod 2^Limb::BITS`. Two integers of the width, not the four of
+/// crypto-bigint's `DynResidueParams` (whose setup divides a double-width integer on the stack).
 #[derive(Clone, Debug)]
 struct Modulus<const L: usize> {
-    params: DynResidueParams<L>,
+    n: Uint<L>,
+    r2: Uint<L>,
+    n_neg_inv: Limb,
 }
 
 #[derive(Clone, Debug)]
@@ -75,35 +81,94 @@ fn uint_to_be<const L: usize>(x: &Uint<L>, out: &mut [u8]) {
     out[..n].copy_from_slice(&full[size - n..size]);
 }
 
+// The per-width functions are never inlined into the code that picks the width, so a 2048-bit
+// key's verification uses a 2048-bit frame, not one with room for all three widths.
 impl<const L: usize> Modulus<L> {
+    /// The modulus `n` (big-endian), which must be odd and at least 2 bits; `None` otherwise.
+    ///
+    /// `R² mod n` without a division: `2^(bits−1) < n` doubled modulo `n` up to `R mod n`
+    /// (the Montgomery form of 1), then `s` more times to the form of `2^s`, then squared `j`
+    /// times in Montgomery form to that of `2^(s·2^j) = R`, which is `R² mod n`.
     fn new(n: &[u8]) -> Option<Self> {
         let n = uint_from_be::<L>(n)?;
-        #[allow(deprecated)] // `new_checked` is the non-panicking constructor in 0.5.
-        let params = Option::from(DynResidueParams::new_checked(&n))?;
-        Some(Modulus { params })
+        let n0 = n.as_limbs()[0].0;
+        let bits = n.bits_vartime();
+        if n0 & 1 == 0 || bits < 2 {
+            return None;
+        }
+        // −n⁻¹ mod 2^W by Newton's iteration: `n0` is its own inverse mod 8, and each step
+        // doubles the correct low bits (3, 6, …, 192 ≥ 64).
+        let mut inv: Word = n0;
+        for _ in 0..6 {
+            inv = inv.wrapping_mul((2 as Word).wrapping_sub(n0.wrapping_mul(inv)));
+        }
+        let mut m = Modulus {
+            n,
+            r2: Uint::ONE.shl_vartime(bits - 1),
+            n_neg_inv: Limb(inv.wrapping_neg()),
+        };
+        // `R = 2^(s·2^j)`, `j` as large as divides the width, at most 6.
+        let width = Uint::<L>::BITS;
+        let j = width.trailing_zeros().min(6);
+        let s = width >> j;
+        // `x < n` throughout, so `x + x < 2n` as `add_mod` needs.
+        for _ in 0..(width - (bits - 1) + s) {
+            m.r2 = m.r2.add_mod(&m.r2, &m.n);
+        }
+        for _ in 0..j {
+            m.r2 = m.mul(&m.r2, &m.r2);
+        }
+        Some(m)
+    }
+
+    /// `a·b·R⁻¹ mod n` for `a, b < n`.
+    fn mul(&self, a: &Uint<L>, b: &Uint<L>) -> Uint<L> {
+        montgomery_reduction(&a.mul_wide(b), &self.n, self.n_neg_inv)
     }
 
     /// `s^e mod n` as `k` big-endian bytes, or `None` if `s >= n`.
+    #[inline(never)]
     fn exp(&self, s: &[u8], e: u64, out: &mut [u8]) -> Option<()> {
         let s = uint_from_be::<L>(s)?;
-        if s >= *self.params.modulus() {
+        if s >= self.n {
             return None;
         }
-        let base = DynResidue::new(&s, self.params);
+        // Into Montgomery form, square-and-multiply there, and out again.
+        let base = self.mul(&s, &self.r2);
         let mut acc = base;
         let top = 63 - e.leading_zeros();
         for bit in (0..top).rev() {
-            acc = acc.square();
+            acc = self.mul(&acc, &acc);
             if (e >> bit) & 1 == 1 {
-                acc = acc.mul(&base);
+                acc = self.mul(&acc, &base);
             }
         }
-        uint_to_be(&acc.retrieve(), out);
+        let plain = montgomery_reduction(&(acc, Uint::ZERO), &self.n, self.n_neg_inv);
+        uint_to_be(&plain, out);
         Some(())
     }
 
     fn modulus_be(&self, out: &mut [u8]) {
-        uint_to_be(self.params.modulus(), out)
+        uint_to_be(&self.n, out)
+    }
+}
+
+// Each width's setup is built in its own frame, straight into the `Width` it returns: no
+// frame holds a modulus of every width, nor a modulus and its copy.
+impl Width {
+    #[inline(never)]
+    fn w2048(n: &[u8]) -> Option<Self> {
+        Modulus::new(n).map(Width::W2048)
+    }
+
+    #[inline(never)]
+    fn w3072(n: &[u8]) -> Option<Self> {
+        Modulus::new(n).map(Width::W3072)
+    }
+
+    #[inline(never)]
+    fn w4096(n: &[u8]) -> Option<Self> {
+        Modulus::new(n).map(Width::W4096)
     }
 }
 
@@ -129,12 +194,13 @@ impl RsaPublicKey {
             return Err(bad);
         }
         let width = if bits <= 2048 {
-            Width::W2048(Modulus::new(n).ok_or(bad)?)
+            Width::w2048(n)
         } else if bits <= 3072 {
-            Width::W3072(Modulus::new(n).ok_or(bad)?)
+            Width::w3072(n)
         } else {
-            Width::W4096(Modulus::new(n).ok_or(bad)?)
-        };
+            Width::w4096(n)
+        }
+        .ok_or(bad)?;
         Ok(RsaPublicKey {
             width,
             k: n.len(),
@@ -340,12 +406,14 @@ pub(crate) fn sign_pkcs1v15_sha256_2048(
     message: &[u8],
     out: &mut [u8; 256],
 ) -> Option<()> {
+    use crypto_bigint::modular::runtime_mod::{DynResidue, DynResidueParams};
     const L: usize = 2048 / Limb::BITS;
-    let m = Modulus::<L>::new(n)?;
+    #[allow(deprecated)] // `new_checked` is the non-panicking constructor in 0.5.
+    let params = Option::from(DynResidueParams::new_checked(&uint_from_be::<L>(n)?))?;
     let d = uint_from_be::<L>(d)?;
     let mut em = [0u8; 256];
     encode_pkcs1v15_sha256(message, &mut em);
-    let base = DynResidue::new(&uint_from_be::<L>(&em)?, m.params);
+    let base = DynResidue::new(&uint_from_be::<L>(&em)?, params);
     uint_to_be(&base.pow(&d).retrieve(), out);
     Some(())
 }
@@ -519,5 +587,63 @@ mod tests {
         assert!(key.verify_pkcs1v15_sha256(b"m", &[0u8; 255]).is_err());
         assert!(key.verify_pkcs1v15_sha256(b"m", &[0xffu8; 256]).is_err());
         assert!(key.verify_pkcs1v15_sha256(b"m", &[0x01u8; 256]).is_err());
+    }
+
+    /// `s^e mod n` by crypto-bigint's own Montgomery arithmetic, to check ours against.
+    fn reference<const L: usize>(n: &[u8], s: &[u8], e: u64) -> std::vec::Vec<u8> {
+        use crypto_bigint::modular::runtime_mod::{DynResidue, DynResidueParams};
+        let params = DynResidueParams::new(&uint_from_be::<L>(n).unwrap());
+        let r = DynResidue::new(&uint_from_be::<L>(s).unwrap(), params)
+            .pow(&Uint::<L>::from_u64(e))
+            .retrieve();
+        let mut out = std::vec![0u8; n.len()];
+        uint_to_be(&r, &mut out);
+        out
+    }
+
+    fn exp_matches<const L: usize>(bits: usize, seed: u64) {
+        // A pseudo-random odd modulus of exactly `bits` bits, and a base below it.
+        let mut x = seed;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x as u8
+        };
+        let len = bits.div_ceil(8);
+        let mut n: std::vec::Vec<u8> = (0..len).map(|_| next()).collect();
+        let top = bits - (len - 1) * 8;
+        n[0] = (n[0] & ((1u16 << top) - 1) as u8) | (1 << (top - 1));
+        n[len - 1] |= 1;
+        let mut s: std::vec::Vec<u8> = (0..len).map(|_| next()).collect();
+        s[0] = 0;
+        let m = Modulus::<L>::new(&n).unwrap();
+        for e in [3, 65537, 0xffff_fff1] {
+            let mut out = std::vec![0u8; len];
+            m.exp(&s, e, &mut out).unwrap();
+            assert_eq!(out, reference::<L>(&n, &s, e), "{bits} bits, e = {e}");
+        }
+        // `s >= n` is refused.
+        assert!(m.exp(&n, 3, &mut std::vec![0u8; len]).is_none());
+    }
+
+    #[test]
+    fn montgomery_setup_and_exponentiation_match_crypto_bigint() {
+        const L2: usize = 2048 / Limb::BITS;
+        const L3: usize = 3072 / Limb::BITS;
+        const L4: usize = 4096 / Limb::BITS;
+        for seed in [0x9e37_79b9_7f4a_7c15, 42] {
+            exp_matches::<L2>(2048, seed);
+            exp_matches::<L2>(2047, seed);
+            exp_matches::<L3>(2049, seed);
+            exp_matches::<L3>(2500, seed);
+            exp_matches::<L3>(3072, seed);
+            exp_matches::<L4>(3073, seed);
+            exp_matches::<L4>(4096, seed);
+        }
+        // An even modulus, and one of a single bit, have no setup.
+        assert!(Modulus::<L2>::new(&[2]).is_none());
+        assert!(Modulus::<L2>::new(&[1]).is_none());
+        assert!(Modulus::<L2>::new(&[3]).is_some());
     }
 }

@@ -372,6 +372,13 @@ impl<'a> Session<'a> {
         self.write(w, |o| put_num(o, "exp", exp))
     }
 
+    /// Writes the session's JSON as a cookie session's `__session` payload holds it: without
+    /// its connection token sets (as [`Session::without_connection_tokens`] would, without
+    /// copying the session), with `exp` as the last member.
+    pub fn write_cookie_json(&self, w: &mut Writer<'_>, exp: Option<i64>) -> Result<(), Error> {
+        CookiePayload(self).write(w, |o| put_num(o, "exp", exp))
+    }
+
     /// Writes the session's JSON into `buf` and returns it.
     pub fn to_json<'b>(&self, buf: &'b mut [u8], exp: Option<i64>) -> Result<&'b str, Error> {
         let mut w = Writer::new(buf, "session JSON");
@@ -392,8 +399,7 @@ impl<'a> Session<'a> {
         let capacity = buf.len();
         let mut w = Writer::new(buf, "session");
         // The cookie's payload: connection token sets go in their own cookies.
-        self.without_connection_tokens()
-            .write_json(&mut w, Some(exp))?;
+        self.write_cookie_json(&mut w, Some(exp))?;
         let (plaintext, out) = w.into_parts();
         jwe::seal(key, rng, plaintext, out).map_err(|e| match e {
             Error::BufferTooSmall { .. } => Error::BufferTooSmall {
@@ -468,6 +474,28 @@ impl<'a> Builder<'a> {
             exp: self.exp,
         };
         Ok((opened, self.nbf))
+    }
+}
+
+/// A session as its cookie payload: every member but `connectionTokenSets`.
+struct CookiePayload<'s, 'a>(&'s Session<'a>);
+
+impl Document for CookiePayload<'_, '_> {
+    const KEYS: &'static [&'static str] = Session::KEYS;
+
+    fn raw(&self) -> Object<'_> {
+        self.0.raw()
+    }
+
+    fn known(&self) -> Option<&str> {
+        self.0.known()
+    }
+
+    fn write_known(&self, i: usize, o: &mut ObjectWriter<'_, '_>) -> Result<(), Error> {
+        match i {
+            4 => Ok(()),
+            _ => self.0.write_known(i, o),
+        }
     }
 }
 
