@@ -32,6 +32,26 @@ mod tests {
         s
     }
 
+    /// Found by the fuzz campaign (authorization_response): the copy of the SDK's cookies can
+    /// be longer than the header it comes from (`;` separators become `"; "`), and
+    /// `matching_len` says exactly how long.
+    #[test]
+    fn the_matching_copy_is_as_long_as_matching_len_says() {
+        let keep = |n: &str| n.starts_with("__");
+        for header in ["__a=1;__b=2;__c", "__x;y=1;__z=", "__s=v", "", "a=1"] {
+            let len = matching_len(header, keep);
+            let mut buf = [0u8; 64];
+            let mut w = crate::codec::buf::Writer::new(&mut buf[..len], "cookies");
+            write_matching(header, &mut w, keep).unwrap();
+            assert_eq!(w.len(), len, "{header:?}");
+        }
+        let mut buf = [0u8; 64];
+        let mut w = crate::codec::buf::Writer::new(&mut buf, "cookies");
+        write_matching("__a=1;__b=2;__c=3", &mut w, keep).unwrap();
+        assert_eq!(w.as_str(), "__a=1; __b=2; __c=3");
+        assert!(w.len() > "__a=1;__b=2;__c=3".len());
+    }
+
     #[test]
     fn parse_is_lenient() {
         let mut it = parse(" a=1;b=2 ; =x; noeq ;c=\"q\"; d==e;;\te\t=\t ");
