@@ -293,12 +293,30 @@ impl<'b> Arena<'b> {
     }
 }
 
-/// The session's ID token as text (escapes decoded into the arena when needed).
+/// A JSON string as text (escapes decoded into the arena).
 pub(crate) fn json_text<'b>(arena: &mut Arena<'b>, s: JsonStr<'_>) -> Result<&'b str, Error> {
+    decoded(arena, s, |c| c)
+}
+
+/// A token response's `token_type` as the session stores it: decoded, ASCII lower case
+/// (`Bearer` → `bearer`, `DPoP` → `dpop`), as oauth4webapi normalises it.
+pub(crate) fn token_type_text<'b>(
+    arena: &mut Arena<'b>,
+    t: Option<JsonStr<'_>>,
+) -> Result<Option<&'b str>, Error> {
+    t.map(|t| decoded(arena, t, |c| c.to_ascii_lowercase()))
+        .transpose()
+}
+
+fn decoded<'b>(
+    arena: &mut Arena<'b>,
+    s: JsonStr<'_>,
+    map: impl Fn(char) -> char,
+) -> Result<&'b str, Error> {
     arena.write(|w| {
         for c in s.chars() {
             let mut tmp = [0u8; 4];
-            w.push_str(c.encode_utf8(&mut tmp))?;
+            w.push_str(map(c).encode_utf8(&mut tmp))?;
         }
         Ok(())
     })

@@ -351,16 +351,7 @@ impl<'c, T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks>
         }
         // `token_type` lower case, as a refresh stores it: a DPoP-bound token from the login is
         // sent as DPoP at once (the SDK leaves it out until the first refresh).
-        let token_type = match tokens.token_type {
-            Some(t) => Some(JsonStr::new(arena.write(|w| {
-                for c in t.chars() {
-                    let mut tmp = [0u8; 4];
-                    w.push_str(c.to_ascii_lowercase().encode_utf8(&mut tmp))?;
-                }
-                Ok(())
-            })?)),
-            None => None,
-        };
+        let token_type = super::token_type_text(arena, tokens.token_type)?.map(JsonStr::new);
         let token_set = TokenSet {
             access_token: Some(tokens.access_token),
             id_token: Some(JsonStr::new(id_token)),

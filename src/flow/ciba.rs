@@ -252,16 +252,7 @@ impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks> Auth0<
                 AuthError::AuthorizationCodeGrant(f) => grant(f),
                 other => other,
             })?;
-        let token_type = match tokens.token_type {
-            Some(t) => Some(arena.write(|w| {
-                for c in t.chars() {
-                    let mut tmp = [0u8; 4];
-                    w.push_str(c.to_ascii_lowercase().encode_utf8(&mut tmp))?;
-                }
-                Ok(())
-            })?),
-            None => None,
-        };
+        let token_type = super::token_type_text(arena, tokens.token_type)?;
         let now = self.now();
         Ok(BackchannelTokens {
             token_set: TokenSet {

@@ -521,16 +521,7 @@ impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks> Auth0<
         let tokens = oauth::parse_token_response(reply.status, reply.body)
             .map_err(|e| failed(GrantFailure::from_response(&e)))?;
         self.check_binding(&tokens, reply.status).map_err(failed)?;
-        let token_type = match tokens.token_type {
-            Some(t) => Some(arena.write(|w| {
-                for c in t.chars() {
-                    let mut tmp = [0u8; 4];
-                    w.push_str(c.to_ascii_lowercase().encode_utf8(&mut tmp))?;
-                }
-                Ok(())
-            })?),
-            None => None,
-        };
+        let token_type = super::token_type_text(arena, tokens.token_type)?;
         let new_expires_at = tokens.expires_in.map(|e| now.saturating_add(e));
         let new_id_token = text(arena, tokens.id_token)?;
         // A refreshed ID token replaces `user` (filtered by the caller); it may lack a nonce.

@@ -175,6 +175,20 @@ impl Drop for App {
 /// response, as the SDK's do (`rolling_threshold: 0`): the tests watch rolls seconds apart.
 /// [`default_rolling_config`] keeps the default threshold.
 pub(crate) fn app_config(port: u16, provider: &Provider) -> OwnedConfig {
+    config_with_threshold(port, provider, 0)
+}
+
+/// [`app_config`] with the default rolling threshold (a roll only when it moves the expiry
+/// by a minute or more).
+pub(crate) fn default_rolling_config(port: u16, provider: &Provider) -> OwnedConfig {
+    config_with_threshold(
+        port,
+        provider,
+        auth0_edge::session::DEFAULT_ROLLING_THRESHOLD,
+    )
+}
+
+fn config_with_threshold(port: u16, provider: &Provider, threshold: u64) -> OwnedConfig {
     let base = format!("http://127.0.0.1:{port}");
     let mut config = Config {
         secret: SECRET,
@@ -185,23 +199,8 @@ pub(crate) fn app_config(port: u16, provider: &Provider) -> OwnedConfig {
             &base,
         )
     };
-    config.session.durations.rolling_threshold = 0;
+    config.session.durations.rolling_threshold = threshold;
     OwnedConfig::from(config)
-}
-
-/// [`app_config`] with the default rolling threshold (a roll only when it moves the expiry
-/// by a minute or more).
-pub(crate) fn default_rolling_config(port: u16, provider: &Provider) -> OwnedConfig {
-    let base = format!("http://127.0.0.1:{port}");
-    OwnedConfig::from(Config {
-        secret: SECRET,
-        ..Config::new(
-            &provider.url,
-            CLIENT_ID,
-            ClientAuth::SecretPost(CLIENT_SECRET),
-            &base,
-        )
-    })
 }
 
 /// The app on `port`, its client made by `configure` from a builder (store, hooks, …).
