@@ -165,6 +165,15 @@ impl<'c, T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks>
         arena: &mut Arena<'b>,
     ) -> Result<(), AuthError> {
         session.connection_token_sets.clear();
+        // Most requests have none: one substring search instead of parsing every cookie.
+        if memchr::memmem::find(
+            cookie_header.as_bytes(),
+            CONNECTION_COOKIE_PREFIX.as_bytes(),
+        )
+        .is_none()
+        {
+            return Ok(());
+        }
         for c in cookie::parse(cookie_header).filter(|c| is_connection_cookie(c.name)) {
             let buf = arena.take(c.value.len())?;
             let Ok(claims) = jwe::open_jwt(&self.keys.key, c.value, self.now(), buf) else {
