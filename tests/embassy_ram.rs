@@ -885,13 +885,14 @@ fn ram_per_flow_stays_within_its_bounds() {
         (2300..=4096).contains(&session_len),
         "an Auth0-sized session: {session_len}"
     );
-    // Upper bounds: today's figures plus a little room (see EMBEDDED.md).
-    const WORK: [usize; 3] = [10 * 1024, 24 * 1024, 34 * 1024];
-    const FUTURE: [usize; 3] = [8 * 1024, 9 * 1024, 11 * 1024];
+    // Upper bounds: today's figures plus a little room (see EMBEDDED.md): at least 512 B of
+    // work buffer and of future.
+    const WORK: [usize; 3] = [10 * 1024, 23 * 1024, 23 * 1024];
+    const FUTURE: [usize; 3] = [8 * 1024, 8 * 1024 + 256, 11 * 1024];
     // The flow's own poll frame included (see `poll_once`); the RSA-2048 chain's figures, the
-    // larger, plus a little room (the release build's inlining moves the stack by a KiB or so
-    // when unrelated code of the crate changes).
-    const STACK_RELEASE: [usize; 3] = [32 * 1024, 37 * 1024, 43 * 1024];
+    // larger, plus at least 2 KiB (the release build's inlining moves the stack by a KiB or
+    // more when unrelated code of the crate changes).
+    const STACK_RELEASE: [usize; 3] = [32 * 1024, 31 * 1024 + 512, 32 * 1024 + 512];
     for (chain, needs) in &chains {
         for i in 0..3 {
             let n = &needs[i];

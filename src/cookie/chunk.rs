@@ -132,6 +132,18 @@ impl<'h> Found<'h> {
         }
     }
 
+    /// The value's pieces as the header has them (the base cookie's value, or the chunks' in
+    /// order) when none is percent-encoded: the value is then their concatenation, read
+    /// without joining it. `None` when one is encoded.
+    pub fn pieces(&self) -> Option<&[&'h str]> {
+        let pieces = match &self.base {
+            Some(b) => core::slice::from_ref(&b.value),
+            None => &self.chunks[..self.count],
+        };
+        let encoded = |p: &&str| memchr::memchr(b'%', p.as_bytes()).is_some();
+        (!pieces.iter().any(encoded)).then_some(pieces)
+    }
+
     /// The value, percent-decoded: borrowed from the header when possible, else joined into
     /// `buf`.
     pub fn join<'r>(&self, buf: &'r mut [u8]) -> Result<&'r str, Error>

@@ -37,7 +37,8 @@ pub fn matching_len(header: &str, keep: impl Fn(&str) -> bool) -> usize {
 }
 
 /// Writes the cookies of `header` that `keep` accepts as a `Cookie` header of their own
-/// (`name=value` joined with `"; "`, values as sent), so a flow copies only what it reads.
+/// (`name=value` joined with `"; "`, values as sent): to keep only them. (The flows need no
+/// copy: they read the header where it is, each reader picking its cookies by name.)
 ///
 /// ```
 /// let mut buf = [0u8; 64];

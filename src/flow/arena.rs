@@ -57,19 +57,22 @@ impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks> Auth0<
             || session_io::is_connection_cookie(name)
     }
 
-    /// Copies the SDK's cookies of a `Cookie` header into the arena, leaving the others out.
-    pub(crate) fn sdk_cookies<'b>(
+    /// The `Cookie` header a flow reads, once the size of the SDK's cookies in it is checked
+    /// (more than [`MAX_SDK_COOKIES_LEN`], or than half the arena's rest, is
+    /// [`AuthError::CookiesTooLarge`]). The header is read where it is, not copied: every reader
+    /// picks its cookies by name (the session cookie and its chunks, `appSession`, transaction
+    /// and `__FC_<i>` cookies), so the others are never read.
+    pub(crate) fn sdk_cookies<'h>(
         &self,
-        arena: &mut Arena<'b>,
-        header: &str,
-    ) -> Result<&'b str, AuthError> {
-        let keep = |n: &str| self.is_sdk_cookie(n);
-        let len = cookie::matching_len(header, keep);
+        arena: &Arena<'_>,
+        header: &'h str,
+    ) -> Result<&'h str, AuthError> {
+        let len = cookie::matching_len(header, |n: &str| self.is_sdk_cookie(n));
         let max = MAX_SDK_COOKIES_LEN.min(arena.remaining() / 2);
         if len > max {
             return Err(AuthError::CookiesTooLarge { len, max });
         }
-        Ok(arena.write(|w| cookie::write_matching(header, w, keep))?)
+        Ok(header)
     }
 }
 

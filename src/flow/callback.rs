@@ -32,7 +32,8 @@ pub struct CallbackExchange<'b> {
     pub ctx: CallbackContext<'b>,
     /// The transaction cookie to delete, when one was found.
     pub transaction_cookie: Option<&'b str>,
-    /// The request's SDK cookies (for [`Auth0::write_session`]).
+    /// The request's `Cookie` header (for [`Auth0::write_session`]; its SDK cookies are the
+    /// ones read).
     pub request_cookie: &'b str,
 }
 
@@ -84,10 +85,16 @@ impl<'c, T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks>
         let mut res = ResponseBuilder::new(res_buf, 200);
         let (outcome, found, cookie_header) = self.exchange_in(req, rng, &mut arena).await?;
         let ctx = self.context(&found);
+        // The session is built here, once the exchange is done (its slot shares this future's
+        // room with the exchange's), and changed where it is: no copy is moved through the
+        // exchange's future and this poll's frame.
+        let mut slot = None;
         match outcome {
-            Ok((session, id_token, claims)) => {
+            Ok(x) => {
+                let (id_token, claims) = (x.id_token, x.claims);
+                let session = x.session_into(&mut slot);
                 self.hooks
-                    .on_callback(Ok(&session), &ctx, &mut res, &mut body)?;
+                    .on_callback(Ok(&*session), &ctx, &mut res, &mut body)?;
                 // before_session_saved decides the stored `user` (and extra top-level members).
                 let user_buf =
                     arena.take((claims.raw().len() + 1024).min(arena.remaining() / 2))?;
@@ -119,18 +126,15 @@ impl<'c, T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks>
                             .map_err(crate::Error::from)?,
                     )
                 };
-                let saved = Session {
-                    user,
-                    raw,
-                    ..session
-                };
+                session.user = user;
+                session.raw = raw;
                 // With a store, the record of a previous session is replaced (new id).
                 let previous = match &self.store {
                     Some(_) => self.record_id(cookie_header, &mut arena).ok().flatten(),
                     None => None,
                 };
                 self.save(
-                    &saved,
+                    session,
                     cookie_header,
                     previous,
                     true,
@@ -169,7 +173,7 @@ impl<'c, T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks>
     /// (too large).
     pub async fn callback_exchange<'b>(
         &self,
-        req: &Request<'_>,
+        req: &Request<'b>,
         rng: &mut impl CryptoRngCore,
         buf: &'b mut [u8],
     ) -> Result<CallbackExchange<'b>, AuthError>
@@ -183,10 +187,10 @@ impl<'c, T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks>
             super::log_error(e);
         }
         Ok(CallbackExchange {
-            outcome: outcome.map(|(session, id_token, claims)| CallbackSession {
-                session,
-                id_token,
-                claims,
+            outcome: outcome.map(|x| CallbackSession {
+                session: x.session(),
+                id_token: x.id_token,
+                claims: x.claims,
             }),
             ctx: self.context(&found),
             transaction_cookie: found.map(|f| f.cookie_name),
@@ -222,21 +226,15 @@ impl<'c, T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks>
         })
     }
 
-    /// Copies the request into the arena and runs [`Self::exchange`].
+    /// Copies the query into the arena and runs [`Self::exchange`] (the `Cookie` header is read
+    /// where it is, and returned).
     #[allow(clippy::type_complexity)]
-    async fn exchange_in<'b>(
+    async fn exchange_in<'b, 'r>(
         &self,
-        req: &Request<'_>,
+        req: &Request<'r>,
         rng: &mut impl CryptoRngCore,
         arena: &mut Arena<'b>,
-    ) -> Result<
-        (
-            Result<(Session<'b>, &'b str, Object<'b>), AuthError>,
-            Option<Found<'b>>,
-            &'b str,
-        ),
-        AuthError,
-    > {
+    ) -> Result<(Result<Exchanged<'b>, AuthError>, Option<Found<'b>>, &'r str), AuthError> {
         let cookie_header = self.sdk_cookies(arena, req.cookie())?;
         let query = copy_str(arena, req.query)?;
         let mut found = None;
@@ -246,16 +244,16 @@ impl<'c, T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks>
         Ok((outcome, found, cookie_header))
     }
 
-    /// Everything of the callback that can fail: returns the (unfiltered) session, the ID
-    /// token and its claims.
+    /// Everything of the callback that can fail: returns what the (unfiltered) session is made
+    /// of, the ID token and its claims.
     async fn exchange<'b>(
         &self,
         query: &'b str,
-        cookie_header: &'b str,
+        cookie_header: &str,
         rng: &mut impl CryptoRngCore,
         arena: &mut Arena<'b>,
         found: &mut Option<Found<'b>>,
-    ) -> Result<(Session<'b>, &'b str, Object<'b>), AuthError> {
+    ) -> Result<Exchanged<'b>, AuthError> {
         let config = &self.config;
         let now = self.now();
         let response = AuthorizationResponse::new(query);
@@ -363,11 +361,46 @@ impl<'c, T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks>
             token_type,
             raw: None,
         };
-        let mut session = Session::new(claims, token_set, claims.get_str("sid"), now);
-        session.internal = Internal {
+        Ok(Exchanged {
+            token_set,
+            id_token,
+            claims,
+            now,
             session_expires_at,
+        })
+    }
+}
+
+/// What the callback's session is made of (SDK `buildSessionFromCallback`), once the code is
+/// exchanged and the ID token verified: the session itself is built by the caller, in its own
+/// slot ([`Exchanged::session_into`]).
+struct Exchanged<'b> {
+    token_set: TokenSet<'b>,
+    /// The ID token.
+    id_token: &'b str,
+    /// Its claims: the session's `user`, unfiltered.
+    claims: Object<'b>,
+    /// The time of the exchange: the session's `createdAt`.
+    now: crate::codec::time::UnixTime,
+    session_expires_at: Option<i64>,
+}
+
+impl<'b> Exchanged<'b> {
+    /// The session.
+    fn session(&self) -> Session<'b> {
+        let claims = self.claims;
+        let mut session = Session::new(claims, self.token_set, claims.get_str("sid"), self.now);
+        session.internal = Internal {
+            session_expires_at: self.session_expires_at,
             ..session.internal
         };
-        Ok((session, id_token, claims))
+        session
+    }
+
+    /// Builds the session in `slot`, in a frame of its own, so the caller's poll frame holds
+    /// no copy of it.
+    #[inline(never)]
+    fn session_into<'s>(&self, slot: &'s mut Option<Session<'b>>) -> &'s mut Session<'b> {
+        slot.insert(self.session())
     }
 }

@@ -144,7 +144,7 @@ impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks> Auth0<
         buf: &'b mut [u8],
     ) -> Result<ConnectionToken<'b>, AuthError> {
         let (mut arena, res_buf) = Arena::split_for_response(buf);
-        let cookie = self.sdk_cookies(&mut arena, cookie_header)?;
+        let cookie = self.sdk_cookies(&arena, cookie_header)?;
         let Some(Loaded { session, id, .. }) = self.load(cookie, &mut arena).await? else {
             return Err(AuthError::MissingSession);
         };

@@ -235,7 +235,7 @@ impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks> Auth0<
                 }
             }
         };
-        let request_cookie = self.sdk_cookies(&mut arena, cookie_header)?;
+        let request_cookie = self.sdk_cookies(&arena, cookie_header)?;
         let mut name_buf = [0u8; 256];
         let name = authorize::cookie_name(config, state.as_str(), &mut name_buf)?;
         let txn_buf = arena.take(arena.remaining())?;

@@ -31,7 +31,7 @@ impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks> Auth0<
         super::check_query(req.query)?;
         let (mut arena, res_buf) = Arena::split_for_response(buf);
         let config = &self.config;
-        let cookie = self.sdk_cookies(&mut arena, req.cookie())?;
+        let cookie = self.sdk_cookies(&arena, req.cookie())?;
         let query = copy_str(&mut arena, req.query)?;
         let loaded = self.load(cookie, &mut arena).await.ok().flatten();
 

@@ -89,7 +89,7 @@ impl<'c, T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks>
                 .await
                 .map(Handled::Response),
             None => self
-                .touch(req, rng, buf)
+                .touch_in(req, rng, buf)
                 .await
                 .map(|t| Handled::Next(t.headers)),
         };

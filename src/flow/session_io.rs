@@ -12,11 +12,13 @@ pub struct ReadSession<'b> {
     pub session: Session<'b>,
     /// The id of its store record (stateful sessions).
     pub record_id: Option<&'b str>,
-    /// The request's SDK cookies.
+    /// The request's `Cookie` header (its SDK cookies are the ones read).
     pub request_cookie: &'b str,
     /// Whether a rolling write would re-seal it now ([`crate::session::Durations::roll_due`]:
     /// rolling is on and the cookie's expiry is behind by the threshold or more).
     pub roll_due: bool,
+    /// The expiry of the request's cookie (the sealed session's `exp`, or the record id's).
+    pub cookie_exp: Option<i64>,
 }
 
 /// The result of [`Auth0::touch`]: the request's session, and the headers that roll it.
@@ -27,7 +29,7 @@ pub struct Touched<'b> {
     pub session: Option<Session<'b>>,
     /// The id of its store record (stateful sessions).
     pub record_id: Option<&'b str>,
-    /// The request's SDK cookies.
+    /// The request's `Cookie` header (its SDK cookies are the ones read).
     pub request_cookie: &'b str,
     /// Headers to add to the application's response (empty when nothing was rolled).
     pub headers: Response<'b>,
@@ -60,58 +62,117 @@ impl<'c, T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks>
         buf: &'b mut [u8],
     ) -> Result<Option<Session<'b>>, AuthError> {
         let mut arena = Arena::new(buf);
-        let cookie_header = self.sdk_cookies(&mut arena, cookie_header)?;
+        let cookie_header = self.sdk_cookies(&arena, cookie_header)?;
         Ok(self
             .load(cookie_header, &mut arena)
             .await?
             .map(|l| l.session))
     }
 
-    /// Loads the session and, for stateful sessions, its record id.
+    /// Loads the session and, for stateful sessions, its record id. (A flow that keeps the
+    /// session across other awaits loads it into a slot of its own: [`Auth0::load_into`].)
     pub(crate) async fn load<'b>(
         &self,
         cookie_header: &str,
         arena: &mut Arena<'b>,
     ) -> Result<Option<Loaded<'b>>, AuthError> {
-        let now = self.now();
-        let name = self.config.session.cookie_name;
-        match &self.store {
+        // Each slot is made after the branch's awaits, so that it is not kept in this future.
+        let found = match &self.store {
             None => {
-                // The joined value (at most the header) and its decoded plaintext (at most
-                // three quarters of it), with room for the JWE's header.
-                let need = cookie_header.len() + cookie_header.len() * 3 / 4 + 512;
-                let buf = arena.take(need.min(arena.remaining()))?;
-                match session::open(cookie_header, name, &self.keys.key, now, buf) {
-                    Ok(o) => {
-                        let mut session = o.session;
-                        self.open_connection_tokens(cookie_header, &mut session, arena)?;
-                        Ok(Some(Loaded {
-                            session,
-                            id: None,
-                            cookie_exp: o.exp,
-                        }))
-                    }
-                    Err(e) => no_session(e),
-                }
+                let mut slot = None;
+                self.open_cookie(cookie_header, arena, &mut slot)?.zip(slot)
             }
             Some(store) => {
-                let Some((id, cookie_exp)) = self.record_id_and_exp(cookie_header, arena)? else {
+                let Some((id, cookie_exp, json)) = self.record(store, cookie_header, arena).await?
+                else {
                     return Ok(None);
                 };
-                let rest = arena.take(arena.remaining() / 2)?;
-                let Some(json) = store.get(id, rest).await? else {
+                let mut slot = None;
+                open_record(json, self.now(), &mut slot)?;
+                slot.map(|s| {
+                    (
+                        LoadedFrom {
+                            id: Some(id),
+                            cookie_exp,
+                        },
+                        s,
+                    )
+                })
+            }
+        };
+        Ok(found.map(|(f, session)| Loaded {
+            session,
+            id: f.id,
+            cookie_exp: f.cookie_exp,
+        }))
+    }
+
+    /// [`Auth0::load`] into a slot the caller owns: the session is built there (by a frame
+    /// of its own), not returned through this future and the caller's poll frame. `Some` (and
+    /// the slot filled) when there is a session.
+    pub(crate) async fn load_into<'b>(
+        &self,
+        cookie_header: &str,
+        arena: &mut Arena<'b>,
+        slot: &mut Option<Session<'b>>,
+    ) -> Result<Option<LoadedFrom<'b>>, AuthError> {
+        *slot = None;
+        match &self.store {
+            None => self.open_cookie(cookie_header, arena, slot),
+            Some(store) => {
+                let Some((id, cookie_exp, json)) = self.record(store, cookie_header, arena).await?
+                else {
                     return Ok(None);
                 };
-                let opened = match session::open_payload(json, now) {
-                    Ok(o) => o,
-                    Err(e) => return no_session(e),
-                };
-                Ok(Some(Loaded {
-                    session: opened.session,
+                open_record(json, self.now(), slot)?;
+                Ok(slot.is_some().then_some(LoadedFrom {
                     id: Some(id),
                     cookie_exp,
                 }))
             }
+        }
+    }
+
+    /// A stateful session's record: its id, the id cookie's `exp` and the record's JSON (in
+    /// the arena). `None` without a valid id cookie or without the record.
+    async fn record<'b>(
+        &self,
+        store: &S,
+        cookie_header: &str,
+        arena: &mut Arena<'b>,
+    ) -> Result<Option<(&'b str, Option<i64>, &'b [u8])>, AuthError> {
+        let Some((id, cookie_exp)) = self.record_id_and_exp(cookie_header, arena)? else {
+            return Ok(None);
+        };
+        let rest = arena.take(arena.remaining() / 2)?;
+        Ok(store
+            .get(id, rest)
+            .await?
+            .map(|json| (id, cookie_exp, json)))
+    }
+
+    /// A cookie session into `slot`, with its connection token sets.
+    #[inline(never)]
+    fn open_cookie<'b>(
+        &self,
+        cookie_header: &str,
+        arena: &mut Arena<'b>,
+        slot: &mut Option<Session<'b>>,
+    ) -> Result<Option<LoadedFrom<'b>>, AuthError> {
+        let now = self.now();
+        let name = self.config.session.cookie_name;
+        // Only the room the cookie needs: its joined value when chunked, decrypted where it
+        // is; its plaintext when single (decrypted out of the header).
+        match session::open_with(cookie_header, name, &self.keys.key, now, |n| arena.take(n)) {
+            Ok(o) => {
+                let session = slot.insert(o.session);
+                self.open_connection_tokens(cookie_header, session, arena)?;
+                Ok(Some(LoadedFrom {
+                    id: None,
+                    cookie_exp: o.exp,
+                }))
+            }
+            Err(e) => no_session(e),
         }
     }
 
@@ -189,20 +250,22 @@ impl<'c, T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks>
 
     /// Reads the session of a request's `Cookie` header for a runtime that keeps it for the
     /// whole request (a request-scoped session): the session, its store record id, and the
-    /// request's SDK cookies (for [`Auth0::write_session`]'s clean-up). `None` without a
-    /// (valid) session. Everything returned lives in `buf`.
+    /// request's `Cookie` header (for [`Auth0::write_session`]'s clean-up). `None` without a
+    /// (valid) session. Everything returned lives in `buf`, but the header, which is read where
+    /// it is (not copied).
     pub async fn read_session<'b>(
         &self,
-        cookie_header: &str,
+        cookie_header: &'b str,
         buf: &'b mut [u8],
     ) -> Result<Option<ReadSession<'b>>, AuthError> {
         let mut arena = Arena::new(buf);
-        let request_cookie = self.sdk_cookies(&mut arena, cookie_header)?;
+        let request_cookie = self.sdk_cookies(&arena, cookie_header)?;
         Ok(self
             .load(request_cookie, &mut arena)
             .await?
             .map(|l| ReadSession {
                 roll_due: self.roll_due(&l),
+                cookie_exp: l.cookie_exp,
                 session: l.session,
                 record_id: l.id,
                 request_cookie,
@@ -227,7 +290,7 @@ impl<'c, T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks>
     ) -> Result<Response<'b>, AuthError> {
         let (mut arena, res_buf) = Arena::split_for_response(buf);
         let mut res = ResponseBuilder::new(res_buf, 200);
-        let cookie = self.sdk_cookies(&mut arena, request_cookie)?;
+        let cookie = self.sdk_cookies(&arena, request_cookie)?;
         let previous = match (fresh, &self.store) {
             (true, Some(_)) => self.record_id(cookie, &mut arena).ok().flatten(),
             _ => record_id.map(|id| copy_str(&mut arena, id)).transpose()?,
@@ -246,7 +309,7 @@ impl<'c, T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks>
     pub(crate) async fn save<'b>(
         &self,
         session: &Session<'_>,
-        request_cookie: &'b str,
+        request_cookie: &str,
         existing_id: Option<&str>,
         fresh: bool,
         rng: &mut impl CryptoRngCore,
@@ -397,6 +460,21 @@ impl<'c, T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks>
     /// ```
     pub async fn touch<'b>(
         &self,
+        req: &Request<'b>,
+        rng: &mut impl CryptoRngCore,
+        buf: &'b mut [u8],
+    ) -> Result<Touched<'b>, AuthError> {
+        let t = self.touch_in(req, rng, buf).await?;
+        Ok(Touched {
+            request_cookie: req.cookie(),
+            ..t
+        })
+    }
+
+    /// [`Auth0::touch`] without its `request_cookie` (left empty), for a caller whose request
+    /// lives less long than `buf` (the routes' fallback keeps only the headers).
+    pub(crate) async fn touch_in<'b>(
+        &self,
         req: &Request<'_>,
         rng: &mut impl CryptoRngCore,
         buf: &'b mut [u8],
@@ -407,11 +485,11 @@ impl<'c, T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks>
         // down, a cookie larger than the work buffer) is no session, and a roll that cannot be
         // written is no roll; the application is served either way, and the failure reported.
         // More of the SDK's cookies than it accepts is answered (431), not ignored.
-        let cookie = self.sdk_cookies(&mut arena, req.cookie())?;
+        let cookie = self.sdk_cookies(&arena, req.cookie())?;
         let without = |failure: AuthError| Touched {
             session: None,
             record_id: None,
-            request_cookie: cookie,
+            request_cookie: "",
             headers: Response::EMPTY,
             failure: Some(failure),
         };
@@ -436,7 +514,7 @@ impl<'c, T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks>
         let record_id = loaded.as_ref().and_then(|l| l.id);
         Ok(Touched {
             record_id,
-            request_cookie: cookie,
+            request_cookie: "",
             session: loaded.map(|l| l.session),
             headers: match failure {
                 None => res.finish()?,
@@ -470,7 +548,7 @@ impl<'c, T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks>
     ) -> Result<Response<'b>, AuthError> {
         let (mut arena, res_buf) = Arena::split_for_response(buf);
         let mut res = ResponseBuilder::new(res_buf, 200);
-        let cookie = self.sdk_cookies(&mut arena, cookie_header)?;
+        let cookie = self.sdk_cookies(&arena, cookie_header)?;
         let current = self
             .load(cookie, &mut arena)
             .await?
@@ -545,10 +623,225 @@ pub(super) fn no_session<T>(e: Error) -> Result<Option<T>, AuthError> {
     }
 }
 
+/// A store record's session into `slot` (left `None` when the record is no session).
+#[inline(never)]
+fn open_record<'b>(
+    json: &'b [u8],
+    now: UnixTime,
+    slot: &mut Option<Session<'b>>,
+) -> Result<(), AuthError> {
+    *slot = match session::open_payload(json, now) {
+        Ok(o) => Some(o.session),
+        Err(e) => no_session(e)?,
+    };
+    Ok(())
+}
+
+/// Where a session [`Auth0::load_into`] read came from: the id of its store record, and the
+/// expiry of the request's cookie (the session's, or the record id's).
+#[derive(Clone, Copy)]
+pub(crate) struct LoadedFrom<'b> {
+    pub(crate) id: Option<&'b str>,
+    pub(crate) cookie_exp: Option<i64>,
+}
+
 /// A session and, when stored, the id of its record.
 pub(crate) struct Loaded<'b> {
     pub(crate) session: Session<'b>,
     pub(crate) id: Option<&'b str>,
     /// The expiry of the request's cookie (the session's, or the record id's).
     pub(crate) cookie_exp: Option<i64>,
+}
+
+#[cfg(test)]
+mod tests {
+    //! The request's `Cookie` header is read where it is: cookies that are not the SDK's, even
+    //! with names close to its own, change nothing that is read or written.
+    extern crate std;
+    use super::*;
+    use crate::config::ClientAuth;
+    use crate::http::ResponseHead;
+    use crate::runtime::{FixedClock, MemoryCache, TransportError};
+    use std::string::{String, ToString};
+    use std::vec;
+    use std::vec::Vec;
+
+    const NOW: i64 = 1_800_000_000;
+
+    /// No request of these tests goes to the network.
+    struct NoNetwork;
+    impl Transport for NoNetwork {
+        async fn send(
+            &self,
+            _: &OutgoingRequest<'_>,
+            _: &mut [u8],
+        ) -> Result<ResponseHead, TransportError> {
+            Err(TransportError::Io)
+        }
+    }
+
+    fn block_on<F: core::future::Future>(f: F) -> F::Output {
+        let mut f = core::pin::pin!(f);
+        let mut cx = core::task::Context::from_waker(core::task::Waker::noop());
+        match f.as_mut().poll(&mut cx) {
+            core::task::Poll::Ready(v) => v,
+            core::task::Poll::Pending => panic!("no future of these tests waits"),
+        }
+    }
+
+    fn auth0() -> Auth0<'static, NoNetwork, FixedClock, MemoryCache<1024>> {
+        let mut config = Config::new(
+            "https://t.example.com",
+            "client",
+            ClientAuth::SecretPost("secret"),
+            "https://app.example.com",
+        );
+        config.secret = "a-test-secret-that-is-at-least-32-characters-long!";
+        Auth0::new(config, NoNetwork, FixedClock(NOW), MemoryCache::new()).unwrap()
+    }
+
+    /// The cookies a browser sends back for these `Set-Cookie` lines.
+    fn browser(res: &Response<'_>) -> String {
+        let mut jar: Vec<(String, String)> = Vec::new();
+        for (k, v) in res.headers() {
+            if !k.eq_ignore_ascii_case("set-cookie") {
+                continue;
+            }
+            let (name, value) = v.split("; ").next().unwrap().split_once('=').unwrap();
+            jar.retain(|(n, _)| n != name);
+            if !v.contains("Max-Age=0") {
+                jar.push((name.to_string(), value.to_string()));
+            }
+        }
+        jar.iter()
+            .map(|(n, v)| std::format!("{n}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    /// Each `Set-Cookie` line without its value (the sealed values differ by their IV).
+    fn shapes(res: &Response<'_>) -> Vec<String> {
+        res.headers()
+            .map(|(k, v)| match v.split_once('=') {
+                Some((name, rest)) if k.eq_ignore_ascii_case("set-cookie") => std::format!(
+                    "{k}: {name}={}",
+                    rest.split_once(';').map_or("", |(_, attrs)| attrs)
+                ),
+                _ => std::format!("{k}: {v}"),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn foreign_cookies_change_nothing() {
+        let auth0 = auth0();
+        // A chunked session (over 3500 bytes sealed) with a connection token set (a `__FC_0`
+        // cookie).
+        let doc = std::format!(
+            r#"{{"user":{{"sub":"u1","bio":"{}"}},"tokenSet":{{"accessToken":"at","refreshToken":"rt","expiresAt":{}}},"internal":{{"sid":"s","createdAt":{NOW}}},"connectionTokenSets":[{{"accessToken":"ct","connection":"google-oauth2","expiresAt":{}}}]}}"#,
+            "b".repeat(3000),
+            NOW + 3600,
+            NOW + 3600
+        );
+        let session = Session::parse(&doc).unwrap().session;
+        let mut buf = vec![0u8; 64 * 1024];
+        let res = block_on(auth0.write_session(
+            &session,
+            "",
+            None,
+            true,
+            &mut rand_core::OsRng,
+            &mut buf,
+        ))
+        .unwrap();
+        let sdk = browser(&res);
+        assert!(
+            sdk.contains("__session__1=") && sdk.contains("__FC_0="),
+            "{sdk}"
+        );
+        let foreign = [
+            "__session_x=1",
+            "__sessionX=2",
+            "__session__0x=3",
+            "__session__=4",
+            "x__session__0=5",
+            "__FC_=6",
+            "__FC_x=7",
+            "x__FC_1=8",
+            "appSessionX=9",
+            "appSession.x=10",
+            "theme=\"dark\"",
+            "ga=GA1.2.3",
+        ];
+        let mixed = std::format!(
+            "{}; {sdk}; {}",
+            foreign[..6].join("; "),
+            foreign[6..].join("; ")
+        );
+        for header in [sdk.as_str(), mixed.as_str()] {
+            let mut buf = vec![0u8; 16 * 1024];
+            let read = block_on(auth0.read_session(header, &mut buf))
+                .unwrap()
+                .unwrap();
+            assert_eq!(read.request_cookie, header);
+            let mut json = [0u8; 8192];
+            let mut expected = [0u8; 8192];
+            assert_eq!(
+                read.session.to_json(&mut json, None).unwrap(),
+                session.to_json(&mut expected, None).unwrap()
+            );
+            assert_eq!(read.session.connection_token_sets.len(), 1);
+            let mut buf = vec![0u8; 16 * 1024];
+            let got = block_on(auth0.get_session(header, &mut buf))
+                .unwrap()
+                .unwrap();
+            assert_eq!(got.user.get_str("sub").unwrap(), "u1");
+        }
+        // Writing: the same lines for the plain and the mixed header (nothing is deleted that
+        // the SDK does not own).
+        let write = |header: &str| {
+            let mut buf = vec![0u8; 64 * 1024];
+            let res = block_on(auth0.write_session(
+                &session,
+                header,
+                None,
+                false,
+                &mut rand_core::OsRng,
+                &mut buf,
+            ))
+            .unwrap();
+            shapes(&res)
+        };
+        assert_eq!(write(&sdk), write(&mixed));
+        // A shorter session: its stale chunk and connection cookie are deleted, and only those.
+        let mut short = session.clone();
+        short.user = crate::codec::json::Object::parse(r#"{"sub":"u1"}"#).unwrap();
+        short.connection_token_sets.clear();
+        let mut buf = vec![0u8; 64 * 1024];
+        let res = block_on(auth0.write_session(
+            &short,
+            &mixed,
+            None,
+            false,
+            &mut rand_core::OsRng,
+            &mut buf,
+        ))
+        .unwrap();
+        let deleted: Vec<&str> = res
+            .headers()
+            .filter(|(_, v)| v.contains("Max-Age=0"))
+            .map(|(_, v)| v.split_once('=').unwrap().0)
+            .collect();
+        assert_eq!(deleted, ["__session__0", "__session__1", "__FC_0"]);
+        // Logging out: the SDK's cookies only, as for the header without the others.
+        let clear = |header: &str| {
+            let mut res_buf = [0u8; 4096];
+            let mut res = ResponseBuilder::new(&mut res_buf, 200);
+            auth0.clear_cookies(header, &mut res).unwrap();
+            shapes(&res.finish().unwrap())
+        };
+        let cleared = clear(&mixed);
+        assert_eq!(cleared, clear(&sdk));
+        assert_eq!(cleared.len(), 4, "{cleared:?}"); // `__session`, its two chunks, `__FC_0`
+    }
 }

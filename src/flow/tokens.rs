@@ -2,7 +2,7 @@
 //! multi-resource refresh tokens (MRRT).
 
 use super::hooks::SessionToSave;
-use super::{Arena, Auth0, AuthError, GrantFailure, Hooks, Loaded, copy_str};
+use super::{Arena, Auth0, AuthError, GrantFailure, Hooks, LoadedFrom, copy_str};
 use crate::codec::buf::Writer;
 use crate::codec::json::{JsonStr, Object, ObjectWriter};
 use crate::codec::time::UnixTime;
@@ -110,7 +110,7 @@ impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks> Auth0<
         buf: &'b mut [u8],
     ) -> Result<Response<'b>, AuthError> {
         let (mut arena, res_buf) = Arena::split_for_response(buf);
-        let cookie = self.sdk_cookies(&mut arena, req.cookie())?;
+        let cookie = self.sdk_cookies(&arena, req.cookie())?;
         match self.load(cookie, &mut arena).await? {
             Some(l) => {
                 let mut res = ResponseBuilder::new(res_buf, 200);
@@ -149,7 +149,7 @@ impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks> Auth0<
         buf: &'b mut [u8],
     ) -> Result<Response<'b>, AuthError> {
         let (mut arena, res_buf) = Arena::split_for_response(buf);
-        let cookie = self.sdk_cookies(&mut arena, req.cookie())?;
+        let cookie = self.sdk_cookies(&arena, req.cookie())?;
         let opts = Self::options_in(req.query, &mut arena)?;
         let mut res = ResponseBuilder::new(res_buf, 200);
         let mut mfa = Mfa::new(0);
@@ -199,7 +199,7 @@ impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks> Auth0<
         buf: &'b mut [u8],
     ) -> Result<Response<'b>, AuthError> {
         let (mut arena, res_buf) = Arena::split_for_response(buf);
-        let cookie = self.sdk_cookies(&mut arena, request_cookie)?;
+        let cookie = self.sdk_cookies(&arena, request_cookie)?;
         let body_buf = arena.take(arena.remaining().min(16384))?;
         self.access_token_reply(
             result,
@@ -304,7 +304,7 @@ impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks> Auth0<
     ) -> Result<AccessToken<'b>, AuthError> {
         let mut mfa = Mfa::new(buf.as_ptr() as usize);
         let (mut arena, res_buf) = Arena::split_for_response(buf);
-        let cookie = self.sdk_cookies(&mut arena, cookie_header)?;
+        let cookie = self.sdk_cookies(&arena, cookie_header)?;
         let mut res = ResponseBuilder::new(res_buf, 200);
         let t = self
             .access_token_into(cookie, opts, rng, &mut arena, &mut res, &mut mfa)
@@ -318,30 +318,29 @@ impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks> Auth0<
 
     async fn access_token_into<'b>(
         &self,
-        cookie: &'b str,
+        cookie: &str,
         opts: &AccessTokenOptions<'_>,
         rng: &mut impl CryptoRngCore,
         arena: &mut Arena<'b>,
         res: &mut ResponseBuilder<'_>,
         mfa: &mut Mfa<'b>,
     ) -> Result<AccessToken<'b>, AuthError> {
-        let Some(Loaded {
-            mut session, id, ..
-        }) = self.load(cookie, arena).await?
-        else {
+        let mut slot = None;
+        let Some(LoadedFrom { id, .. }) = self.load_into(cookie, arena, &mut slot).await? else {
+            return Err(AuthError::MissingSession);
+        };
+        let Some(session) = slot.as_mut() else {
             return Err(AuthError::MissingSession);
         };
         // The session is changed where it is (one copy in this future, none moved through the
         // token's).
-        let t = self
-            .token_in(&mut session, opts, true, rng, arena, mfa)
-            .await?;
+        let t = self.token_in(session, opts, true, rng, arena, mfa).await?;
         let t = t.ok_or(AuthError::MissingSession)?;
         if let Some(r) = t.refreshed {
             if let (Some(claims), Some(id_token)) = (r.claims, r.id_token) {
                 session.user = self.saved_user(&claims, id_token, arena)?;
             }
-            self.save(&session, cookie, id, false, rng, arena, res)
+            self.save(session, cookie, id, false, rng, arena, res)
                 .await?;
         }
         Ok(t.token)

@@ -269,29 +269,31 @@ struct Parts<'a> {
 }
 
 fn split(compact: &str) -> Result<Parts<'_>, JweError> {
-    let mut dots = memchr::memchr_iter(b'.', compact.as_bytes());
+    // The dots are ASCII, so every range falls on character boundaries.
+    let [header, encrypted_key, iv, ciphertext, tag] = split_ranges(compact.as_bytes())?;
+    let part = |(a, b): (usize, usize)| &compact[a..b];
+    Ok(Parts {
+        header: part(header),
+        encrypted_key: part(encrypted_key),
+        iv: part(iv),
+        ciphertext: part(ciphertext),
+        tag: part(tag),
+    })
+}
+
+/// The byte ranges of the five segments of a compact JWE (exactly four dots, else
+/// [`JweError::Malformed`]).
+fn split_ranges(compact: &[u8]) -> Result<[(usize, usize); 5], JweError> {
+    let mut dots = memchr::memchr_iter(b'.', compact);
+    let mut parts = [(0, compact.len()); 5];
     let mut start = 0;
-    let mut last = false;
-    let mut next = || {
-        if last {
-            return Err(JweError::Malformed);
-        }
-        let end = dots.next().unwrap_or_else(|| {
-            last = true;
-            compact.len()
-        });
-        let part = compact.get(start..end).ok_or(JweError::Malformed);
+    for part in &mut parts[..4] {
+        let end = dots.next().ok_or(JweError::Malformed)?;
+        *part = (start, end);
         start = end + 1;
-        part
-    };
-    let parts = Parts {
-        header: next()?,
-        encrypted_key: next()?,
-        iv: next()?,
-        ciphertext: next()?,
-        tag: next()?,
-    };
-    if next().is_ok() {
+    }
+    parts[4].0 = start;
+    if dots.next().is_some() {
         return Err(JweError::Malformed);
     }
     Ok(parts)
@@ -359,6 +361,75 @@ pub fn open<'b>(key: &Key, compact: &str, buf: &'b mut [u8]) -> Result<&'b mut [
         .provider
         .aead
         .open_in_place(&key.cipher, iv, p.header.as_bytes(), plaintext, tag)
+        .is_err()
+    {
+        // No unauthenticated plaintext is left behind, whichever provider ran.
+        plaintext.zeroize();
+        return Err(JweError::Decryption.into());
+    }
+    Ok(plaintext)
+}
+
+/// [`open`] where the compact JWE is: `compact` holds it, and its ciphertext segment is
+/// base64url-decoded over itself (front to back: the output is shorter than the input, so
+/// each group is read before it is written over) and decrypted there. The checks, the typed
+/// errors and the plaintext are [`open`]'s, byte for byte; no second buffer is needed. The JWE
+/// is not kept: its ciphertext segment is overwritten, on failure too (with zeros once it was
+/// decoded, as [`open`] leaves its buffer).
+///
+/// A segment that is not UTF-8 (which [`open`] cannot be given) is refused as a segment
+/// that is not base64url is: [`JweError::Base64`] (header, ciphertext), [`JweError::IvLength`],
+/// [`JweError::TagLength`].
+///
+/// ```
+/// use auth0_edge::jose::jwe;
+/// let key = jwe::Key::from_secret("a-test-secret-that-is-at-least-32-characters-long!")?;
+/// let mut data = *b"{\"hello\":\"world\"}";
+/// let mut out = [0u8; 128];
+/// let n = jwe::seal(&key, &mut rand_core::OsRng, &mut data, &mut out)?.len();
+/// assert_eq!(jwe::open_in_place(&key, &mut out[..n])?, b"{\"hello\":\"world\"}");
+/// # Ok::<(), auth0_edge::Error>(())
+/// ```
+pub fn open_in_place<'b>(key: &Key, compact: &'b mut [u8]) -> Result<&'b mut [u8], Error> {
+    let [h, k, iv, ct, tag] = split_ranges(compact)?;
+    let text =
+        |(a, b): (usize, usize), e: JweError| core::str::from_utf8(&compact[a..b]).map_err(|_| e);
+    // Bytes that are not UTF-8 are no base64url: the error `check_header` gives for a header
+    // that does not decode (a header too long for its buffer is `Header` first).
+    let header_err = if base64url::decoded_len(h.1 - h.0) > MAX_HEADER_LEN {
+        JweError::Header
+    } else {
+        JweError::Base64
+    };
+    check_header(text(h, header_err)?)?;
+    if k.1 > k.0 {
+        return Err(JweError::EncryptedKeyNotEmpty.into());
+    }
+    let mut iv_buf = [0u8; 16];
+    let iv: &[u8; IV_LEN] = (&*base64url::decode(text(iv, JweError::IvLength)?, &mut iv_buf)
+        .map_err(|_| JweError::IvLength)?)
+        .try_into()
+        .map_err(|_| JweError::IvLength)?;
+    let mut tag_buf = [0u8; 24];
+    let tag: &[u8; TAG_LEN] = (&*base64url::decode(text(tag, JweError::TagLength)?, &mut tag_buf)
+        .map_err(|_| JweError::TagLength)?)
+        .try_into()
+        .map_err(|_| JweError::TagLength)?;
+    let (front, rest) = compact.split_at_mut(ct.0);
+    let aad = &front[h.0..h.1];
+    let segment = &mut rest[..ct.1 - ct.0];
+    // `base64url::decode`'s checks: a length of 4n + 1 is no base64url, and the decoder itself
+    // refuses padding, other characters and non-canonical trailing bits.
+    if segment.len() % 4 == 1 {
+        return Err(JweError::Base64.into());
+    }
+    let plaintext = base64_simd::URL_SAFE_NO_PAD
+        .decode_inplace(segment)
+        .map_err(|_| JweError::Base64)?;
+    if key
+        .provider
+        .aead
+        .open_in_place(&key.cipher, iv, aad, plaintext, tag)
         .is_err()
     {
         // No unauthenticated plaintext is left behind, whichever provider ran.
@@ -530,6 +601,93 @@ mod tests {
             assert_eq!(sealed, expected, "{n}");
             let mut small = [0u8; 700];
             assert!(seal_in_place_with_iv(&key, &iv, &mut small[..total - 1], n).is_err());
+        }
+    }
+
+    /// `open_in_place` gives what `open` gives, plaintext or typed error, for a sealed value
+    /// and for every one-character change, cut and extension of it.
+    #[test]
+    fn opening_in_place_gives_what_opening_gives() {
+        let key = Key::from_secret(SECRET).unwrap();
+        let mut rng = TestRng::seed_from_u64(3);
+        let check = |s: &[u8]| {
+            let mut buf = [0u8; 512];
+            let expected = match core::str::from_utf8(s) {
+                Ok(s) => open(&key, s, &mut buf).map(|p| &*p),
+                Err(_) => return,
+            };
+            let mut copy = [0u8; 512];
+            copy[..s.len()].copy_from_slice(s);
+            let got = open_in_place(&key, &mut copy[..s.len()]).map(|p| &*p);
+            assert_eq!(got, expected, "{:?}", core::str::from_utf8(s));
+        };
+        for n in [0usize, 1, 2, 3, 4, 17, 100] {
+            let mut pt = [b'x'; 100];
+            let mut out = [0u8; 256];
+            let sealed = seal(&key, &mut rng, &mut pt[..n], &mut out).unwrap();
+            let b = sealed.as_bytes();
+            check(b);
+            for i in 0..b.len() {
+                for c in [b'A', b'B', b'.', b'=', b'!', b'-', b'_', b'e'] {
+                    let mut t = [0u8; 256];
+                    t[..b.len()].copy_from_slice(b);
+                    t[i] = c;
+                    check(&t[..b.len()]);
+                }
+                check(&b[..i]);
+                check(&b[i..]);
+            }
+            for tail in [&b"."[..], b"A", b"AA", b".A"] {
+                let mut t = [0u8; 256];
+                t[..b.len()].copy_from_slice(b);
+                t[b.len()..b.len() + tail.len()].copy_from_slice(tail);
+                check(&t[..b.len() + tail.len()]);
+            }
+        }
+        for rest in [
+            ".AA.AAAAAAAAAAAAAAAA.AAAA.AAAAAAAAAAAAAAAAAAAAAA",
+            "..AAAAAAAAAAAAAAAAAA.AAAA.AAAAAAAAAAAAAAAAAAAAAA",
+            "..AAAAAAAAAAAAAAAA.AAAA.AAAAAAAAAAAAAAAAAAAA",
+            "..AAAAAAAAAAAAAAAA.A!AA.AAAAAAAAAAAAAAAAAAAAAA",
+            "..AAAAAAAAAAAAAAAA.AAAAA.AAAAAAAAAAAAAAAAAAAAAA",
+            "..AAAAAAAAAAAAAAAA.AAAA",
+        ] {
+            let mut t = [0u8; 256];
+            let mut w = Writer::new(&mut t, "t");
+            w.push_str(PROTECTED_HEADER_B64).unwrap();
+            w.push_str(rest).unwrap();
+            let n = w.len();
+            check(&t[..n]);
+        }
+        // Another key: the same `Decryption`, and no plaintext left behind.
+        let other = Key::from_secret("another-secret-that-is-at-least-32-characters").unwrap();
+        let mut pt = *b"{\"a\":1}";
+        let mut out = [0u8; 256];
+        let n = seal(&other, &mut rng, &mut pt, &mut out).unwrap().len();
+        check(&out[..n]);
+        assert_eq!(
+            open_in_place(&key, &mut out[..n]),
+            Err(JweError::Decryption.into())
+        );
+        // Bytes that are not UTF-8: refused, as bytes that are not base64url are.
+        let mut pt = *b"{}";
+        let mut out = [0u8; 256];
+        let n = seal(&key, &mut rng, &mut pt, &mut out).unwrap().len();
+        let dots: heapless::Vec<usize, 4> = out[..n]
+            .iter()
+            .enumerate()
+            .filter(|(_, b)| **b == b'.')
+            .map(|(i, _)| i)
+            .collect();
+        for (pos, err) in [
+            (3, JweError::Base64),
+            (dots[1] + 1, JweError::IvLength),
+            (dots[2] + 1, JweError::Base64),
+            (dots[3] + 1, JweError::TagLength),
+        ] {
+            let mut t = out;
+            t[pos] = 0xff;
+            assert_eq!(open_in_place(&key, &mut t[..n]), Err(err.into()), "{pos}");
         }
     }
 

@@ -6,8 +6,10 @@ use super::*;
 /// Reads the session from the cookie(s) named `name` in a `Cookie` header: joins chunks,
 /// decrypts, checks `exp` (15 s tolerance) and the IPSIE ceiling, and parses the document.
 ///
-/// `buf` holds the joined value (when chunked) and the plaintext, which the returned session
-/// borrows: about 1.8 × the cookie size, e.g. [`DEFAULT_BUFFER_LEN`].
+/// `buf` holds the plaintext, which the returned session borrows: about 0.75 × the cookie
+/// size for a single cookie (decrypted out of the header), the cookie size for a chunked one
+/// (joined into `buf`, then decrypted where it is); [`DEFAULT_BUFFER_LEN`] holds any session
+/// of up to about 6 KB of JSON.
 ///
 /// ```
 /// use auth0_edge::session;
@@ -25,27 +27,36 @@ pub fn open<'b>(
     now: UnixTime,
     buf: &'b mut [u8],
 ) -> Result<Opened<'b>, Error> {
+    open_with(header, name, key, now, |_| Ok(buf))
+}
+
+/// [`open`], taking its room with `take(n)` once the cookie is found: `n` is what it needs
+/// (the joined length of a chunked or percent-encoded cookie, or the decoded length of a single
+/// one), so a flow gives it exactly that much of its work buffer. `take` may hand out more.
+#[inline(never)]
+pub(crate) fn open_with<'b>(
+    header: &str,
+    name: &str,
+    key: &jwe::Key,
+    now: UnixTime,
+    take: impl FnOnce(usize) -> Result<&'b mut [u8], Error>,
+) -> Result<Opened<'b>, Error> {
     let found = chunk::find(header, name)?;
     let plaintext: &'b [u8] = match found.joined_len() {
         None => {
             let value = found.join(&mut [])?;
-            jwe::open(key, value, buf)?
+            jwe::open(key, value, take(jwe::open_buffer_len(value.len()))?)?
         }
         Some(n) => {
+            let buf = take(n)?;
             let capacity = buf.len();
-            let split = capacity.checked_sub(n).ok_or(Error::BufferTooSmall {
+            let buf = buf.get_mut(..n).ok_or(Error::BufferTooSmall {
                 what: "session",
                 capacity,
             })?;
-            let (head, tail) = buf.split_at_mut(split);
-            let value = found.join(tail)?;
-            jwe::open(key, value, head).map_err(|e| match e {
-                Error::BufferTooSmall { .. } => Error::BufferTooSmall {
-                    what: "session",
-                    capacity,
-                },
-                e => e,
-            })?
+            // The joined value is exactly `n` bytes (`joined_len`), decrypted where it is.
+            let len = found.join(&mut *buf)?.len();
+            jwe::open_in_place(key, &mut buf[..len])?
         }
     };
     open_payload(plaintext, now)
@@ -59,12 +70,21 @@ pub fn open_payload(plaintext: &[u8], now: UnixTime) -> Result<Opened<'_>, Error
         e => e,
     })?;
     jwe::check_times(opened.exp, nbf, now)?;
-    if let Some(ceiling) = opened.session.internal.session_expires_at
+    check_open(opened.exp, opened.session.internal.session_expires_at, now)?;
+    Ok(opened)
+}
+
+/// Whether a session opened before is still open at `now`: its cookie's `exp` (15 s
+/// tolerance) and its IPSIE ceiling (`internal.sessionExpiresAt`), as [`open`] checks them. (A
+/// cookie that opened once passed its `nbf`, which time cannot undo.)
+pub fn check_open(exp: Option<i64>, ceiling: Option<i64>, now: UnixTime) -> Result<(), Error> {
+    jwe::check_times(exp, None, now)?;
+    if let Some(ceiling) = ceiling
         && now >= ceiling.saturating_sub(SESSION_EXPIRY_MARGIN)
     {
         return Err(SessionError::Expired.into());
     }
-    Ok(opened)
+    Ok(())
 }
 
 /// The `Set-Cookie` values that store a sealed session: the value (chunked if over 3500
