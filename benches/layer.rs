@@ -65,6 +65,11 @@ fn routes(rt: &tokio::runtime::Runtime) -> Vec<Route> {
         get(move || async move { axum::Json(user_json.clone()) }),
     );
     let layered = |r: axum::Router| r.layer(Auth0Layer::new(client.clone()));
+    // The opened-sessions cache off: every request decrypts and parses its cookie.
+    let uncached = Auth0Client::builder(config)
+        .opened_sessions(0)
+        .build()
+        .unwrap();
     let id_token = format!(
         "eyJhbGciOiJSUzI1NiIsImtpZCI6IjEifQ.{}.{}",
         "e".repeat(600),
@@ -108,6 +113,12 @@ fn routes(rt: &tokio::runtime::Runtime) -> Vec<Route> {
         route(
             "layer: protected (User), no re-seal",
             layered(protected()),
+            "/protected",
+            Some(&fresh),
+        ),
+        route(
+            "layer: protected (User), no re-seal, cache off",
+            protected().layer(Auth0Layer::new(uncached.clone())),
             "/protected",
             Some(&fresh),
         ),

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Requests per second of the same handler with no auth, behind the layer (unprotected), and
-# behind the layer with the User extractor (the session opened; re-sealed only when due, and
-# on every request with a rolling threshold of 0), and of /auth/profile against a plain axum
+# behind the layer with the User extractor (the session opened, or taken from the
+# opened-sessions cache, and with the cache off; re-sealed only when due, and on every request
+# with a rolling threshold of 0), and of /auth/profile against a plain axum
 # JSON route, measured back to back with wrk (Debian's `wrk`). Not run by CI.
 #
 # Usage: benches/throughput.sh [seconds=10] [connections=32]
@@ -27,6 +28,7 @@ samebytes=$(awk '/^SAMEBYTES/{print $2}' "$out")
 reseal=$(awk '/^RESEAL/{print $2}' "$out")
 profile=$(awk '/^PROFILE/{print $2}' "$out")
 json=$(awk '/^JSON/{print $2}' "$out")
+uncached=$(awk '/^UNCACHED/{print $2}' "$out")
 cookie=$(awk '/^COOKIE/{print $2}' "$out")
 echo "session JSON: $(awk '/^SESSION_BYTES/{print $2}' "$out") bytes; cookie: ${#cookie} bytes"
 # `cookie` is what the SDK's generateSessionCookie gives: expiring in an hour, so a roll (to a
@@ -47,14 +49,15 @@ a0=$(run "no auth (no layer), no cookie" "$noauth" | tail -1)
 b=$(run "unprotected route behind the layer, no cookie" "$public" | tail -1)
 c=$(run "unprotected route behind the layer, session, no re-seal" "$public" -H "Cookie: $fresh" | tail -1)
 d=$(run "protected route (User), no re-seal due" "$protected" -H "Cookie: $fresh" | tail -1)
+u=$(run "protected route (User), no re-seal, cache off" "$uncached" -H "Cookie: $fresh" | tail -1)
 r=$(run "protected route (User), cookie due for re-seal" "$protected" -H "Cookie: $cookie" | tail -1)
 r0=$(run "protected route (User), threshold 0 (the SDK's)" "$reseal" -H "Cookie: $fresh" | tail -1)
 e=$(run "no auth, a rolled session's headers, no crypto" "$samebytes" -H "Cookie: $cookie" | tail -1)
 j=$(run "plain axum JSON route (the user), same Cookie" "$json" -H "Cookie: $fresh" | tail -1)
 p=$(run "/auth/profile, valid session" "$profile" -H "Cookie: $fresh" | tail -1)
-python3 - "$a" "$a0" "$b" "$c" "$d" "$e" "$r" "$j" "$p" "$r0" <<'PY'
+python3 - "$a" "$a0" "$b" "$c" "$d" "$e" "$r" "$j" "$p" "$r0" "$u" <<'PY'
 import sys
-a, a0, b, c, d, e, r, j, p, r0 = map(float, sys.argv[1:])
+a, a0, b, c, d, e, r, j, p, r0, u = map(float, sys.argv[1:])
 print()
 print("| route | req/s | vs no auth (same request) |")
 print("|---|---:|---:|")
@@ -63,6 +66,7 @@ for label, v in [("no auth (no layer), the browser's Cookie header sent as well"
                  ("unprotected, behind the layer, no cookie", b),
                  ("unprotected, behind the layer, with a session (no re-seal due)", c),
                  ("protected (`User`), cookie needing no re-seal", d),
+                 ("protected (`User`), cookie needing no re-seal, opened-sessions cache off", u),
                  ("protected (`User`), cookie due for re-seal (re-sealed)", r),
                  ("protected (`User`), rolling threshold 0 (the SDK's: re-sealed every request)", r0),
                  ("no auth, answering with a rolled session's headers (no crypto)", e)]:

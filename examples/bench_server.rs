@@ -44,6 +44,8 @@ fn main() {
         always.session.durations.rolling_threshold = 0;
         let client = Auth0Client::builder(config).build().unwrap();
         let reseal_client = Auth0Client::builder(always).build().unwrap();
+        // The same protected route with the opened-sessions cache off: every request decrypts.
+        let uncached_client = Auth0Client::builder(config).opened_sessions(0).build().unwrap();
         let plain = axum::Router::new().route("/hello", get(|| async { "hello" }));
         let public = axum::Router::new().route("/hello", get(|| async { "hello" })).layer(Auth0Layer::new(client.clone()));
         let protected = axum::Router::new()
@@ -52,6 +54,9 @@ fn main() {
         let protected_reseal = axum::Router::new()
             .route("/protected", get(|User(s): User| async move { format!("hello {}", s.claim("name").unwrap_or_default()) }))
             .layer(Auth0Layer::new(reseal_client));
+        let protected_uncached = axum::Router::new()
+            .route("/protected", get(|User(s): User| async move { format!("hello {}", s.claim("name").unwrap_or_default()) }))
+            .layer(Auth0Layer::new(uncached_client));
         let profile = axum::Router::new().fallback(|| async { "not found" }).layer(Auth0Layer::new(client));
         let user_json: serde_json::Value = serde_json::from_str(USER).unwrap();
         let json = axum::Router::new().route("/json", get(move || async move { axum::Json(user_json.clone()) }));
@@ -81,6 +86,7 @@ fn main() {
             (protected_reseal, "/protected"),
             (profile, "/auth/profile"),
             (json, "/json"),
+            (protected_uncached, "/protected"),
         ] {
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
             urls.push(format!("http://{}{path}", listener.local_addr().unwrap()));
@@ -101,6 +107,7 @@ fn main() {
         println!("RESEAL {}", urls[4]);
         println!("PROFILE {}", urls[5]);
         println!("JSON {}", urls[6]);
+        println!("UNCACHED {}", urls[7]);
         println!("COOKIE __session={cookie}");
         println!("SESSION_BYTES {}", session.len());
         std::future::pending::<()>().await;

@@ -23,6 +23,7 @@ pub struct Builder {
     hooks: Box<dyn DynHooks>,
     memo: MemoOptions,
     redis: Option<RedisCoordination>,
+    opened_sessions: usize,
 }
 
 impl std::fmt::Debug for Builder {
@@ -43,6 +44,7 @@ impl Builder {
             hooks: Box::new(DefaultHooks),
             memo: MemoOptions::default(),
             redis: None,
+            opened_sessions: super::DEFAULT_OPENED_SESSIONS,
         }
     }
 
@@ -91,6 +93,19 @@ impl Builder {
         self
     }
 
+    /// How many cookie sessions the client keeps opened (default
+    /// [`super::DEFAULT_OPENED_SESSIONS`]; 0 keeps none). A browser sends the same cookie on
+    /// every request until the session rolls, and a request whose cookie was opened before is
+    /// answered with what opening it gave, without decrypting and parsing it again: the checks
+    /// that depend on the time (the cookie's `exp`, the IPSIE ceiling, whether a roll is due) are
+    /// made again, and a cookie is matched by all its bytes. Only cookies that opened are kept
+    /// (a tampered one never matches); their sessions (tokens included) stay in memory until
+    /// newer ones push them out, as a [`super::MemoryStore`]'s do. Cookie sessions only.
+    pub fn opened_sessions(mut self, capacity: usize) -> Self {
+        self.opened_sessions = capacity;
+        self
+    }
+
     /// Checks the configuration and builds the client.
     pub fn build(self) -> Result<Auth0Client, ConfigError> {
         let keys = Keys::derive(&self.config.as_config())?;
@@ -101,6 +116,12 @@ impl Builder {
             })?;
         let session_cookie =
             memchr::memmem::Finder::new(self.config.as_config().session.cookie_name).into_owned();
+        // A store's record is the authority for a stateful session: nothing is kept here.
+        let opened = if self.store.is_some() {
+            0
+        } else {
+            self.opened_sessions
+        };
         Ok(Auth0Client::from_inner(Inner {
             session_cookie,
             config: self.config,
@@ -112,6 +133,7 @@ impl Builder {
             hooks: self.hooks,
             coordinator: Coordinator::new(self.memo, self.redis),
             pool: Pool::default(),
+            opened: super::opened::OpenedSessions::new(opened),
         }))
     }
 }

@@ -42,6 +42,8 @@ pub(crate) struct Inner {
     pub(crate) hooks: Box<dyn DynHooks>,
     pub(crate) coordinator: Coordinator,
     pub(crate) pool: Pool,
+    /// The cookie sessions opened recently ([`super::Builder::opened_sessions`]).
+    pub(crate) opened: super::opened::OpenedSessions<super::session::Cached>,
     /// Finds the session cookie's name in a `Cookie` header (made once, with the client).
     pub(crate) session_cookie: memchr::memmem::Finder<'static>,
 }

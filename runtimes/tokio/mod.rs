@@ -25,6 +25,7 @@
 //! | `convert.rs` | the core's HTTP view to and from the `http` crate |
 //! | `owned.rs` | [`SessionData`], [`AccessTokenData`] |
 //! | `pool.rs` | reused work buffers |
+//! | `opened.rs` | the sessions opened recently, by their sealed cookie (a cookie sent again is not decrypted again) |
 //! | `transport.rs` | [`HyperTransport`] |
 //! | `cache.rs` | [`SharedCache`], the discovery, JWKS and DPoP nonce cache of all requests |
 //! | `fetch.rs` | [`Fetcher`], [`FetchWithAuth`]: calling an API with the user's token (DPoP or Bearer) |
@@ -62,6 +63,7 @@ mod convert;
 mod fetch;
 mod hooks;
 mod layer;
+mod opened;
 mod owned;
 mod pool;
 pub(crate) mod refresh;
@@ -82,6 +84,7 @@ pub use fetch::{
 };
 pub use hooks::{HookError, Hooks};
 pub use layer::{Auth0Layer, Auth0Service};
+pub use opened::DEFAULT_OPENED_SESSIONS;
 pub use owned::{
     AccessTokenData, ConnectionTokenData, SessionData, filter_default_id_token_claims,
 };

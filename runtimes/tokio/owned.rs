@@ -6,6 +6,8 @@ use crate::codec::json::Object;
 use crate::oauth::id_token::DEFAULT_ID_TOKEN_CLAIMS;
 use crate::session::{KNOWN_MEMBERS, Session};
 use serde_json::{Map, Value};
+use std::fmt;
+use std::sync::Arc;
 
 /// A session, owned and editable: the user's claims and the document's extra top-level members
 /// as `serde_json` values; the token set and `internal` are kept as they were read (they change
@@ -31,7 +33,36 @@ pub struct SessionData {
     /// like the SDK's are ignored when the session is written.
     pub extra: Map<String, Value>,
     /// The SDK's other members, as read (JSON text).
-    sdk: Vec<(&'static str, String)>,
+    sdk: Vec<(&'static str, Text)>,
+}
+
+/// A member's JSON text: a part of the document it was read from (shared with the request's
+/// session, not copied), or text of its own.
+#[derive(Clone)]
+enum Text {
+    Part(Arc<str>, std::ops::Range<usize>),
+    Own(String),
+}
+
+impl Text {
+    fn as_str(&self) -> &str {
+        match self {
+            Text::Part(doc, range) => doc.get(range.clone()).unwrap_or_default(),
+            Text::Own(s) => s,
+        }
+    }
+}
+
+impl PartialEq for Text {
+    fn eq(&self, other: &Text) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl fmt::Debug for Text {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.as_str(), f)
+    }
 }
 
 impl SessionData {
@@ -39,17 +70,23 @@ impl SessionData {
     pub fn from_json(json: &str) -> Result<Self, crate::Error> {
         // The core's reader checks the document (`user` and `tokenSet` objects, …).
         let opened = Session::parse(json)?;
-        Self::from_members(opened.session.raw.unwrap_or(Object::EMPTY), None)
+        Self::from_members(opened.session.raw.unwrap_or(Object::EMPTY), None, None)
     }
 
-    /// A document this crate checked before (a request's session): not checked again.
-    /// `known` is one of its member values (a part of `doc`, as the core's view of it hands
-    /// out), walked over without being scanned.
-    pub(crate) fn from_trusted(doc: &str, known: Option<&str>) -> Result<Self, crate::Error> {
-        Self::from_members(Object::assume_valid(doc), known)
+    /// A document this crate checked before (a request's session): not checked again, and its
+    /// SDK members' text shared with `doc`, not copied. `known` is one of its member values (a
+    /// part of `doc`, as the core's view of it hands out), walked over without being scanned.
+    pub(crate) fn from_trusted(doc: &Arc<str>, known: Option<&str>) -> Result<Self, crate::Error> {
+        Self::from_members(Object::assume_valid(doc), known, Some(doc))
     }
 
-    fn from_members(doc: Object<'_>, known: Option<&str>) -> Result<Self, crate::Error> {
+    /// The session of `doc`'s members; `shared` is the text `doc` is part of, when SDK members
+    /// may borrow it.
+    fn from_members(
+        doc: Object<'_>,
+        known: Option<&str>,
+        shared: Option<&Arc<str>>,
+    ) -> Result<Self, crate::Error> {
         let mut data = SessionData {
             user: Map::new(),
             extra: Map::new(),
@@ -67,7 +104,7 @@ impl SessionData {
                 }
             } else if let Some(known) = KNOWN_MEMBERS.iter().find(|n| **n == k) {
                 if *known != "exp" {
-                    data.sdk.push((known, text(v)));
+                    data.sdk.push((known, text(v, shared)));
                 }
             } else {
                 data.extra.insert(k.to_string(), value(v)?);
@@ -78,15 +115,20 @@ impl SessionData {
 
     /// The session document, as it is saved (without `exp`).
     pub fn to_json(&self) -> String {
-        let mut out =
-            String::with_capacity(256 + self.sdk.iter().map(|(_, v)| v.len() + 24).sum::<usize>());
+        let mut out = String::with_capacity(
+            256 + self
+                .sdk
+                .iter()
+                .map(|(_, v)| v.as_str().len() + 24)
+                .sum::<usize>(),
+        );
         out.push_str(r#"{"user":"#);
         out.push_str(&Value::Object(self.user.clone()).to_string());
         for (k, v) in &self.sdk {
             out.push_str(",\"");
             out.push_str(k);
             out.push_str("\":");
-            out.push_str(v);
+            out.push_str(v.as_str());
         }
         for (k, v) in &self.extra {
             if KNOWN_MEMBERS.contains(&k.as_str()) {
@@ -125,7 +167,7 @@ impl SessionData {
     pub(crate) fn keep_internal_of(&mut self, current: &SessionData) {
         self.sdk.retain(|(k, _)| *k != "internal");
         if let Some(v) = current.sdk_member("internal") {
-            self.sdk.push(("internal", v.to_string()));
+            self.sdk.push(("internal", Text::Own(v.to_string())));
         }
     }
 
@@ -192,11 +234,22 @@ fn string(s: crate::codec::json::JsonStr<'_>) -> Result<String, crate::Error> {
     }
 }
 
-/// A member's value as JSON text.
-fn text(v: crate::codec::json::Value<'_>) -> String {
+/// A member's value as JSON text: a part of `shared` when it is one (objects and arrays as
+/// read), else a copy (a string re-escaped as `JSON.stringify` writes it).
+fn text(v: crate::codec::json::Value<'_>, shared: Option<&Arc<str>>) -> Text {
     match v {
-        crate::codec::json::Value::String(s) => Value::String(s.chars().collect()).to_string(),
-        other => other.raw().to_string(),
+        crate::codec::json::Value::String(s) => {
+            Text::Own(Value::String(s.chars().collect()).to_string())
+        }
+        other => {
+            let raw = other.raw();
+            let part = shared.and_then(|doc| {
+                let at = (raw.as_ptr() as usize).checked_sub(doc.as_ptr() as usize)?;
+                let range = at..at.checked_add(raw.len())?;
+                (doc.get(range.clone()) == Some(raw)).then(|| Text::Part(doc.clone(), range))
+            });
+            part.unwrap_or_else(|| Text::Own(raw.to_string()))
+        }
     }
 }
 

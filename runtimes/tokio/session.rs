@@ -13,9 +13,11 @@ use std::prelude::rust_2024::*;
 use super::client::{Auth0Client, CoreClient};
 use super::convert::{OwnedHeaders, cookie_header};
 use super::hooks::session_saved;
+use super::opened::Opened;
 use super::owned::{AccessTokenData, ConnectionTokenData, SessionData};
 use super::pool::with_buffer;
 use super::refresh::{Waited, key_of};
+use crate::cookie::chunk;
 use crate::flow::{AccessTokenOptions, AuthError, ReadSession};
 use crate::runtime::Clock as _;
 use crate::session::Session;
@@ -108,19 +110,25 @@ pub struct MfaChallengeData {
 }
 
 /// The session document of a request, owned (without `exp`).
-struct Doc {
-    text: String,
+#[derive(Clone)]
+pub(crate) struct Doc {
+    /// Shared with the [`SessionData`] made of it (its SDK members are parts of it).
+    text: Arc<str>,
     /// Where its `tokenSet` object is, when the document is the one the core read (the members
     /// are then walked without scanning the tokens again).
     token_set: Option<std::ops::Range<usize>>,
+    /// The session as a handler sees it, made once for all who share the document (the
+    /// opened-sessions cache and the requests it answers).
+    data: Arc<std::sync::OnceLock<Option<SessionData>>>,
 }
 
 impl Doc {
     /// A document written by this crate, or taken from a refresh.
     fn new(text: String) -> Doc {
         Doc {
-            text,
+            text: Arc::from(text),
             token_set: None,
+            data: Arc::default(),
         }
     }
 
@@ -133,16 +141,29 @@ impl Doc {
             (range.end <= raw.len()).then_some(range)
         });
         Doc {
-            text: raw.to_string(),
+            text: Arc::from(raw),
             token_set,
+            data: Arc::default(),
         }
     }
 
     /// The session, as a handler sees it.
     fn data(&self) -> Option<SessionData> {
-        let known = self.token_set.clone().and_then(|r| self.text.get(r));
-        SessionData::from_trusted(&self.text, known).ok()
+        self.data
+            .get_or_init(|| {
+                let known = self.token_set.clone().and_then(|r| self.text.get(r));
+                SessionData::from_trusted(&self.text, known).ok()
+            })
+            .clone()
     }
+}
+
+/// A cookie session as the opened-sessions cache keeps it ([`super::opened`]).
+#[derive(Clone)]
+pub(crate) struct Cached {
+    doc: Doc,
+    /// When its access token expires.
+    expires_at: Option<i64>,
 }
 
 /// The request's `Cookie` header as the request-scoped session keeps it: the one header of an
@@ -187,6 +208,10 @@ struct Read {
     rolled: Option<OwnedHeaders>,
     /// Whether a roll re-seals it (its cookie's expiry is behind by the threshold).
     roll_due: bool,
+    /// What the checks of a later request need (the opened-sessions cache).
+    cookie_exp: Option<i64>,
+    created_at: Option<i64>,
+    ceiling: Option<i64>,
 }
 
 impl Read {
@@ -206,6 +231,9 @@ impl Read {
             record_id: r.record_id.map(String::from),
             roll_due,
             rolled,
+            cookie_exp: r.cookie_exp,
+            created_at: s.internal.created_at,
+            ceiling: s.internal.session_expires_at,
         }
     }
 }
@@ -257,6 +285,33 @@ impl RequestSession {
             return Ok(Self::with_state(client, state));
         }
         let stateful = core.store().is_some();
+        // The cookie's pieces, when the opened-sessions cache may have it.
+        let found = (!stateful && client.inner.opened.is_on())
+            .then(|| Self::cacheable(client, cookie))
+            .flatten();
+        let pieces = found.as_ref().and_then(chunk::Found::pieces);
+        // Kept already (and read again below only to be rolled).
+        let mut kept = false;
+        if let Some(pieces) = pieces
+            && let Some(hit) = client.inner.opened.get(pieces)
+        {
+            let now = core.now();
+            if !hit.is_open(now) {
+                client.inner.opened.remove(pieces);
+            } else {
+                let durations = &client.config().session.durations;
+                let roll_due = durations.roll_due(hit.cookie_exp, hit.created_at, now);
+                // A roll that re-seals needs the session as the core reads it.
+                if !(roll && roll_due) {
+                    state.doc = Some(hit.session.doc);
+                    state.expires_at = hit.session.expires_at;
+                    state.request_cookie = RequestCookie::of(headers, cookie);
+                    state.roll &= roll_due;
+                    return Ok(Self::with_state(client, state));
+                }
+                kept = true;
+            }
+        }
         // A cookie session needs room for its cookies' copy and plaintext; a stored one for its
         // record.
         let need = if stateful {
@@ -269,7 +324,23 @@ impl RequestSession {
         });
         match read {
             Ok(Some(r)) => {
-                state.doc = Some(r.doc?);
+                let doc = r.doc?;
+                if let Some(pieces) = pieces.filter(|_| !kept) {
+                    let session = Cached {
+                        doc: doc.clone(),
+                        expires_at: r.expires_at,
+                    };
+                    client.inner.opened.insert(
+                        pieces,
+                        Opened {
+                            session,
+                            cookie_exp: r.cookie_exp,
+                            created_at: r.created_at,
+                            ceiling: r.ceiling,
+                        },
+                    );
+                }
+                state.doc = Some(doc);
                 state.expires_at = r.expires_at;
                 state.record_id = r.record_id;
                 state.version = core.store().and_then(|s| s.seen());
@@ -354,6 +425,23 @@ impl RequestSession {
                 state: tokio::sync::Mutex::new(state),
             }),
         }
+    }
+
+    /// The session cookie of `cookie`, when what opening it gives may be kept and reused: no
+    /// connection-token cookies (their sets are part of the session read), and SDK cookies
+    /// within what a read accepts (a larger header is refused by the read, never answered from
+    /// the cache).
+    fn cacheable<'h>(client: &Auth0Client, cookie: &'h str) -> Option<chunk::Found<'h>> {
+        if cookie.len() > crate::flow::MAX_SDK_COOKIES_LEN
+            || memchr::memmem::find(
+                cookie.as_bytes(),
+                crate::flow::CONNECTION_COOKIE_PREFIX.as_bytes(),
+            )
+            .is_some()
+        {
+            return None;
+        }
+        chunk::find(cookie, client.config().session.cookie_name).ok()
     }
 
     /// Whether a request with these headers may have a session: it carries a cookie whose
@@ -676,7 +764,7 @@ impl RequestSession {
     async fn write(&self, state: &mut State, conditional: bool) -> Result<OwnedHeaders, AuthError> {
         let client = &self.scope.client;
         let core = client.core();
-        let Some(doc) = state.doc.as_ref().map(|d| d.text.as_str()) else {
+        let Some(doc) = state.doc.as_ref().map(|d| &*d.text) else {
             return Ok(OwnedHeaders::default());
         };
         let session = parse(doc)?;
@@ -708,7 +796,7 @@ impl RequestSession {
 impl State {
     /// The session document.
     fn doc(&self) -> Option<&str> {
-        self.doc.as_ref().map(|d| d.text.as_str())
+        self.doc.as_ref().map(|d| &*d.text)
     }
 
     /// A copy of the session document (to parse while the state changes).
@@ -753,5 +841,173 @@ impl SessionData {
                 Err(e) => return Err(e.into()),
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{ClientAuth, Config};
+
+    const SECRET: &str = "a-test-secret-that-is-at-least-32-characters-long!";
+    /// A session made at `created_at`.
+    fn doc(created_at: i64) -> String {
+        format!(
+            r#"{{"user":{{"sub":"auth0|1","name":"Ada","email":"ada@example.com"}},"tokenSet":{{"accessToken":"at-0123456789","idToken":"a.b.c","refreshToken":"rt-1","expiresAt":4102444800,"scope":"openid"}},"internal":{{"sid":"s-1","createdAt":{created_at}}}}}"#
+        )
+    }
+
+    fn config() -> Config<'static> {
+        Config {
+            secret: SECRET,
+            ..Config::new(
+                "127.0.0.1:9",
+                "test",
+                ClientAuth::SecretPost("s"),
+                "http://127.0.0.1:3000",
+            )
+        }
+    }
+
+    fn client(opened: usize) -> Auth0Client {
+        Auth0Client::builder(config())
+            .opened_sessions(opened)
+            .build()
+            .unwrap()
+    }
+
+    /// A cookie sealed as if at `now`: it expires an hour later.
+    fn cookie_at(now: i64) -> String {
+        let key = crate::jose::jwe::Key::from_secret(SECRET).unwrap();
+        let doc = doc(now);
+        let mut buf = vec![0u8; doc.len() * 3 + 1024];
+        let sealed = crate::session::generate_session_cookie(
+            &doc,
+            &key,
+            now,
+            &mut rand_core::OsRng,
+            &mut buf,
+        )
+        .unwrap();
+        format!("__session={sealed}")
+    }
+
+    fn headers(cookie: &str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert(http::header::COOKIE, HeaderValue::from_str(cookie).unwrap());
+        h
+    }
+
+    fn now() -> i64 {
+        crate::runtime::Clock::now(&super::super::SystemClock)
+    }
+
+    async fn read(c: &Auth0Client, cookie: &str, roll: bool) -> (Option<SessionData>, HeaderMap) {
+        let s = RequestSession::read_rolling(c, &headers(cookie), roll)
+            .await
+            .unwrap();
+        (s.get().await, s.finish().await.unwrap())
+    }
+
+    fn cached(c: &Auth0Client, cookie: &str) -> bool {
+        let found = chunk::find(cookie, "__session").unwrap();
+        c.inner.opened.get(found.pieces().unwrap()).is_some()
+    }
+
+    /// The cookie a roll of `cookie` wrote (one that needs no re-seal for a while).
+    async fn rolled(c: &Auth0Client, cookie: &str) -> String {
+        let (_, h) = read(c, cookie, true).await;
+        let line = h
+            .get_all(http::header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|v| v.starts_with("__session="))
+            .expect("a rolled cookie")
+            .to_string();
+        line.split(';').next().unwrap().to_string()
+    }
+
+    #[tokio::test]
+    async fn a_cookie_read_again_gives_what_opening_it_gives() {
+        let on = client(16);
+        let off = client(0);
+        let fresh = rolled(&off, &cookie_at(now())).await;
+        for roll in [false, true] {
+            let first = read(&on, &fresh, roll).await;
+            assert!(cached(&on, &fresh));
+            let again = read(&on, &fresh, roll).await;
+            let reference = read(&off, &fresh, roll).await;
+            assert!(first.0.is_some());
+            assert_eq!(first.0, reference.0);
+            assert_eq!(again.0, reference.0);
+            // No re-seal is due: nothing is written, from the cache or not.
+            assert!(reference.1.get(http::header::SET_COOKIE).is_none());
+            assert!(again.1.get(http::header::SET_COOKIE).is_none());
+        }
+        assert!(!cached(&off, &fresh));
+        // The session a handler gets is made once for both requests.
+        let a = RequestSession::read(&on, &headers(&fresh)).await.unwrap();
+        let b = RequestSession::read(&on, &headers(&fresh)).await.unwrap();
+        assert_eq!(a.get().await, b.get().await);
+    }
+
+    #[tokio::test]
+    async fn a_roll_that_is_due_re_seals_a_cached_cookie() {
+        let on = client(16);
+        // Sealed an hour ago: a roll to a day from now is due on every request.
+        let due = cookie_at(now());
+        let _ = read(&on, &due, false).await;
+        assert!(cached(&on, &due));
+        for _ in 0..2 {
+            let (data, h) = read(&on, &due, true).await;
+            assert!(data.is_some());
+            let line = h.get(http::header::SET_COOKIE).expect("re-sealed");
+            assert!(line.to_str().unwrap().starts_with("__session="));
+        }
+    }
+
+    #[tokio::test]
+    async fn a_changed_cookie_is_never_answered_from_the_cache() {
+        let on = client(16);
+        let fresh = rolled(&on, &cookie_at(now())).await;
+        let _ = read(&on, &fresh, false).await;
+        assert!(cached(&on, &fresh));
+        // The same length and the same last bytes (the cache's key), one byte changed in the
+        // ciphertext: it does not open, and the cache does not answer it.
+        let mut bytes = fresh.clone().into_bytes();
+        let at = bytes.len() / 2;
+        bytes[at] = if bytes[at] == b'A' { b'B' } else { b'A' };
+        let forged = String::from_utf8(bytes).unwrap();
+        let (data, _) = read(&on, &forged, false).await;
+        assert!(data.is_none());
+        assert!(!cached(&on, &forged));
+        // The genuine one still reads.
+        assert!(read(&on, &fresh, false).await.0.is_some());
+    }
+
+    #[tokio::test]
+    async fn a_cookie_that_expired_since_it_was_opened_is_not_read() {
+        let on = client(16);
+        // It expires (beyond opening's 15 s tolerance) a second from now.
+        let cookie = cookie_at(now() - 3600 - 14);
+        assert!(read(&on, &cookie, false).await.0.is_some());
+        assert!(cached(&on, &cookie));
+        tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+        assert!(read(&on, &cookie, false).await.0.is_none());
+        assert!(!cached(&on, &cookie));
+    }
+
+    #[tokio::test]
+    async fn connection_token_cookies_and_stores_bypass_the_cache() {
+        let on = client(16);
+        let fresh = rolled(&on, &cookie_at(now())).await;
+        let with_fc = format!("{fresh}; __FC_0=x");
+        let _ = read(&on, &with_fc, false).await;
+        assert!(!cached(&on, &with_fc));
+        let stateful = Auth0Client::builder(config())
+            .store(super::super::MemoryStore::default())
+            .build()
+            .unwrap();
+        assert!(!stateful.inner.opened.is_on());
     }
 }

@@ -31,6 +31,31 @@ pub const MAX_DEPTH: usize = 32;
 mod tests {
     use super::*;
 
+    #[test]
+    fn plain_runs_stop_at_the_first_special_byte_wherever_it_is() {
+        // Every special byte at every offset of a 100-byte run (across the 32-byte and 8-byte
+        // steps and the tail), from several starts.
+        for special in [b'"', b'\\', 0x00, 0x1f, b'\n'] {
+            for at in 0..100 {
+                let mut b = [b'a'; 100];
+                b[at] = special;
+                // Bytes beyond ASCII and just above the range are plain.
+                b[(at + 7) % 100] = if (at + 7) % 100 == at { special } else { 0xC3 };
+                b[(at + 13) % 100] = if (at + 13) % 100 == at { special } else { 0x20 };
+                for start in [0, 1, 7, 31, 33] {
+                    let want = if start <= at { at } else { 100 };
+                    assert_eq!(
+                        parse::plain_run(&b, start),
+                        want,
+                        "{special} at {at} from {start}"
+                    );
+                }
+            }
+        }
+        assert_eq!(parse::plain_run(&[b'x'; 64], 0), 64);
+        assert_eq!(parse::plain_run(b"", 0), 0);
+    }
+
     fn stringify(s: &str) -> heapless::String<256> {
         let mut buf = [0u8; 256];
         let mut w = Writer::new(&mut buf, "t");
