@@ -1,16 +1,29 @@
 //! RSA signature verification without allocation: RSASSA-PKCS1-v1_5 (RFC 8017 §8.2.2) with
 //! SHA-256 (RS256), SHA-384 and SHA-512, and RSASSA-PSS (RFC 8017 §8.1.2, EMSA-PSS §9.1.2,
 //! MGF1 with the same hash, salt as long as the hash, as TLS 1.3 and X.509 use it) with
-//! SHA-256, SHA-384 and SHA-512. The modulus lives in a fixed-width `crypto-bigint` integer of
-//! 2048, 3072 or 4096 bits, with its Montgomery parameters computed once when the key is loaded
-//! (by doublings and Montgomery squarings: no double-width division on the stack).
+//! SHA-256, SHA-384 and SHA-512.
 //!
-//! Verification handles only public values, so it need not run in constant time; the public
-//! exponent is applied by plain square-and-multiply (17 products for 65537).
+//! The modulus of 2048, 3072 or 4096 bits is kept as `L` machine words (`crypto-bigint`'s
+//! `Word`, 64 or 32 bits), with its Montgomery parameters computed once when the key is loaded
+//! (by doublings and Montgomery squarings: no double-width division on the stack). The
+//! arithmetic is the module's own, on fixed-size word arrays: Montgomery multiplication by
+//! product scanning (FIPS), where column `c` of `a·b` is summed together with column `c` of
+//! the reduction `m·n` and the quotient word `m[c]` is found as soon as the low column is
+//! complete, so no double-width product is ever held; a column's sum lives in three words of
+//! registers (`Acc`), each product taken with the double-width type (`WideWord`). Squaring
+//! sums each product off the diagonal once and doubles it (16 of the 17 products of 65537 are
+//! squarings). `n` is stored most significant word first, so the reduction's products are a
+//! plain forward walk over both operands; the squaring takes its columns four at a time so
+//! that the reduction's leftover products (the column length mod 4) are unrolled, not looped.
+//!
+//! Verification handles only public values, so it need not run in constant time: the loops'
+//! lengths depend only on the width, but the final subtraction of a product is conditional.
+//! The public exponent is applied by plain square-and-multiply: 65537 takes a multiplication
+//! into Montgomery form, 16 squarings, and a last multiplication by the signature itself,
+//! which also takes the result out of Montgomery form.
 
 use crate::{JwkError, JwsError};
-use crypto_bigint::modular::montgomery_reduction;
-use crypto_bigint::{Limb, Uint, Word};
+use crypto_bigint::{Limb, Uint, WideWord, Word};
 use sha2::{Digest, Sha256, Sha384, Sha512};
 
 /// The DER prefix of a SHA-256 `DigestInfo` (RFC 8017 §9.2, note 1).
@@ -29,15 +42,21 @@ const SHA512_DIGEST_INFO: [u8; 19] = [
     0x00, 0x04, 0x40,
 ];
 const MAX_BYTES: usize = 512;
+/// The bits of a word.
+const W: u32 = Word::BITS;
+/// The bytes of a word.
+const WORD_BYTES: usize = Limb::BYTES;
 
-/// An odd modulus `n` with what Montgomery multiplication needs (`R = 2^(L·Limb::BITS)`):
-/// `R² mod n` and `−n⁻¹ mod 2^Limb::BITS`. Two integers of the width, not the four of
-/// crypto-bigint's `DynResidueParams` (whose setup divides a double-width integer on the stack).
+/// An odd modulus `n` with what Montgomery multiplication needs (`R = 2^(L·W)`): `R² mod n`
+/// and `−n⁻¹ mod 2^W`. Two integers of the width, not the four of crypto-bigint's
+/// `DynResidueParams` (whose setup divides a double-width integer on the stack).
 #[derive(Clone, Debug)]
 struct Modulus<const L: usize> {
-    n: Uint<L>,
-    r2: Uint<L>,
-    n_neg_inv: Limb,
+    /// The words of `n`, most significant first (`n_rev[L − 1 − i]` is word `i`).
+    n_rev: [Word; L],
+    /// The words of `R² mod n`, least significant first, as every other integer here.
+    r2: [Word; L],
+    n_neg_inv: Word,
 }
 
 #[derive(Clone, Debug)]
@@ -58,31 +77,141 @@ pub struct RsaPublicKey {
     e: u64,
 }
 
-fn uint_from_be<const L: usize>(bytes: &[u8]) -> Option<Uint<L>> {
-    let size = L * Limb::BYTES;
-    if bytes.len() > size || size > MAX_BYTES {
+/// The words (least significant first) of the big-endian `bytes`, or `None` if they do not
+/// fit `L` words.
+fn words_from_be<const L: usize>(bytes: &[u8]) -> Option<[Word; L]> {
+    if bytes.len() > L * WORD_BYTES {
         return None;
     }
-    let mut padded = [0u8; MAX_BYTES];
-    padded[size - bytes.len()..size].copy_from_slice(bytes);
-    Some(Uint::from_be_slice(&padded[..size]))
+    let mut x = [0; L];
+    for (word, chunk) in x.iter_mut().zip(bytes.rchunks(WORD_BYTES)) {
+        *word = chunk.iter().fold(0, |w, &b| (w << 8) | Word::from(b));
+    }
+    Some(x)
 }
 
-/// Writes `x` big-endian into `out` (which is `L * Limb::BYTES` long or shorter, keeping the
-/// low-order bytes).
-fn uint_to_be<const L: usize>(x: &Uint<L>, out: &mut [u8]) {
-    let mut full = [0u8; MAX_BYTES];
-    let size = L * Limb::BYTES;
-    for (i, limb) in x.as_limbs().iter().rev().enumerate() {
-        let b = limb.0.to_be_bytes();
-        full[i * Limb::BYTES..(i + 1) * Limb::BYTES].copy_from_slice(&b);
+/// Writes the words `x` (least significant first) big-endian into `out`, which is
+/// `x.len() * WORD_BYTES` long or shorter (keeping the low-order bytes).
+fn words_to_be<'a>(x: impl IntoIterator<Item = &'a Word>, out: &mut [u8]) {
+    for (word, chunk) in x.into_iter().zip(out.rchunks_mut(WORD_BYTES)) {
+        let b = word.to_be_bytes();
+        chunk.copy_from_slice(&b[WORD_BYTES - chunk.len()..]);
     }
-    let n = out.len().min(size);
-    out[..n].copy_from_slice(&full[size - n..size]);
+}
+
+/// The sum of one column of a product, `lo + hi·2^W`: three words, in registers. A column
+/// sums at most `2L + 1` double-word products and the carry of the column before, far below
+/// `2^(3W)`.
+#[derive(Clone, Copy)]
+struct Acc {
+    lo: Word,
+    hi: WideWord,
+}
+
+impl Acc {
+    const ZERO: Acc = Acc { lo: 0, hi: 0 };
+
+    /// `self += x·y`: a multiplication and three additions with carry. (The product's high
+    /// word plus one carry still fits a word: it is at most `2^W − 2`.)
+    #[inline(always)]
+    fn mac(&mut self, x: Word, y: Word) {
+        let p = WideWord::from(x) * WideWord::from(y);
+        let (lo, carry) = self.lo.overflowing_add(p as Word);
+        self.lo = lo;
+        self.hi += WideWord::from((p >> W) as Word + Word::from(carry));
+    }
+
+    /// `self += other`.
+    #[inline(always)]
+    fn add(&mut self, other: Acc) {
+        let (lo, carry) = self.lo.overflowing_add(other.lo);
+        self.lo = lo;
+        self.hi += other.hi + WideWord::from(carry);
+    }
+
+    /// `self *= 2` (the sums it doubles are below `2^(3W−1)`).
+    #[inline(always)]
+    fn double(&mut self) {
+        self.hi = (self.hi << 1) | WideWord::from(self.lo >> (W - 1));
+        self.lo <<= 1;
+    }
+
+    /// What carries into the next column: `self >> W`.
+    #[inline(always)]
+    fn carry(self) -> Acc {
+        Acc {
+            lo: self.hi as Word,
+            hi: self.hi >> W,
+        }
+    }
+
+    /// `self += Σ xs[k]·ys[len − 1 − k]` (`xs`, `ys` of one length, `ys` walked backwards).
+    /// Four products a step, no bounds checks.
+    #[inline(always)]
+    fn dot_rev(&mut self, xs: &[Word], ys: &[Word]) {
+        let (xs4, xs1) = xs.as_chunks::<4>();
+        let (ys1, ys4) = ys.as_rchunks::<4>();
+        for (x, y) in xs4.iter().zip(ys4.iter().rev()) {
+            self.mac(x[0], y[3]);
+            self.mac(x[1], y[2]);
+            self.mac(x[2], y[1]);
+            self.mac(x[3], y[0]);
+        }
+        for (x, y) in xs1.iter().zip(ys1.iter().rev()) {
+            self.mac(*x, *y);
+        }
+    }
+
+    /// `self += Σ xs[k]·ys[k]` for `xs`, `ys` of one length whose last `T` (at most 3)
+    /// products are taken one by one and the others four at a step: the length minus `T` must
+    /// be a multiple of 4.
+    #[inline(always)]
+    fn dot<const T: usize>(&mut self, xs: &[Word], ys: &[Word]) {
+        let whole = xs.len() - T;
+        debug_assert!(whole.is_multiple_of(4) && ys.len() == xs.len());
+        let ((xs4, _), xs1) = (xs[..whole].as_chunks::<4>(), &xs[whole..]);
+        let ((ys4, _), ys1) = (ys[..whole].as_chunks::<4>(), &ys[whole..]);
+        for (x, y) in xs4.iter().zip(ys4) {
+            self.mac(x[0], y[0]);
+            self.mac(x[1], y[1]);
+            self.mac(x[2], y[2]);
+            self.mac(x[3], y[3]);
+        }
+        for (x, y) in xs1[..T].iter().zip(&ys1[..T]) {
+            self.mac(*x, *y);
+        }
+    }
+
+    /// `self += Σ xs[k]·ys[k]` for `xs`, `ys` of one length (any).
+    #[inline(always)]
+    fn dot_any(&mut self, xs: &[Word], ys: &[Word]) {
+        let (xs4, xs1) = xs.as_chunks::<4>();
+        let (ys4, ys1) = ys.as_chunks::<4>();
+        for (x, y) in xs4.iter().zip(ys4) {
+            self.mac(x[0], y[0]);
+            self.mac(x[1], y[1]);
+            self.mac(x[2], y[2]);
+            self.mac(x[3], y[3]);
+        }
+        for (x, y) in xs1.iter().zip(ys1) {
+            self.mac(*x, *y);
+        }
+    }
 }
 
 // The per-width functions are never inlined into the code that picks the width, so a 2048-bit
-// key's verification uses a 2048-bit frame, not one with room for all three widths.
+// key's verification uses a 2048-bit frame, not one with room for all three widths. The
+// multiplication and the squaring are not inlined either: one copy of each per width, called
+// from the exponentiation's frame (whose own integers are the signature, its Montgomery form
+// and the running power: three of the width).
+//
+// Column `c` of `a·b + m·n` (`m` the Montgomery quotient, found a word a column) sums
+// `a[j]·b[c−j]` and `m[j]·n[c−j]`; in the `L` low columns `m[c]` is the word that makes the
+// column vanish mod `2^W`, and the `L` high ones (with the last carry) are the result, below
+// `2n`, then reduced once. The output array `t` holds the words of `m` while the low columns
+// are summed, then those of the result: column `L + j` needs `m` from word `j + 1` up only, so
+// it may overwrite word `j`. With `n` stored reversed, `n[c−j]` for ascending `j` is
+// `n_rev[L−1−c+j]`, ascending too.
 impl<const L: usize> Modulus<L> {
     /// The modulus `n` (big-endian), which must be odd and at least 2 bits; `None` otherwise.
     ///
@@ -90,8 +219,8 @@ impl<const L: usize> Modulus<L> {
     /// (the Montgomery form of 1), then `s` more times to the form of `2^s`, then squared `j`
     /// times in Montgomery form to that of `2^(s·2^j) = R`, which is `R² mod n`.
     fn new(n: &[u8]) -> Option<Self> {
-        let n = uint_from_be::<L>(n)?;
-        let n0 = n.as_limbs()[0].0;
+        let n = Uint::<L>::from_words(words_from_be::<L>(n)?);
+        let n0 = n.as_words()[0];
         let bits = n.bits_vartime();
         if n0 & 1 == 0 || bits < 2 {
             return None;
@@ -102,54 +231,192 @@ impl<const L: usize> Modulus<L> {
         for _ in 0..6 {
             inv = inv.wrapping_mul((2 as Word).wrapping_sub(n0.wrapping_mul(inv)));
         }
-        let mut m = Modulus {
-            n,
-            r2: Uint::ONE.shl_vartime(bits - 1),
-            n_neg_inv: Limb(inv.wrapping_neg()),
-        };
+        let mut r2 = Uint::ONE.shl_vartime(bits - 1);
         // `R = 2^(s·2^j)`, `j` as large as divides the width, at most 6.
         let width = Uint::<L>::BITS;
         let j = width.trailing_zeros().min(6);
         let s = width >> j;
         // `x < n` throughout, so `x + x < 2n` as `add_mod` needs.
         for _ in 0..(width - (bits - 1) + s) {
-            m.r2 = m.r2.add_mod(&m.r2, &m.n);
+            r2 = r2.add_mod(&r2, &n);
         }
+        let mut n_rev = n.to_words();
+        n_rev.reverse();
+        let mut m = Modulus {
+            n_rev,
+            r2: r2.to_words(),
+            n_neg_inv: inv.wrapping_neg(),
+        };
         for _ in 0..j {
-            m.r2 = m.mul(&m.r2, &m.r2);
+            m.r2 = m.sqr(&m.r2);
         }
         Some(m)
     }
 
-    /// `a·b·R⁻¹ mod n` for `a, b < n`.
-    fn mul(&self, a: &Uint<L>, b: &Uint<L>) -> Uint<L> {
-        montgomery_reduction(&a.mul_wide(b), &self.n, self.n_neg_inv)
+    /// `x < n`.
+    fn below_n(&self, x: &[Word; L]) -> bool {
+        for (a, b) in x.iter().rev().zip(&self.n_rev) {
+            if a != b {
+                return a < b;
+            }
+        }
+        false
     }
 
-    /// `s^e mod n` as `k` big-endian bytes, or `None` if `s >= n`.
+    /// `t` (plus `2^(L·W)` if `over`), which is below `2n`, reduced below `n`.
+    #[inline(always)]
+    fn reduce_once(&self, mut t: [Word; L], over: bool) -> [Word; L] {
+        if over || !self.below_n(&t) {
+            let mut borrow = false;
+            for (x, y) in t.iter_mut().zip(self.n_rev.iter().rev()) {
+                let (d, b1) = x.overflowing_sub(*y);
+                let (d, b2) = d.overflowing_sub(Word::from(borrow));
+                *x = d;
+                borrow = b1 | b2;
+            }
+        }
+        t
+    }
+
+    /// `a·b·R⁻¹ mod n` for `a, b < n`.
+    #[inline(never)]
+    fn mul(&self, a: &[Word; L], b: &[Word; L]) -> [Word; L] {
+        let n_rev = &self.n_rev;
+        let mut t = [0; L];
+        let mut carry = Acc::ZERO;
+        for c in 0..L {
+            let mut col = carry;
+            col.dot_rev(&a[..=c], &b[..=c]);
+            // An accumulator of its own: the quotient words are not needed until the end.
+            let mut red = Acc::ZERO;
+            red.dot_any(&t[..c], &n_rev[L - 1 - c..L - 1]);
+            col.add(red);
+            let m = col.lo.wrapping_mul(self.n_neg_inv);
+            col.mac(m, n_rev[L - 1]);
+            t[c] = m;
+            carry = col.carry();
+        }
+        for k in 1..L {
+            // Column `L − 1 + k`.
+            let mut col = carry;
+            col.dot_rev(&a[k..], &b[k..]);
+            let mut red = Acc::ZERO;
+            red.dot_any(&t[k..], &n_rev[..L - k]);
+            col.add(red);
+            t[k - 1] = col.lo;
+            carry = col.carry();
+        }
+        t[L - 1] = carry.lo;
+        self.reduce_once(t, carry.hi != 0)
+    }
+
+    /// `a²·R⁻¹ mod n` for `a < n`: as [`Modulus::mul`], with each column's products off the
+    /// diagonal (`a[j]·a[c−j]`, `j < c − j`) summed once and doubled, and its square on the
+    /// diagonal added. Column `c` has `c` products of the reduction in the low half and
+    /// `2L − 1 − c` in the high one; taking the columns four at a time makes the number left
+    /// over by the reduction's steps of four products a constant of each of the four, so
+    /// those are unrolled instead of looped.
+    #[inline(never)]
+    fn sqr(&self, a: &[Word; L]) -> [Word; L] {
+        // Columns are taken four at a time: every width is a multiple of 4 words.
+        const { assert!(L.is_multiple_of(4)) };
+        let mut t = [0; L];
+        let mut carry = Acc::ZERO;
+        let mut c = 0;
+        while c < L {
+            self.sqr_low::<0>(c, a, &mut t, &mut carry);
+            self.sqr_low::<1>(c + 1, a, &mut t, &mut carry);
+            self.sqr_low::<2>(c + 2, a, &mut t, &mut carry);
+            self.sqr_low::<3>(c + 3, a, &mut t, &mut carry);
+            c += 4;
+        }
+        // The high columns run to `2L − 1`, whose sum is only the carry out of the one below.
+        while c < 2 * L {
+            self.sqr_high::<3>(c, a, &mut t, &mut carry);
+            self.sqr_high::<2>(c + 1, a, &mut t, &mut carry);
+            self.sqr_high::<1>(c + 2, a, &mut t, &mut carry);
+            self.sqr_high::<0>(c + 3, a, &mut t, &mut carry);
+            c += 4;
+        }
+        self.reduce_once(t, carry.lo != 0)
+    }
+
+    /// The products off the diagonal `a[j]·a[c−j]` for `j` in `from..(c + 1) / 2`, doubled,
+    /// and `a[c/2]²` if `c` is even.
+    #[inline(always)]
+    fn sqr_products(c: usize, from: usize, a: &[Word; L]) -> Acc {
+        let h = c.div_ceil(2);
+        let mut col = Acc::ZERO;
+        col.dot_rev(&a[from..h], &a[c + 1 - h..c + 1 - from]);
+        col.double();
+        if c.is_multiple_of(2) {
+            col.mac(a[c / 2], a[c / 2]);
+        }
+        col
+    }
+
+    /// Low column `c` (`c mod 4 = T`) of a squaring: its quotient word into `t[c]`.
+    #[inline(always)]
+    fn sqr_low<const T: usize>(&self, c: usize, a: &[Word; L], t: &mut [Word; L], carry: &mut Acc) {
+        let mut col = Self::sqr_products(c, 0, a);
+        let mut red = *carry;
+        red.dot::<T>(&t[..c], &self.n_rev[L - 1 - c..L - 1]);
+        col.add(red);
+        let m = col.lo.wrapping_mul(self.n_neg_inv);
+        col.mac(m, self.n_rev[L - 1]);
+        t[c] = m;
+        *carry = col.carry();
+    }
+
+    /// High column `c` (`(2L − 1 − c) mod 4 = T`) of a squaring: its result word into
+    /// `t[c − L]`.
+    #[inline(always)]
+    fn sqr_high<const T: usize>(
+        &self,
+        c: usize,
+        a: &[Word; L],
+        t: &mut [Word; L],
+        carry: &mut Acc,
+    ) {
+        let k = c + 1 - L;
+        let mut col = Self::sqr_products(c, k, a);
+        let mut red = *carry;
+        red.dot::<T>(&t[k..], &self.n_rev[..L - k]);
+        col.add(red);
+        t[k - 1] = col.lo;
+        *carry = col.carry();
+    }
+
+    /// `s^e mod n` as `k` big-endian bytes, or `None` if `s >= n`; `e` is odd.
     #[inline(never)]
     fn exp(&self, s: &[u8], e: u64, out: &mut [u8]) -> Option<()> {
-        let s = uint_from_be::<L>(s)?;
-        if s >= self.n {
+        debug_assert!(e & 1 == 1);
+        let s = words_from_be::<L>(s)?;
+        if !self.below_n(&s) {
             return None;
         }
-        // Into Montgomery form, square-and-multiply there, and out again.
+        // Into Montgomery form, square-and-multiply there; the last bit (`e` is odd) multiplies
+        // by `s` itself, which takes the result out of Montgomery form: `s^(e−1)·R · s · R⁻¹`.
         let base = self.mul(&s, &self.r2);
         let mut acc = base;
         let top = 63 - e.leading_zeros();
-        for bit in (0..top).rev() {
-            acc = self.mul(&acc, &acc);
+        for bit in (1..top).rev() {
+            acc = self.sqr(&acc);
             if (e >> bit) & 1 == 1 {
                 acc = self.mul(&acc, &base);
             }
         }
-        let plain = montgomery_reduction(&(acc, Uint::ZERO), &self.n, self.n_neg_inv);
-        uint_to_be(&plain, out);
+        let plain = if top == 0 {
+            s
+        } else {
+            self.mul(&self.sqr(&acc), &s)
+        };
+        words_to_be(&plain, out);
         Some(())
     }
 
     fn modulus_be(&self, out: &mut [u8]) {
-        uint_to_be(&self.n, out)
+        words_to_be(self.n_rev.iter().rev(), out)
     }
 }
 
@@ -409,12 +676,14 @@ pub(crate) fn sign_pkcs1v15_sha256_2048(
     use crypto_bigint::modular::runtime_mod::{DynResidue, DynResidueParams};
     const L: usize = 2048 / Limb::BITS;
     #[allow(deprecated)] // `new_checked` is the non-panicking constructor in 0.5.
-    let params = Option::from(DynResidueParams::new_checked(&uint_from_be::<L>(n)?))?;
-    let d = uint_from_be::<L>(d)?;
+    let params = Option::from(DynResidueParams::new_checked(&Uint::from_words(
+        words_from_be::<L>(n)?,
+    )))?;
+    let d = Uint::<L>::from_words(words_from_be::<L>(d)?);
     let mut em = [0u8; 256];
     encode_pkcs1v15_sha256(message, &mut em);
-    let base = DynResidue::new(&uint_from_be::<L>(&em)?, params);
-    uint_to_be(&base.pow(&d).retrieve(), out);
+    let base = DynResidue::new(&Uint::from_words(words_from_be::<L>(&em)?), params);
+    words_to_be(base.pow(&d).retrieve().as_words(), out);
     Some(())
 }
 
@@ -592,12 +861,12 @@ mod tests {
     /// `s^e mod n` by crypto-bigint's own Montgomery arithmetic, to check ours against.
     fn reference<const L: usize>(n: &[u8], s: &[u8], e: u64) -> std::vec::Vec<u8> {
         use crypto_bigint::modular::runtime_mod::{DynResidue, DynResidueParams};
-        let params = DynResidueParams::new(&uint_from_be::<L>(n).unwrap());
-        let r = DynResidue::new(&uint_from_be::<L>(s).unwrap(), params)
+        let params = DynResidueParams::new(&Uint::from_words(words_from_be::<L>(n).unwrap()));
+        let r = DynResidue::new(&Uint::from_words(words_from_be::<L>(s).unwrap()), params)
             .pow(&Uint::<L>::from_u64(e))
             .retrieve();
         let mut out = std::vec![0u8; n.len()];
-        uint_to_be(&r, &mut out);
+        words_to_be(r.as_words(), &mut out);
         out
     }
 
@@ -645,5 +914,151 @@ mod tests {
         assert!(Modulus::<L2>::new(&[2]).is_none());
         assert!(Modulus::<L2>::new(&[1]).is_none());
         assert!(Modulus::<L2>::new(&[3]).is_some());
+    }
+
+    /// `Modulus::mul` and `Modulus::sqr` against crypto-bigint's Montgomery product and
+    /// square (the same `R`), for every pair of the operands below `n` from [`edge_operands`].
+    fn mul_and_sqr_match<const L: usize>(n: [Word; L], seed: u64) {
+        use crypto_bigint::modular::runtime_mod::{DynResidue, DynResidueParams};
+        let mut bytes = std::vec![0u8; L * WORD_BYTES];
+        words_to_be(&n, &mut bytes);
+        let m = Modulus::<L>::new(&bytes).unwrap();
+        let params = DynResidueParams::new(&Uint::from_words(n));
+        let residue = |x: &[Word; L]| DynResidue::from_montgomery(Uint::from_words(*x), params);
+        let xs = edge_operands(&m, n, seed);
+        for x in &xs {
+            let square = residue(x).square();
+            assert_eq!(
+                &m.sqr(x),
+                square.as_montgomery().as_words(),
+                "{n:x?}² {x:x?}"
+            );
+            for y in &xs {
+                let product = residue(x) * residue(y);
+                assert_eq!(
+                    &m.mul(x, y),
+                    product.as_montgomery().as_words(),
+                    "{x:x?}·{y:x?}"
+                );
+            }
+        }
+    }
+
+    /// 0, 1, 2, `n − 1`, `n − 2`, `(n − 1)/2`, every word all ones but the top one (which is
+    /// the top word of `n − 1`), every word all ones but the top bit, and pseudo-random values:
+    /// those below `n`.
+    fn edge_operands<const L: usize>(
+        m: &Modulus<L>,
+        n: [Word; L],
+        seed: u64,
+    ) -> std::vec::Vec<[Word; L]> {
+        let small = |v: Word| {
+            let mut x = [0; L];
+            x[0] = v;
+            x
+        };
+        let n_minus = |d: Word| {
+            let (mut x, mut borrow) = (n, d);
+            for w in x.iter_mut() {
+                let b;
+                (*w, b) = w.overflowing_sub(borrow);
+                borrow = Word::from(b);
+            }
+            x
+        };
+        let (n1, n2) = (n_minus(1), n_minus(2));
+        let mut half = n1;
+        for i in 0..L {
+            half[i] = (half[i] >> 1) | half.get(i + 1).map_or(0, |w| w << (W - 1));
+        }
+        let mut ones = [Word::MAX; L];
+        ones[L - 1] = n1[L - 1];
+        let mut top_clear = [Word::MAX; L];
+        top_clear[L - 1] >>= 1;
+        let mut x = seed;
+        let mut random = || {
+            let mut r = [0; L];
+            for w in r.iter_mut() {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                *w = x as Word;
+            }
+            r[L - 1] %= n[L - 1].max(1);
+            r
+        };
+        let (r1, r2) = (random(), random());
+        [
+            small(0),
+            small(1),
+            small(2),
+            n1,
+            n2,
+            half,
+            ones,
+            top_clear,
+            r1,
+            r2,
+        ]
+        .into_iter()
+        .filter(|x| m.below_n(x))
+        .collect()
+    }
+
+    /// The final subtraction, on `x + n` (with the carry out of the top word as `over`) for
+    /// edge operands `x` and ones whose sum with `n` carries through words of all ones.
+    fn reduce_once_matches<const L: usize>(n: [Word; L], seed: u64) {
+        let mut bytes = std::vec![0u8; L * WORD_BYTES];
+        words_to_be(&n, &mut bytes);
+        let m = Modulus::<L>::new(&bytes).unwrap();
+        let mut xs = edge_operands(&m, n, seed);
+        // A low word that carries when `n`'s is added, then words of all ones.
+        let mut carrying = [Word::MAX; L];
+        carrying[0] = n[0].wrapping_neg().wrapping_add(1);
+        carrying[L - 1] = n[L - 1].saturating_sub(1);
+        xs.extend([carrying].into_iter().filter(|x| m.below_n(x)));
+        for x in xs {
+            assert_eq!(m.reduce_once(x, false), x);
+            let (mut t, mut carry) = (x, false);
+            for (w, v) in t.iter_mut().zip(n) {
+                let (s, c1) = w.overflowing_add(v);
+                let (s, c2) = s.overflowing_add(Word::from(carry));
+                (*w, carry) = (s, c1 | c2);
+            }
+            assert_eq!(m.reduce_once(t, carry), x, "{x:x?} + n");
+        }
+    }
+
+    #[test]
+    fn montgomery_mul_sqr_and_final_subtraction_on_edge_values() {
+        fn moduli<const L: usize>(seed: u64) {
+            // All ones; the top bit and 1; a random one of the full width; one of a word less;
+            // and the smallest, 3.
+            let mut sparse = [0; L];
+            (sparse[0], sparse[L - 1]) = (1, 1 << (W - 1));
+            let mut x = seed;
+            let mut random = [0; L];
+            for w in random.iter_mut() {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                *w = x as Word;
+            }
+            random[0] |= 1;
+            random[L - 1] |= 1 << (W - 1);
+            let mut shorter = random;
+            shorter[L - 1] = 0;
+            let mut three = [0; L];
+            three[0] = 3;
+            for n in [[Word::MAX; L], sparse, random, shorter, three] {
+                mul_and_sqr_match::<L>(n, seed);
+                reduce_once_matches::<L>(n, seed);
+            }
+        }
+        for seed in [0x9e37_79b9_7f4a_7c15, 7] {
+            moduli::<{ 2048 / Limb::BITS }>(seed);
+            moduli::<{ 3072 / Limb::BITS }>(seed);
+            moduli::<{ 4096 / Limb::BITS }>(seed);
+        }
     }
 }
