@@ -290,27 +290,25 @@ impl RequestSession {
             .then(|| Self::cacheable(client, cookie))
             .flatten();
         let pieces = found.as_ref().and_then(chunk::Found::pieces);
-        // Kept already (and read again below only to be rolled).
-        let mut kept = false;
         if let Some(pieces) = pieces
             && let Some(hit) = client.inner.opened.get(pieces)
         {
             let now = core.now();
-            if !hit.is_open(now) {
-                client.inner.opened.remove(pieces);
-            } else {
+            if hit.is_open(now) {
                 let durations = &client.config().session.durations;
                 let roll_due = durations.roll_due(hit.cookie_exp, hit.created_at, now);
-                // A roll that re-seals needs the session as the core reads it.
-                if !(roll && roll_due) {
-                    state.doc = Some(hit.session.doc);
-                    state.expires_at = hit.session.expires_at;
-                    state.request_cookie = RequestCookie::of(headers, cookie);
-                    state.roll &= roll_due;
-                    return Ok(Self::with_state(client, state));
+                if roll && roll_due {
+                    // Rolled from the document kept: the one this cookie opens to.
+                    let rolled = Box::pin(Self::roll_kept(client, core, &hit.session.doc, cookie));
+                    state.rolled = Some(rolled.await);
                 }
-                kept = true;
+                state.doc = Some(hit.session.doc);
+                state.expires_at = hit.session.expires_at;
+                state.request_cookie = RequestCookie::of(headers, cookie);
+                state.roll &= roll_due;
+                return Ok(Self::with_state(client, state));
             }
+            client.inner.opened.remove(pieces);
         }
         // A cookie session needs room for its cookies' copy and plaintext; a stored one for its
         // record.
@@ -325,7 +323,7 @@ impl RequestSession {
         match read {
             Ok(Some(r)) => {
                 let doc = r.doc?;
-                if let Some(pieces) = pieces.filter(|_| !kept) {
+                if let Some(pieces) = pieces {
                     let session = Cached {
                         doc: doc.clone(),
                         expires_at: r.expires_at,
@@ -379,6 +377,20 @@ impl RequestSession {
             ));
         }
         Ok(Some(Read::of(&r, r.roll_due, None)))
+    }
+
+    /// [`RequestSession::roll`] of a session kept by the opened-sessions cache (a document the
+    /// core read before, so it parses as it did then).
+    async fn roll_kept(
+        client: &Auth0Client,
+        core: &CoreClient<'_>,
+        doc: &Doc,
+        cookie: &str,
+    ) -> OwnedHeaders {
+        match Session::parse(&doc.text) {
+            Ok(opened) => Self::roll(client, core, &opened.session, cookie).await,
+            Err(_) => OwnedHeaders::default(),
+        }
     }
 
     /// [`RequestSession::roll`] of a session read, and what was read.

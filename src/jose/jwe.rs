@@ -28,6 +28,9 @@ pub const CLOCK_TOLERANCE: i64 = 15;
 pub const MIN_SECRET_CHARS: usize = 32;
 
 const IV_LEN: usize = 12;
+/// The plaintext bytes sealed per step in place (a multiple of 3, and of the 24 bytes the
+/// base64url encoder's vector path takes per step).
+const SEAL_CHUNK: usize = 192;
 const TAG_LEN: usize = 16;
 const MAX_HEADER_LEN: usize = 512;
 
@@ -238,10 +241,12 @@ pub fn seal_in_place_with_iv<'b>(
     let iv_b64 = base64url::encode(iv, &mut tmp).map_err(|_| overflow())?;
     put(buf, &mut at, iv_b64.as_bytes())?;
     put(buf, &mut at, b".")?;
-    // 48 bytes (16 blocks) at a time: the output never passes the next unread byte, as the gap
-    // between them (at least 23 bytes) only shrinks by a byte per block.
+    // `SEAL_CHUNK` bytes (a multiple of 3) at a time, copied out before their base64url is
+    // written: writing `4/3 len` where `len` was read needs a gap of `len/3` between the output
+    // and the next unread byte; the gap only shrinks, and after the last chunk it is still the
+    // tag's segment (23 bytes), so it always holds (and is checked).
     let mut read = start;
-    let mut chunk = [0u8; 48];
+    let mut chunk = [0u8; SEAL_CHUNK];
     while read < total {
         let len = (total - read).min(chunk.len());
         chunk[..len].copy_from_slice(&buf[read..read + len]);
@@ -249,8 +254,7 @@ pub fn seal_in_place_with_iv<'b>(
         if at + base64url::encoded_len(len) > read {
             return Err(overflow());
         }
-        let enc = base64url::encode(&chunk[..len], &mut tmp).map_err(|_| overflow())?;
-        put(buf, &mut at, enc.as_bytes())?;
+        at += base64url::encode_raw(&chunk[..len], &mut buf[at..read]).ok_or_else(overflow)?;
     }
     chunk.zeroize();
     put(buf, &mut at, b".")?;
