@@ -53,8 +53,17 @@ fn cookie_header(json: &str, key: &jwe::Key) -> String {
 }
 
 /// Seal and write every Set-Cookie value into one buffer, as a response would.
+/// Seals `s` and writes its `Set-Cookie` values, with the randomness of the runtime that uses
+/// the provider: the tokio runtime's thread-local generator with the default (server) provider,
+/// the operating system's (as a device's `CryptoRng` stands in for) with the others.
 fn seal_cookies(s: &Session<'_>, key: &jwe::Key, buf: &mut [u8], out: &mut [u8]) -> usize {
-    let sealed = s.seal(key, &mut rand_core::OsRng, NOW + 3600, buf).unwrap();
+    let exp = NOW + 3600;
+    let sealed = if core::ptr::eq(key.provider(), crypto::default_provider()) {
+        s.seal(key, &mut auth0_edge::tokio::ThreadRng, exp, buf)
+    } else {
+        s.seal(key, &mut rand_core::OsRng, exp, buf)
+    }
+    .unwrap();
     let opts = CookieOptions::default();
     let mut w = Writer::new(out, "headers");
     for c in session::set_cookies("__session", sealed, &opts, 3600, NOW, "").unwrap() {
@@ -149,7 +158,7 @@ fn chunking(c: &mut Criterion) {
 
 fn jose(c: &mut Criterion) {
     c.bench_function("pkce", |b| {
-        b.iter(|| black_box(pkce::Pkce::generate(&mut rand_core::OsRng)))
+        b.iter(|| black_box(pkce::Pkce::generate(&mut auth0_edge::tokio::ThreadRng)))
     });
     c.bench_function("hkdf key derivation", |b| {
         b.iter(|| black_box(jwe::Key::from_secret(black_box(SECRET)).unwrap()))

@@ -54,7 +54,7 @@ impl Auth0Client {
         let mut buf = vec![0u8; crate::flow::FLOW_BUFFER_LEN];
         let t = self
             .core()
-            .get_token_by_backchannel_auth(options, &mut rand_core::OsRng, &mut buf)
+            .get_token_by_backchannel_auth(options, &mut super::ThreadRng, &mut buf)
             .await?;
         let text = |s: Option<crate::codec::json::JsonStr<'_>>| s.map(|s| s.chars().collect());
         let invalid = |_| AuthError::Core(crate::Error::Json(crate::JsonError::TooDeep));

@@ -113,9 +113,37 @@ impl RequestHead for HeaderMap {
     }
 }
 
-fn rng() -> rand_core::OsRng {
-    rand_core::OsRng
+fn rng() -> ThreadRng {
+    ThreadRng
 }
+
+/// The tokio runtime's randomness (IVs, PKCE verifiers, `state`, DPoP `jti`s): `rand`'s
+/// thread-local generator (ChaCha12, seeded and reseeded from the operating system), as a
+/// handle that holds nothing, so the flows' futures stay `Send`. It makes a session write's IV
+/// without a system call.
+#[derive(Clone, Copy, Debug, Default)]
+#[allow(clippy::exhaustive_structs)] // a unit value
+pub struct ThreadRng;
+
+impl rand_core::RngCore for ThreadRng {
+    fn next_u32(&mut self) -> u32 {
+        rand::thread_rng().next_u32()
+    }
+
+    fn next_u64(&mut self) -> u64 {
+        rand::thread_rng().next_u64()
+    }
+
+    fn fill_bytes(&mut self, dest: &mut [u8]) {
+        rand::thread_rng().fill_bytes(dest)
+    }
+
+    fn try_fill_bytes(&mut self, dest: &mut [u8]) -> Result<(), rand_core::Error> {
+        rand::thread_rng().try_fill_bytes(dest)
+    }
+}
+
+impl rand_core::CryptoRng for ThreadRng {}
 
 impl Auth0Client {
     /// A client configured from the environment ([`OwnedConfig::from_env`]); see

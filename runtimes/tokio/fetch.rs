@@ -254,7 +254,7 @@ impl Fetcher {
         let core: CoreClient<'_> = client.core();
         let mut pooled = client.inner.pool.get_len(token.token.len() * 2 + 16 * 1024);
         let outcome = core
-            .fetch_with_auth(&adapter, &req, &mut rand_core::OsRng, pooled.buf())
+            .fetch_with_auth(&adapter, &req, &mut super::ThreadRng, pooled.buf())
             .await;
         match outcome {
             Ok(res) => match adapter

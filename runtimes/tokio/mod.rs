@@ -75,7 +75,7 @@ mod transport;
 pub use builder::Builder;
 pub use cache::{DPOP_NONCE_ORIGINS, SharedCache};
 pub use ciba::BackchannelTokenData;
-pub use client::{Auth0Client, CoreClient, Outcome, RequestHead};
+pub use client::{Auth0Client, CoreClient, Outcome, RequestHead, ThreadRng};
 pub use clock::SystemClock;
 pub use convert::{append_headers, cookie_header, error_response, to_http, unauthorized};
 pub use fetch::{

@@ -320,7 +320,7 @@ impl RedisCoordination {
     }
 
     async fn lock(&self, key: &Key, keys: &crate::flow::Keys) -> RemoteLock {
-        let owner = crate::oauth::pkce::Token::random(&mut rand_core::OsRng).to_string();
+        let owner = crate::oauth::pkce::Token::random(&mut super::ThreadRng).to_string();
         let lock = self.key("lock", key);
         let deadline = Instant::now() + self.wait;
         loop {
@@ -376,7 +376,7 @@ return 0
         let mut plain = Zeroizing::new(json.as_bytes().to_vec());
         let mut buf = vec![0u8; crate::jose::jwe::sealed_len(json.len())];
         let Ok(sealed) =
-            crate::jose::jwe::seal(keys.key(), &mut rand_core::OsRng, &mut plain, &mut buf)
+            crate::jose::jwe::seal(keys.key(), &mut super::ThreadRng, &mut plain, &mut buf)
         else {
             return;
         };

@@ -416,7 +416,7 @@ impl RequestSession {
         let doc_len = session.raw.map_or(0, |r| r.raw().len());
         let need = doc_len * 4 + cookie.len() * 3 + SLACK;
         let written = with_buffer!(client.inner.pool, need, |buf| {
-            core.write_session(session, cookie, None, false, &mut rand_core::OsRng, buf)
+            core.write_session(session, cookie, None, false, &mut super::ThreadRng, buf)
                 .await
                 .map(|r| OwnedHeaders::of(&r))
         });
@@ -579,7 +579,7 @@ impl RequestSession {
         let (token, updated) = {
             let session = parse(&doc)?;
             let t = core
-                .connection_token_for(session, options, &mut rand_core::OsRng, pooled.buf())
+                .connection_token_for(session, options, &mut super::ThreadRng, pooled.buf())
                 .await?;
             let updated = t.updated.as_ref().map(SessionData::doc_of).transpose()?;
             (ConnectionTokenData::new(&t.token), updated)
@@ -636,7 +636,7 @@ impl RequestSession {
         let (token, refreshed) = {
             let session = parse(&doc)?;
             let result = core
-                .token_for(session, options, &mut rand_core::OsRng, pooled.buf())
+                .token_for(session, options, &mut super::ThreadRng, pooled.buf())
                 .await;
             if let Err(AuthError::MfaRequired(e)) = &result {
                 let e = e.clone();
@@ -792,7 +792,7 @@ impl RequestSession {
                 request_cookie,
                 record_id,
                 false,
-                &mut rand_core::OsRng,
+                &mut super::ThreadRng,
                 buf,
             )
             .await
@@ -897,7 +897,7 @@ mod tests {
             &doc,
             &key,
             now,
-            &mut rand_core::OsRng,
+            &mut super::super::ThreadRng,
             &mut buf,
         )
         .unwrap();

@@ -28,17 +28,34 @@ impl fmt::Display for HttpDate {
         let days = self.0.div_euclid(86_400);
         let secs = self.0.rem_euclid(86_400);
         let (y, m, d) = civil_from_days(days);
-        write!(
-            f,
-            "{}, {:02} {} {:04} {:02}:{:02}:{:02} GMT",
-            DAYS[days.rem_euclid(7) as usize],
-            d,
-            MONTHS[(m - 1) as usize],
-            y,
-            secs / 3600,
-            secs / 60 % 60,
-            secs % 60
-        )
+        let day = DAYS[days.rem_euclid(7) as usize];
+        let month = MONTHS[(m - 1) as usize];
+        if !(0..=9999).contains(&y) {
+            return write!(
+                f,
+                "{day}, {d:02} {month} {y:04} {:02}:{:02}:{:02} GMT",
+                secs / 3600,
+                secs / 60 % 60,
+                secs % 60
+            );
+        }
+        // The fixed 29 bytes written at once (a `Set-Cookie` with `Expires` is on every
+        // session write): no formatting machinery per field.
+        let mut out = *b"Thu, 01 Jan 1970 00:00:00 GMT";
+        let digits = |out: &mut [u8], mut v: i64| {
+            for b in out.iter_mut().rev() {
+                *b = b'0' + (v % 10) as u8;
+                v /= 10;
+            }
+        };
+        out[..3].copy_from_slice(day.as_bytes());
+        digits(&mut out[5..7], d);
+        out[8..11].copy_from_slice(month.as_bytes());
+        digits(&mut out[12..16], y);
+        digits(&mut out[17..19], secs / 3600);
+        digits(&mut out[20..22], secs / 60 % 60);
+        digits(&mut out[23..25], secs % 60);
+        f.write_str(core::str::from_utf8(&out).map_err(|_| fmt::Error)?)
     }
 }
 
@@ -74,5 +91,36 @@ mod tests {
         assert_eq!(show(4_102_444_800), "Fri, 01 Jan 2100 00:00:00 GMT");
         assert_eq!(show(1_795_906_848), "Sat, 28 Nov 2026 23:00:48 GMT");
         assert_eq!(show(-1), "Wed, 31 Dec 1969 23:59:59 GMT");
+        assert_eq!(show(253_402_300_799), "Fri, 31 Dec 9999 23:59:59 GMT");
+        // Beyond four-digit years, the long form.
+        assert_eq!(show(253_402_300_800), "Sat, 01 Jan 10000 00:00:00 GMT");
+        assert_eq!(show(-62_167_219_201), "Fri, 31 Dec -001 23:59:59 GMT");
+    }
+
+    #[test]
+    fn every_day_of_a_leap_cycle_matches_the_long_form() {
+        for t in (0..146_097 * 86_400i64).step_by(86_400 * 7 + 3_661) {
+            let days = t.div_euclid(86_400);
+            let secs = t.rem_euclid(86_400);
+            let (y, m, d) = civil_from_days(days);
+            let mut want: heapless::String<40> = heapless::String::new();
+            fmt::write(
+                &mut want,
+                format_args!(
+                    "{d:02} {m} {y:04} {:02}:{:02}:{:02} GMT",
+                    secs / 3600,
+                    secs / 60 % 60,
+                    secs % 60
+                ),
+            )
+            .unwrap();
+            let got = show(t);
+            let (date, _) = want.split_once(' ').unwrap();
+            assert_eq!(&got[5..7], date, "{t}");
+            assert!(
+                got.ends_with(&want[want.len() - 17..]),
+                "{t}: {got} vs {want}"
+            );
+        }
     }
 }

@@ -90,7 +90,12 @@ impl fmt::Display for CookieName<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.chunk {
             None => f.write_str(self.base),
-            Some(i) => write!(f, "{}{}{}", self.base, chunk::SEPARATOR, i),
+            Some(i) => {
+                f.write_str(self.base)?;
+                f.write_str(chunk::SEPARATOR)?;
+                let mut digits = [0u8; 20];
+                f.write_str(decimal(i as u64, &mut digits))
+            }
         }
     }
 }
@@ -206,38 +211,52 @@ impl fmt::Display for UriComponent<'_> {
 
 impl fmt::Display for SetCookie<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Piece by piece with `write_str` (every session write formats these): no formatting
+        // machinery per attribute.
         let o = self.options;
-        match self.lifetime {
-            Lifetime::Delete => write!(f, "{}=; Path={}", self.name, o.path)?,
-            Lifetime::MaxAge { .. } => write!(
-                f,
-                "{}={}; Path={}",
-                self.name,
-                UriComponent(self.value),
-                o.path
-            )?,
+        fmt::Display::fmt(&self.name, f)?;
+        f.write_str("=")?;
+        if let Lifetime::MaxAge { .. } = self.lifetime {
+            fmt::Display::fmt(&UriComponent(self.value), f)?;
         }
+        f.write_str("; Path=")?;
+        f.write_str(o.path)?;
         match self.lifetime {
             Lifetime::MaxAge { max_age, now } if !o.transient => {
                 if max_age > 0 {
-                    write!(
-                        f,
-                        "; Expires={}",
-                        HttpDate(now.saturating_add(i64::try_from(max_age).unwrap_or(i64::MAX)))
-                    )?;
+                    f.write_str("; Expires=")?;
+                    let at = now.saturating_add(i64::try_from(max_age).unwrap_or(i64::MAX));
+                    fmt::Display::fmt(&HttpDate(at), f)?;
                 }
-                write!(f, "; Max-Age={max_age}")?;
+                f.write_str("; Max-Age=")?;
+                let mut digits = [0u8; 20];
+                f.write_str(decimal(max_age, &mut digits))?;
             }
             Lifetime::MaxAge { .. } => {}
             Lifetime::Delete => f.write_str("; Max-Age=0")?,
         }
         if let Some(d) = o.domain {
-            write!(f, "; Domain={d}")?;
+            f.write_str("; Domain=")?;
+            f.write_str(d)?;
         }
         if o.secure {
             f.write_str("; Secure")?;
         }
-        f.write_str("; HttpOnly")?;
-        write!(f, "; SameSite={}", o.same_site.as_str())
+        f.write_str("; HttpOnly; SameSite=")?;
+        f.write_str(o.same_site.as_str())
     }
+}
+
+/// `n` in decimal, written into the end of `buf`.
+fn decimal(mut n: u64, buf: &mut [u8; 20]) -> &str {
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    core::str::from_utf8(&buf[i..]).unwrap_or("0")
 }
