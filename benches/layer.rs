@@ -117,7 +117,7 @@ fn routes(rt: &tokio::runtime::Runtime) -> Vec<Route> {
             Some(&fresh),
         ),
         route(
-            "layer: protected (User), no re-seal, cache off",
+            "layer: protected (User) cache off, no re-seal",
             protected().layer(Auth0Layer::new(uncached.clone())),
             "/protected",
             Some(&fresh),

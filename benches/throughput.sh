@@ -33,8 +33,12 @@ cookie=$(awk '/^COOKIE/{print $2}' "$out")
 echo "session JSON: $(awk '/^SESSION_BYTES/{print $2}' "$out") bytes; cookie: ${#cookie} bytes"
 # `cookie` is what the SDK's generateSessionCookie gives: expiring in an hour, so a roll (to a
 # day from now) is due on every request. `fresh` is the cookie a roll just wrote (a day from
-# now): with the default threshold (60 s) it needs no re-seal.
-fresh=$(curl -s -D - -o /dev/null -H "Cookie: $cookie" "$public" | tr -d '\r' | awk -F'[ ;]' 'tolower($1)=="set-cookie:" && $2 ~ /^__session=/ {print $2; exit}')
+# now): with the default threshold (60 s) it needs no re-seal for a minute, so a new one is
+# taken before each row that sends it (a row takes 12 s).
+fresh_cookie() {
+  curl -s -D - -o /dev/null -H "Cookie: $cookie" "$public" | tr -d '\r' | awk -F'[ ;]' 'tolower($1)=="set-cookie:" && $2 ~ /^__session=/ {print $2; exit}'
+}
+fresh=$(fresh_cookie)
 [ -n "$fresh" ] || { echo "no rolled cookie from $public"; exit 1; }
 run() {
   local label=$1 url=$2; shift 2
@@ -47,13 +51,19 @@ run() {
 a=$(run "no auth (no layer), same Cookie header" "$noauth" -H "Cookie: $cookie" | tail -1)
 a0=$(run "no auth (no layer), no cookie" "$noauth" | tail -1)
 b=$(run "unprotected route behind the layer, no cookie" "$public" | tail -1)
+fresh=$(fresh_cookie)
 c=$(run "unprotected route behind the layer, session, no re-seal" "$public" -H "Cookie: $fresh" | tail -1)
+fresh=$(fresh_cookie)
 d=$(run "protected route (User), no re-seal due" "$protected" -H "Cookie: $fresh" | tail -1)
+fresh=$(fresh_cookie)
 u=$(run "protected route (User), no re-seal, cache off" "$uncached" -H "Cookie: $fresh" | tail -1)
 r=$(run "protected route (User), cookie due for re-seal" "$protected" -H "Cookie: $cookie" | tail -1)
+fresh=$(fresh_cookie)
 r0=$(run "protected route (User), threshold 0 (the SDK's)" "$reseal" -H "Cookie: $fresh" | tail -1)
 e=$(run "no auth, a rolled session's headers, no crypto" "$samebytes" -H "Cookie: $cookie" | tail -1)
+fresh=$(fresh_cookie)
 j=$(run "plain axum JSON route (the user), same Cookie" "$json" -H "Cookie: $fresh" | tail -1)
+fresh=$(fresh_cookie)
 p=$(run "/auth/profile, valid session" "$profile" -H "Cookie: $fresh" | tail -1)
 python3 - "$a" "$a0" "$b" "$c" "$d" "$e" "$r" "$j" "$p" "$r0" "$u" <<'PY'
 import sys

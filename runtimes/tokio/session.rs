@@ -445,11 +445,11 @@ impl RequestSession {
     /// the cache).
     fn cacheable<'h>(client: &Auth0Client, cookie: &'h str) -> Option<chunk::Found<'h>> {
         if cookie.len() > crate::flow::MAX_SDK_COOKIES_LEN
-            || memchr::memmem::find(
-                cookie.as_bytes(),
-                crate::flow::CONNECTION_COOKIE_PREFIX.as_bytes(),
-            )
-            .is_some()
+            || client
+                .inner
+                .connection_cookie
+                .find(cookie.as_bytes())
+                .is_some()
         {
             return None;
         }
