@@ -310,12 +310,13 @@ impl RequestSession {
             }
             client.inner.opened.remove(pieces);
         }
-        // A cookie session needs room for its cookies' copy and plaintext; a stored one for its
-        // record.
+        // A cookie session is decrypted where its chunks are joined (at most the header's
+        // length), with its connection-token cookies beside it; a stored one needs room for its
+        // record. (A job that runs out of room runs again with a whole buffer.)
         let need = if stateful {
             64 * 1024
         } else {
-            cookie.len() * 3 + 1024
+            cookie.len() * 2 + 1024
         };
         let read = with_buffer!(client.inner.pool, need, |buf| {
             Self::read_buf(client, core, cookie, roll && !stateful, buf).await
@@ -414,7 +415,9 @@ impl RequestSession {
         cookie: &str,
     ) -> OwnedHeaders {
         let doc_len = session.raw.map_or(0, |r| r.raw().len());
-        let need = doc_len * 4 + cookie.len() * 3 + SLACK;
+        // The sealed value (4/3 of the JSON) in the arena's two thirds, its `Set-Cookie` lines
+        // and the request's stale chunks' deletions in the response's third.
+        let need = (doc_len + cookie.len()) * 2 + 2048;
         let written = with_buffer!(client.inner.pool, need, |buf| {
             core.write_session(session, cookie, None, false, &mut super::ThreadRng, buf)
                 .await
