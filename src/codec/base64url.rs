@@ -103,6 +103,18 @@ pub fn decode<'o>(input: &str, out: &'o mut [u8]) -> Result<&'o mut [u8], Base64
         .map_err(|_| Base64Error::Invalid)
 }
 
+/// [`decode`] over the input itself: the bytes decode front to back into the start of `text`
+/// (the output is shorter, so each group is read before it is written over), with the same
+/// checks. On failure `text` may be partly overwritten.
+pub fn decode_in_place(text: &mut [u8]) -> Result<&mut [u8], Base64Error> {
+    if text.len() % 4 == 1 {
+        return Err(Base64Error::Invalid);
+    }
+    URL_SAFE_NO_PAD
+        .decode_inplace(text)
+        .map_err(|_| Base64Error::Invalid)
+}
+
 /// Decodes secret key material in constant time (`base64ct`) into `out`.
 pub fn decode_secret<'o>(input: &str, out: &'o mut [u8]) -> Result<&'o [u8], Base64Error> {
     if out.len() < decoded_len(input.len()) {

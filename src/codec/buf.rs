@@ -87,18 +87,9 @@ impl<'b> Writer<'b> {
     }
 
     /// Appends an unsigned integer in decimal.
-    pub fn push_u64(&mut self, mut n: u64) -> Result<(), Error> {
+    pub fn push_u64(&mut self, n: u64) -> Result<(), Error> {
         let mut digits = [0u8; 20];
-        let mut i = digits.len();
-        loop {
-            i -= 1;
-            digits[i] = b'0' + (n % 10) as u8;
-            n /= 10;
-            if n == 0 {
-                break;
-            }
-        }
-        self.push_bytes_utf8(&digits[i..])
+        self.push_str(decimal(n, &mut digits))
     }
 
     /// Appends a signed integer in decimal.
@@ -169,4 +160,18 @@ pub fn display<'b>(buf: &'b mut [u8], value: &dyn fmt::Display) -> Result<&'b st
     let mut w = Writer::new(buf, "display");
     fmt::write(&mut w, format_args!("{value}")).map_err(|_| w.overflow())?;
     Ok(w.into_str())
+}
+
+/// `n` in decimal, written into the end of `buf` (20 bytes hold any `u64`).
+pub(crate) fn decimal(mut n: u64, buf: &mut [u8; 20]) -> &str {
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    core::str::from_utf8(&buf[i..]).unwrap_or("0")
 }

@@ -94,7 +94,7 @@ impl fmt::Display for CookieName<'_> {
                 f.write_str(self.base)?;
                 f.write_str(chunk::SEPARATOR)?;
                 let mut digits = [0u8; 20];
-                f.write_str(decimal(i as u64, &mut digits))
+                f.write_str(crate::codec::buf::decimal(i as u64, &mut digits))
             }
         }
     }
@@ -230,7 +230,7 @@ impl fmt::Display for SetCookie<'_> {
                 }
                 f.write_str("; Max-Age=")?;
                 let mut digits = [0u8; 20];
-                f.write_str(decimal(max_age, &mut digits))?;
+                f.write_str(crate::codec::buf::decimal(max_age, &mut digits))?;
             }
             Lifetime::MaxAge { .. } => {}
             Lifetime::Delete => f.write_str("; Max-Age=0")?,
@@ -245,18 +245,4 @@ impl fmt::Display for SetCookie<'_> {
         f.write_str("; HttpOnly; SameSite=")?;
         f.write_str(o.same_site.as_str())
     }
-}
-
-/// `n` in decimal, written into the end of `buf`.
-fn decimal(mut n: u64, buf: &mut [u8; 20]) -> &str {
-    let mut i = buf.len();
-    loop {
-        i -= 1;
-        buf[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    core::str::from_utf8(&buf[i..]).unwrap_or("0")
 }

@@ -303,18 +303,10 @@ impl<'a> RequestHead<'a> {
 }
 
 /// `n` in decimal, right-aligned in 20 bytes, and its digit count.
-fn decimal(mut n: u64) -> ([u8; 20], u8) {
+fn decimal(n: u64) -> ([u8; 20], u8) {
     let mut d = [0u8; 20];
-    let mut i = 20;
-    loop {
-        i -= 1;
-        d[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    (d, (20 - i) as u8)
+    let len = crate::codec::buf::decimal(n, &mut d).len();
+    (d, len as u8)
 }
 
 /// A token character (RFC 9110 §5.6.2).
