@@ -290,41 +290,32 @@ impl RequestSession {
             .then(|| Self::cacheable(client, cookie))
             .flatten();
         let pieces = found.as_ref().and_then(chunk::Found::pieces);
-        if let Some(pieces) = pieces
-            && let Some(hit) = client.inner.opened.get(pieces)
-        {
-            let now = core.now();
-            if hit.is_open(now) {
-                let durations = &client.config().session.durations;
-                let roll_due = durations.roll_due(hit.cookie_exp, hit.created_at, now);
-                if roll && roll_due {
-                    // Rolled from the document kept: the one this cookie opens to.
-                    let rolled = Box::pin(Self::roll_kept(client, core, &hit.session.doc, cookie));
-                    state.rolled = Some(rolled.await);
-                }
-                state.doc = Some(hit.session.doc);
-                state.expires_at = hit.session.expires_at;
-                state.request_cookie = RequestCookie::of(headers, cookie);
-                state.roll &= roll_due;
-                return Ok(Self::with_state(client, state));
-            }
-            client.inner.opened.remove(pieces);
-        }
-        // A cookie session is decrypted where its chunks are joined (at most the header's
-        // length), with its connection-token cookies beside it; a stored one needs room for its
-        // record. (A job that runs out of room runs again with a whole buffer.)
-        let need = if stateful {
-            64 * 1024
-        } else {
-            cookie.len() * 2 + 1024
+        let kept = match pieces {
+            Some(pieces) => Self::read_kept(client, core, pieces, cookie, roll).await,
+            None => None,
         };
-        let read = with_buffer!(client.inner.pool, need, |buf| {
-            Self::read_buf(client, core, cookie, roll && !stateful, buf).await
-        });
+        let from_cache = kept.is_some();
+        let read = match kept {
+            Some(r) => Ok(Some(r)),
+            None => {
+                // A cookie session is decrypted where its chunks are joined (at most the
+                // header's length), with its connection-token cookies beside it; a stored one
+                // needs room for its record. (A job that runs out of room runs again with a
+                // whole buffer.)
+                let need = if stateful {
+                    64 * 1024
+                } else {
+                    cookie.len() * 2 + 1024
+                };
+                with_buffer!(client.inner.pool, need, |buf| {
+                    Self::read_buf(client, core, cookie, roll && !stateful, buf).await
+                })
+            }
+        };
         match read {
             Ok(Some(r)) => {
                 let doc = r.doc?;
-                if let Some(pieces) = pieces {
+                if let Some(pieces) = pieces.filter(|_| !from_cache) {
                     let session = Cached {
                         doc: doc.clone(),
                         expires_at: r.expires_at,
@@ -356,6 +347,42 @@ impl RequestSession {
             }
         }
         Ok(Self::with_state(client, state))
+    }
+
+    /// The session the opened-sessions cache keeps for a cookie of these pieces, when it is
+    /// still open now; rolled from the kept document when a roll is due on this request. A
+    /// session that is no longer open is forgotten (the read that follows says why).
+    async fn read_kept(
+        client: &Auth0Client,
+        core: &CoreClient<'_>,
+        pieces: &[&str],
+        cookie: &str,
+        roll: bool,
+    ) -> Option<Read> {
+        let hit = client.inner.opened.get(pieces)?;
+        let now = core.now();
+        if !hit.is_open(now) {
+            client.inner.opened.remove(pieces);
+            return None;
+        }
+        let durations = &client.config().session.durations;
+        let roll_due = durations.roll_due(hit.cookie_exp, hit.created_at, now);
+        let rolled = if roll && roll_due {
+            // Rolled from the document kept: the one this cookie opens to.
+            Some(Box::pin(Self::roll_kept(client, core, &hit.session.doc, cookie)).await)
+        } else {
+            None
+        };
+        Some(Read {
+            doc: Ok(hit.session.doc),
+            expires_at: hit.session.expires_at,
+            record_id: None,
+            rolled,
+            roll_due,
+            cookie_exp: hit.cookie_exp,
+            created_at: hit.created_at,
+            ceiling: hit.ceiling,
+        })
     }
 
     /// Reads the session of `cookie` in `buf`. A cookie session whose roll is due on this
