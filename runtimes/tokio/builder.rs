@@ -124,8 +124,6 @@ impl Builder {
         };
         Ok(Auth0Client::from_inner(Inner {
             session_cookie,
-            connection_cookie: memchr::memmem::Finder::new(crate::flow::CONNECTION_COOKIE_PREFIX)
-                .into_owned(),
             config: self.config,
             keys,
             transport,

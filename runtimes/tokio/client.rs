@@ -46,8 +46,6 @@ pub(crate) struct Inner {
     pub(crate) opened: super::opened::OpenedSessions<super::session::Cached>,
     /// Finds the session cookie's name in a `Cookie` header (made once, with the client).
     pub(crate) session_cookie: memchr::memmem::Finder<'static>,
-    /// Finds a connection-token cookie's prefix (`__FC_`) in a `Cookie` header.
-    pub(crate) connection_cookie: memchr::memmem::Finder<'static>,
 }
 
 /// The Auth0 client of a tokio application: configuration, HTTP client, discovery/JWKS cache,

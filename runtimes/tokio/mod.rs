@@ -23,7 +23,7 @@
 //! | `builder.rs` | [`Builder`]: transport options, store, hooks, coordination |
 //! | `hooks.rs` | [`Hooks`], async |
 //! | `convert.rs` | the core's HTTP view to and from the `http` crate |
-//! | `owned.rs` | [`SessionData`], [`AccessTokenData`] |
+//! | `owned.rs` | [`SessionData`] and its [`Members`], [`AccessTokenData`] |
 //! | `pool.rs` | reused work buffers |
 //! | `opened.rs` | the sessions opened recently, by their sealed cookie (a cookie sent again is not decrypted again) |
 //! | `transport.rs` | [`HyperTransport`] |
@@ -86,7 +86,7 @@ pub use hooks::{HookError, Hooks};
 pub use layer::{Auth0Layer, Auth0Service};
 pub use opened::DEFAULT_OPENED_SESSIONS;
 pub use owned::{
-    AccessTokenData, ConnectionTokenData, SessionData, filter_default_id_token_claims,
+    AccessTokenData, ConnectionTokenData, Members, SessionData, filter_default_id_token_claims,
 };
 #[cfg(feature = "redis")]
 pub use refresh::RedisCoordination;

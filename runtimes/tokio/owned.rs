@@ -1,4 +1,5 @@
-//! Owned values for application code: [`SessionData`] (editable) and [`AccessTokenData`].
+//! Owned values for application code: [`SessionData`] (editable, its maps [`Members`]) and
+//! [`AccessTokenData`].
 
 use std::prelude::rust_2024::*;
 
@@ -23,17 +24,93 @@ use std::sync::Arc;
 /// assert!(s.to_json().contains(r#""preferences":{"theme":"dark"}"#));
 /// # Ok::<(), auth0_edge::Error>(())
 /// ```
+///
+/// Copies are cheap: a copy shares the maps and the SDK members' text with the session it was
+/// made from until one of them is changed (each request's [`super::axum::User`] is such a copy).
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct SessionData {
     /// `user`: the claims kept of the ID token (see [`filter_default_id_token_claims`]).
-    pub user: Map<String, Value>,
+    pub user: Members,
     /// Top-level members beyond the SDK's (`user`, `tokenSet`, `accessTokens`, `internal`,
     /// `connectionTokenSets`), such as what a `before_session_saved` hook adds. Members named
     /// like the SDK's are ignored when the session is written.
-    pub extra: Map<String, Value>,
+    pub extra: Members,
     /// The SDK's other members, as read (JSON text).
-    sdk: Vec<(&'static str, Text)>,
+    sdk: Arc<Vec<(&'static str, Text)>>,
+}
+
+/// A JSON object's members (a `serde_json` map), shared by the copies of a [`SessionData`]
+/// until one of them is changed: reading goes through [`Deref`](std::ops::Deref) to the
+/// map, changing through [`DerefMut`](std::ops::DerefMut), which first makes this copy's own
+/// map when another copy shares it. It serializes as the map does (`Json(session.user)`).
+///
+/// ```
+/// use auth0_edge::tokio::Members;
+/// let mut a: Members = serde_json::json!({"sub": "auth0|1"}).as_object().unwrap().clone().into();
+/// let b = a.clone();
+/// a.insert("nickname".into(), "z".into());
+/// assert_eq!(a.len(), 2);
+/// assert_eq!(b.len(), 1); // `b` still has the map as it was
+/// assert_eq!(serde_json::to_string(&b).unwrap(), r#"{"sub":"auth0|1"}"#);
+/// ```
+#[derive(Clone, Default, PartialEq)]
+pub struct Members(Arc<Map<String, Value>>);
+
+impl Members {
+    /// The map, without a copy when no other copy shares it.
+    pub fn into_map(self) -> Map<String, Value> {
+        Arc::try_unwrap(self.0).unwrap_or_else(|shared| (*shared).clone())
+    }
+}
+
+impl std::ops::Deref for Members {
+    type Target = Map<String, Value>;
+    fn deref(&self) -> &Map<String, Value> {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Members {
+    fn deref_mut(&mut self) -> &mut Map<String, Value> {
+        Arc::make_mut(&mut self.0)
+    }
+}
+
+impl From<Map<String, Value>> for Members {
+    fn from(map: Map<String, Value>) -> Members {
+        Members(Arc::new(map))
+    }
+}
+
+impl From<Members> for Map<String, Value> {
+    fn from(m: Members) -> Map<String, Value> {
+        m.into_map()
+    }
+}
+
+impl From<Members> for Value {
+    fn from(m: Members) -> Value {
+        Value::Object(m.into_map())
+    }
+}
+
+impl FromIterator<(String, Value)> for Members {
+    fn from_iter<I: IntoIterator<Item = (String, Value)>>(iter: I) -> Members {
+        Members(Arc::new(iter.into_iter().collect()))
+    }
+}
+
+impl fmt::Debug for Members {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&*self.0, f)
+    }
+}
+
+impl serde::Serialize for Members {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(serializer)
+    }
 }
 
 /// A member's JSON text: a part of the document it was read from (shared with the request's
@@ -87,11 +164,9 @@ impl SessionData {
         known: Option<&str>,
         shared: Option<&Arc<str>>,
     ) -> Result<Self, crate::Error> {
-        let mut data = SessionData {
-            user: Map::new(),
-            extra: Map::new(),
-            sdk: Vec::new(),
-        };
+        let mut user = Map::new();
+        let mut extra = Map::new();
+        let mut sdk = Vec::new();
         let members = match known {
             Some(k) => doc.members_knowing(k),
             None => doc.members(),
@@ -99,18 +174,22 @@ impl SessionData {
         for (k, v) in members {
             let Some(k) = k.as_str() else { continue };
             if k == "user" {
-                if let Value::Object(user) = value(v)? {
-                    data.user = user;
+                if let Value::Object(u) = value(v)? {
+                    user = u;
                 }
             } else if let Some(known) = KNOWN_MEMBERS.iter().find(|n| **n == k) {
                 if *known != "exp" {
-                    data.sdk.push((known, text(v, shared)));
+                    sdk.push((*known, text(v, shared)));
                 }
             } else {
-                data.extra.insert(k.to_string(), value(v)?);
+                extra.insert(k.to_string(), value(v)?);
             }
         }
-        Ok(data)
+        Ok(SessionData {
+            user: user.into(),
+            extra: extra.into(),
+            sdk: Arc::new(sdk),
+        })
     }
 
     /// The session document, as it is saved (without `exp`).
@@ -123,14 +202,14 @@ impl SessionData {
                 .sum::<usize>(),
         );
         out.push_str(r#"{"user":"#);
-        out.push_str(&Value::Object(self.user.clone()).to_string());
-        for (k, v) in &self.sdk {
+        out.push_str(&serde_json::to_string(&*self.user).unwrap_or_default());
+        for (k, v) in self.sdk.iter() {
             out.push_str(",\"");
             out.push_str(k);
             out.push_str("\":");
             out.push_str(v.as_str());
         }
-        for (k, v) in &self.extra {
+        for (k, v) in self.extra.iter() {
             if KNOWN_MEMBERS.contains(&k.as_str()) {
                 continue;
             }
@@ -165,9 +244,10 @@ impl SessionData {
 
     /// Keeps `current`'s `internal` (`sid`, `createdAt`): what `updateSession` does.
     pub(crate) fn keep_internal_of(&mut self, current: &SessionData) {
-        self.sdk.retain(|(k, _)| *k != "internal");
+        let sdk = Arc::make_mut(&mut self.sdk);
+        sdk.retain(|(k, _)| *k != "internal");
         if let Some(v) = current.sdk_member("internal") {
-            self.sdk.push(("internal", Text::Own(v.to_string())));
+            sdk.push(("internal", Text::Own(v.to_string())));
         }
     }
 
@@ -175,10 +255,11 @@ impl SessionData {
     /// what a refresh made elsewhere replaces.
     pub(crate) fn take_tokens(&mut self, other: &SessionData) {
         let tokens = ["tokenSet", "accessTokens", "connectionTokenSets"];
-        self.sdk.retain(|(k, _)| !tokens.contains(k));
-        for (k, v) in &other.sdk {
+        let sdk = Arc::make_mut(&mut self.sdk);
+        sdk.retain(|(k, _)| !tokens.contains(k));
+        for (k, v) in other.sdk.iter() {
             if tokens.contains(k) {
-                self.sdk.push((k, v.clone()));
+                sdk.push((k, v.clone()));
             }
         }
     }
@@ -255,8 +336,8 @@ fn text(v: crate::codec::json::Value<'_>, shared: Option<&Arc<str>>) -> Text {
 
 /// The claims of `user` the SDK keeps by default
 /// ([`DEFAULT_ID_TOKEN_CLAIMS`]: `sub`, `name`, `email`, …), in their order (the SDK's
-/// `filterDefaultIdTokenClaims`).
-pub fn filter_default_id_token_claims(user: &Map<String, Value>) -> Map<String, Value> {
+/// `filterDefaultIdTokenClaims`): `session.user = filter_default_id_token_claims(&session.user)`.
+pub fn filter_default_id_token_claims(user: &Map<String, Value>) -> Members {
     user.iter()
         .filter(|(k, _)| DEFAULT_ID_TOKEN_CLAIMS.contains(&k.as_str()))
         .map(|(k, v)| (k.clone(), v.clone()))
@@ -357,6 +438,6 @@ mod tests {
             SessionData::from_json(r#"{"user":{"sub":"u","email":"e","custom":1},"tokenSet":{}}"#)
                 .unwrap();
         let f = filter_default_id_token_claims(&s.user);
-        assert_eq!(Value::Object(f).to_string(), r#"{"sub":"u","email":"e"}"#);
+        assert_eq!(Value::from(f).to_string(), r#"{"sub":"u","email":"e"}"#);
     }
 }

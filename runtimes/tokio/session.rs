@@ -117,9 +117,20 @@ pub(crate) struct Doc {
     /// Where its `tokenSet` object is, when the document is the one the core read (the members
     /// are then walked without scanning the tokens again).
     token_set: Option<std::ops::Range<usize>>,
-    /// The session as a handler sees it, made once for all who share the document (the
-    /// opened-sessions cache and the requests it answers).
-    data: Arc<std::sync::OnceLock<Option<SessionData>>>,
+    /// What is made of it once for all who share the document (the opened-sessions cache and
+    /// the requests it answers).
+    memo: Arc<Memo>,
+}
+
+/// What is made of a [`Doc`] once, when first asked for.
+#[derive(Default)]
+struct Memo {
+    /// The session as a handler sees it.
+    data: std::sync::OnceLock<Option<SessionData>>,
+    /// Where the `exp` value of the document starts, when the document is what the core
+    /// writes as a cookie payload ([`Session::cookie_json_exp_at`]): a roll then re-seals its
+    /// first part ([`crate::flow::Auth0::roll_cookie`]).
+    exp_at: std::sync::OnceLock<Option<usize>>,
 }
 
 impl Doc {
@@ -128,7 +139,7 @@ impl Doc {
         Doc {
             text: Arc::from(text),
             token_set: None,
-            data: Arc::default(),
+            memo: Arc::default(),
         }
     }
 
@@ -143,13 +154,14 @@ impl Doc {
         Doc {
             text: Arc::from(raw),
             token_set,
-            data: Arc::default(),
+            memo: Arc::default(),
         }
     }
 
     /// The session, as a handler sees it.
     fn data(&self) -> Option<SessionData> {
-        self.data
+        self.memo
+            .data
             .get_or_init(|| {
                 let known = self.token_set.clone().and_then(|r| self.text.get(r));
                 SessionData::from_trusted(&self.text, known).ok()
@@ -198,6 +210,13 @@ impl RequestCookie {
             RequestCookie::Joined(s) => s,
         }
     }
+}
+
+/// A roll that cannot be written is no roll: logged, and no headers.
+fn rolled_not(e: &AuthError) -> OwnedHeaders {
+    event!(warn, code = e.code(), reason = %crate::Report(e), "auth0-edge: the session could not be rolled");
+    let _ = e;
+    OwnedHeaders::default()
 }
 
 /// What reading a request's session found, owned.
@@ -287,7 +306,7 @@ impl RequestSession {
         let stateful = core.store().is_some();
         // The cookie's pieces, when the opened-sessions cache may have it.
         let found = (!stateful && client.inner.opened.is_on())
-            .then(|| Self::cacheable(client, cookie))
+            .then(|| Self::cacheable(core, cookie))
             .flatten();
         let pieces = found.as_ref().and_then(chunk::Found::pieces);
         let kept = match pieces {
@@ -369,7 +388,8 @@ impl RequestSession {
         let roll_due = durations.roll_due(hit.cookie_exp, hit.created_at, now);
         let rolled = if roll && roll_due {
             // Rolled from the document kept: the one this cookie opens to.
-            Some(Box::pin(Self::roll_kept(client, core, &hit.session.doc, cookie)).await)
+            let (doc, exp, created_at) = (&hit.session.doc, hit.cookie_exp, hit.created_at);
+            Some(Box::pin(Self::roll_kept(client, core, doc, exp, created_at, cookie)).await)
         } else {
             None
         };
@@ -408,13 +428,38 @@ impl RequestSession {
     }
 
     /// [`RequestSession::roll`] of a session kept by the opened-sessions cache (a document the
-    /// core read before, so it parses as it did then).
+    /// core read before, so it parses as it did then), whose cookie expires at `exp`. A
+    /// document that is what the core writes as a cookie payload (checked once per document)
+    /// is not written again: its part before `exp` is re-sealed with the new expiry, which
+    /// gives the same cookie a full roll gives.
     async fn roll_kept(
         client: &Auth0Client,
         core: &CoreClient<'_>,
         doc: &Doc,
+        exp: Option<i64>,
+        created_at: Option<i64>,
         cookie: &str,
     ) -> OwnedHeaders {
+        let exp_at = doc.memo.exp_at.get_or_init(|| {
+            let opened = Session::parse(&doc.text).ok()?;
+            let mut scratch = vec![0u8; doc.text.len()];
+            opened
+                .session
+                .cookie_json_exp_at(&doc.text, exp?, &mut scratch)
+        });
+        if let Some(payload) = exp_at.and_then(|at| doc.text.get(..at)) {
+            let need = (payload.len() + cookie.len()) * 2 + 2048;
+            let written = with_buffer!(client.inner.pool, need, |buf| {
+                core.roll_cookie(payload, created_at, cookie, &mut super::ThreadRng, buf)
+                    .await
+                    .map(|r| r.map(|r| OwnedHeaders::of(&r)))
+            });
+            match written {
+                Ok(Some(h)) => return h,
+                Ok(None) => {}
+                Err(e) => return rolled_not(&e),
+            }
+        }
         match Session::parse(&doc.text) {
             Ok(opened) => Self::roll(client, core, &opened.session, cookie).await,
             Err(_) => OwnedHeaders::default(),
@@ -450,14 +495,7 @@ impl RequestSession {
                 .await
                 .map(|r| OwnedHeaders::of(&r))
         });
-        match written {
-            Ok(h) => h,
-            Err(e) => {
-                event!(warn, code = e.code(), reason = %crate::Report(&e), "auth0-edge: the session could not be rolled");
-                let _ = e;
-                OwnedHeaders::default()
-            }
-        }
+        written.unwrap_or_else(|e| rolled_not(&e))
     }
 
     fn with_state(client: &Auth0Client, state: State) -> Self {
@@ -473,17 +511,15 @@ impl RequestSession {
     /// connection-token cookies (their sets are part of the session read), and SDK cookies
     /// within what a read accepts (a larger header is refused by the read, never answered from
     /// the cache).
-    fn cacheable<'h>(client: &Auth0Client, cookie: &'h str) -> Option<chunk::Found<'h>> {
-        if cookie.len() > crate::flow::MAX_SDK_COOKIES_LEN
-            || client
-                .inner
-                .connection_cookie
-                .find(cookie.as_bytes())
-                .is_some()
-        {
+    fn cacheable<'h>(core: &CoreClient<'_>, cookie: &'h str) -> Option<chunk::Found<'h>> {
+        if cookie.len() > crate::flow::MAX_SDK_COOKIES_LEN {
             return None;
         }
-        chunk::find(cookie, client.config().session.cookie_name).ok()
+        let mut connection = false;
+        let found = chunk::find_with(cookie, core.config().session.cookie_name, |c| {
+            connection |= crate::flow::is_connection_cookie(c.name);
+        });
+        found.ok().filter(|_| !connection)
     }
 
     /// Whether a request with these headers may have a session: it carries a cookie whose
@@ -1006,6 +1042,67 @@ mod tests {
             let line = h.get(http::header::SET_COOKIE).expect("re-sealed");
             assert!(line.to_str().unwrap().starts_with("__session="));
         }
+    }
+
+    /// `h`'s `Set-Cookie` lines, each as (the plaintext its value opens to, its attributes).
+    fn set_cookies(h: &HeaderMap) -> Vec<(String, String)> {
+        let key = crate::jose::jwe::Key::from_secret(SECRET).unwrap();
+        h.get_all(http::header::SET_COOKIE)
+            .iter()
+            .map(|v| {
+                let line = v.to_str().unwrap();
+                let (pair, attributes) = line.split_once(';').unwrap();
+                let (_, value) = pair.split_once('=').unwrap();
+                let mut buf = vec![0u8; value.len()];
+                let plain = match crate::jose::jwe::open(&key, value, &mut buf) {
+                    Ok(p) => String::from_utf8(p.to_vec()).unwrap(),
+                    Err(_) => value.to_string(), // a deletion's empty value
+                };
+                (plain, attributes.to_string())
+            })
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn a_kept_document_rolls_to_what_a_full_roll_writes() {
+        let on = client(16);
+        let off = client(0);
+        let due = cookie_at(now());
+        let _ = read(&on, &due, false).await;
+        assert!(cached(&on, &due));
+        let mut compared = 0;
+        while compared < 3 {
+            // Both rolls within one second, so their `exp` and `Max-Age` are the same.
+            let at = now();
+            let (kept, from_kept) = read(&on, &due, true).await;
+            let (read_again, full) = read(&off, &due, true).await;
+            if now() != at {
+                continue;
+            }
+            assert_eq!(kept, read_again);
+            let (a, b) = (set_cookies(&from_kept), set_cookies(&full));
+            assert!(
+                a[0].0.contains(&format!(r#""exp":{}"#, at + 86_400)),
+                "{a:?}"
+            );
+            assert_eq!(a, b);
+            compared += 1;
+        }
+        // The kept document was found to be what the core writes, so it was not written again.
+        let found = chunk::find(&due, "__session").unwrap();
+        let hit = on.inner.opened.get(found.pieces().unwrap()).unwrap();
+        assert!(matches!(hit.session.doc.memo.exp_at.get(), Some(Some(_))));
+        // A document written otherwise (a space) is rolled the full way, to the same payload.
+        let exp = now() + 3600;
+        let d = doc(now());
+        let spaced = Doc::new(format!(r#"{}, "exp":{exp}}}"#, &d[..d.len() - 1]));
+        let rolled = RequestSession::roll_kept(&on, &on.core(), &spaced, Some(exp), None, "")
+            .await
+            .into_map();
+        assert_eq!(spaced.memo.exp_at.get(), Some(&None));
+        let rolled = set_cookies(&rolled);
+        assert!(rolled[0].0.starts_with(&d[..d.len() - 1]), "{rolled:?}");
+        assert!(rolled[0].0.contains(r#","exp":"#));
     }
 
     #[tokio::test]

@@ -72,6 +72,16 @@ pub struct Found<'h> {
 /// contiguously from 0 (a gap is [`CookieError::MissingChunk`], none at all
 /// [`CookieError::NotFound`]).
 pub fn find<'h>(header: &'h str, name: &str) -> Result<Found<'h>, Error> {
+    find_with(header, name, |_| ())
+}
+
+/// [`find`], handing every other cookie of the header to `other` on the way (one pass over
+/// the header for a caller that also looks for other names).
+pub fn find_with<'h>(
+    header: &'h str,
+    name: &str,
+    mut other: impl FnMut(&super::Cookie<'h>),
+) -> Result<Found<'h>, Error> {
     let mut found = Found {
         base: None,
         chunks: [""; MAX_CHUNKS],
@@ -86,6 +96,8 @@ pub fn find<'h>(header: &'h str, name: &str) -> Result<Found<'h>, Error> {
             found.chunks[i] = c.value;
             present |= 1 << i;
             found.count = found.count.max(i + 1);
+        } else {
+            other(&c);
         }
     }
     // A later empty base cookie hides an earlier one, as in the SDK's cookie map.

@@ -43,7 +43,7 @@ pub use hooks::{CallbackContext, DefaultHooks, Hooks, SessionToSave};
 pub use login::LoginOptions;
 pub use routing::{Handled, Route};
 #[cfg(feature = "tokio")]
-pub(crate) use session_io::CONNECTION_COOKIE_PREFIX;
+pub(crate) use session_io::is_connection_cookie;
 pub(crate) use session_io::{Loaded, LoadedFrom};
 pub use session_io::{ReadSession, Touched};
 pub use tokens::{AccessToken, AccessTokenOptions, MfaChallenge, Refreshed, TokenFor};

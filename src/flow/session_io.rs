@@ -300,6 +300,60 @@ impl<'c, T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks>
         Ok(res.finish()?)
     }
 
+    /// The rolled cookie of a cookie session from the text its cookie opened to, without
+    /// writing the session again: `payload` is that text up to its `exp` value, as
+    /// [`Session::cookie_json_exp_at`] found it. What [`Auth0::write_session`] writes for
+    /// the session on a rolling write (the same `Set-Cookie` headers, the new `exp` the
+    /// configured durations give from `created_at`), for a request that has no connection
+    /// token cookies; `None` (nothing written) for one that has them, or with a store.
+    pub async fn roll_cookie<'b>(
+        &self,
+        payload: &str,
+        created_at: Option<i64>,
+        request_cookie: &str,
+        rng: &mut impl CryptoRngCore,
+        buf: &'b mut [u8],
+    ) -> Result<Option<Response<'b>>, AuthError> {
+        if self.store.is_some()
+            || cookie::parse(request_cookie).any(|c| is_connection_cookie(c.name))
+        {
+            return Ok(None);
+        }
+        let (mut arena, res_buf) = Arena::split_for_response(buf);
+        let mut res = ResponseBuilder::new(res_buf, 200);
+        let cookie = self.sdk_cookies(&arena, request_cookie)?;
+        self.write_cookie(created_at, cookie, rng, &mut arena, &mut res, |w, exp| {
+            w.push_str(payload)?;
+            w.push_i64(exp)?;
+            w.push_str("}")
+        })?;
+        res.no_cache()?;
+        Ok(Some(res.finish()?))
+    }
+
+    /// A cookie session's `Set-Cookie` headers: `payload` (written with the new `exp`) sealed,
+    /// chunked, and the request's stale chunks deleted. Returns the new `exp` and `Max-Age`.
+    fn write_cookie(
+        &self,
+        created_at: Option<i64>,
+        request_cookie: &str,
+        rng: &mut impl CryptoRngCore,
+        arena: &mut Arena<'_>,
+        res: &mut ResponseBuilder<'_>,
+        payload: impl FnOnce(&mut Writer<'_>, i64) -> Result<(), Error>,
+    ) -> Result<(UnixTime, u64), AuthError> {
+        let now = self.now();
+        let max_age = self.config.session.durations.max_age(created_at, now);
+        let exp = now.saturating_add(i64::try_from(max_age).unwrap_or(i64::MAX));
+        let opts = self.config.session_cookie();
+        let sealed = arena.seal(&self.keys.key, rng, |w| payload(w, exp))?;
+        let name = self.config.session.cookie_name;
+        for c in session::set_cookies(name, sealed, &opts, max_age, now, request_cookie)? {
+            res.header_display("Set-Cookie", &c)?;
+        }
+        Ok((exp, max_age))
+    }
+
     /// Writes `session` for the response: the sealed cookie (chunked, with the stale chunks
     /// deleted) or, with a store, the record and its id cookie; then the cache headers.
     ///
@@ -327,12 +381,11 @@ impl<'c, T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks>
         let opts = self.config.session_cookie();
         match &self.store {
             None => {
-                let sealed = arena.seal(&self.keys.key, rng, |w| {
-                    session.write_cookie_json(w, Some(exp))
-                })?;
-                for c in session::set_cookies(name, sealed, &opts, max_age, now, request_cookie)? {
-                    res.header_display("Set-Cookie", &c)?;
-                }
+                let created_at = session.internal.created_at;
+                let (exp, max_age) =
+                    self.write_cookie(created_at, request_cookie, rng, arena, res, |w, exp| {
+                        session.write_cookie_json(w, Some(exp))
+                    })?;
                 self.write_connection_cookies(
                     session,
                     request_cookie,
@@ -598,7 +651,7 @@ impl<'c, T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks>
 pub(crate) const CONNECTION_COOKIE_PREFIX: &str = "__FC_";
 
 /// `__FC_<digits>`: a connection-token cookie.
-pub(super) fn is_connection_cookie(name: &str) -> bool {
+pub(crate) fn is_connection_cookie(name: &str) -> bool {
     name.strip_prefix(CONNECTION_COOKIE_PREFIX)
         .is_some_and(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()))
 }

@@ -379,6 +379,26 @@ impl<'a> Session<'a> {
         CookiePayload(self).write(w, |o| put_num(o, "exp", exp))
     }
 
+    /// Where `exp`'s value starts in `text`, when `text` is byte for byte what
+    /// [`Session::write_cookie_json`] writes for this session with `exp` (its `exp` last, then
+    /// `}`): a later write with another expiry then only changes what follows, so a roll can
+    /// re-seal `text`'s first part with a new `exp` without writing the session again
+    /// ([`crate::flow::Auth0::roll_cookie`]). `buf` is scratch room, at least `text.len()`
+    /// bytes; `None` when the text is written otherwise (member order, spacing, escapes,
+    /// members a cookie payload leaves out) or does not fit.
+    pub fn cookie_json_exp_at(&self, text: &str, exp: i64, buf: &mut [u8]) -> Option<usize> {
+        let mut w = Writer::new(buf, "session JSON");
+        self.write_cookie_json(&mut w, Some(exp)).ok()?;
+        if w.as_bytes() != text.as_bytes() {
+            return None;
+        }
+        let mut digits = [0u8; 20];
+        let exp = crate::codec::buf::decimal(u64::try_from(exp).ok()?, &mut digits);
+        let at = text.len().checked_sub(exp.len() + 1)?;
+        let tail = text.get(at..)?;
+        (tail.strip_suffix('}') == Some(exp)).then_some(at)
+    }
+
     /// Writes the session's JSON into `buf` and returns it.
     pub fn to_json<'b>(&self, buf: &'b mut [u8], exp: Option<i64>) -> Result<&'b str, Error> {
         let mut w = Writer::new(buf, "session JSON");

@@ -77,6 +77,42 @@ mod tests {
     }
 
     #[test]
+    fn a_roll_rewrites_only_the_exp_of_a_payload_written_as_the_core_writes_it() {
+        let mut scratch = [0u8; 512];
+        // `1.9e9` is written as `1900000000`: not the core's text, so no shortcut.
+        let opened = Session::parse(DOC).unwrap();
+        assert_eq!(
+            opened.session.cookie_json_exp_at(DOC, 5, &mut scratch),
+            None
+        );
+        let mut buf = [0u8; 512];
+        let written = opened
+            .session
+            .to_json(&mut buf, Some(1_764_000_000))
+            .unwrap();
+        let again = Session::parse(written).unwrap();
+        let at = again
+            .session
+            .cookie_json_exp_at(written, 1_764_000_000, &mut scratch)
+            .unwrap();
+        assert_eq!(&written[at..], "1764000000}");
+        assert!(written[..at].ends_with(r#","exp":"#));
+        // Another `exp` than the text's, or too little room: no shortcut.
+        assert_eq!(
+            again
+                .session
+                .cookie_json_exp_at(written, 1_764_000_001, &mut scratch),
+            None
+        );
+        assert_eq!(
+            again
+                .session
+                .cookie_json_exp_at(written, 1_764_000_000, &mut scratch[..64]),
+            None
+        );
+    }
+
+    #[test]
     fn changed_and_new_members() {
         let mut opened = Session::parse(DOC).unwrap();
         let s = &mut opened.session;

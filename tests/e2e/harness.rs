@@ -233,7 +233,7 @@ pub(crate) async fn serve(port: u16, client: Auth0Client, extra: axum::Router) -
             )
             .route(
                 "/api/me",
-                get(|User(s): User| async move { serde_json::Value::Object(s.user).to_string() }),
+                get(|User(s): User| async move { serde_json::Value::from(s.user).to_string() }),
             )
             .route(
                 "/protected",
