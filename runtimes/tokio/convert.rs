@@ -61,24 +61,21 @@ pub(crate) struct OwnedHeaders(Vec<(http::HeaderName, HeaderValue)>);
 impl OwnedHeaders {
     /// The headers of `r`.
     pub(crate) fn of(r: &CoreResponse<'_>) -> Self {
-        let (count, total) = r
-            .headers()
-            .fold((0, 0), |(n, len), (_, v)| (n + 1, len + v.len()));
-        if count == 0 {
+        if r.head_len() == 0 {
             return OwnedHeaders(Vec::new());
         }
-        let mut values = bytes::BytesMut::with_capacity(total);
-        for (_, v) in r.headers() {
+        // One pass over the head: the names, and the values copied side by side.
+        let mut names = Vec::with_capacity(8);
+        let mut values = bytes::BytesMut::with_capacity(r.head_len());
+        for (k, v) in r.headers() {
+            names.push((http::HeaderName::from_bytes(k.as_bytes()).ok(), v.len()));
             values.extend_from_slice(v.as_bytes());
         }
         let mut values = values.freeze();
-        let mut out = Vec::with_capacity(count);
-        for (k, v) in r.headers() {
-            let value = values.split_to(v.len());
-            if let (Ok(name), Ok(value)) = (
-                http::HeaderName::from_bytes(k.as_bytes()),
-                HeaderValue::from_maybe_shared(value),
-            ) {
+        let mut out = Vec::with_capacity(names.len());
+        for (name, len) in names {
+            let value = values.split_to(len);
+            if let (Some(name), Ok(value)) = (name, HeaderValue::from_maybe_shared(value)) {
                 out.push((name, value));
             }
         }

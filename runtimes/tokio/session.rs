@@ -308,8 +308,9 @@ impl RequestSession {
         let found = (!stateful && client.inner.opened.is_on())
             .then(|| Self::cacheable(core, cookie))
             .flatten();
-        let pieces = found.as_ref().and_then(chunk::Found::pieces);
-        let kept = match pieces {
+        // Looked up as the header has them: what the cache keeps has no percent-escapes, so
+        // an encoded value never matches it byte for byte.
+        let kept = match found.as_ref().map(chunk::Found::raw_pieces) {
             Some(pieces) => Self::read_kept(client, core, pieces, cookie, roll).await,
             None => None,
         };
@@ -334,7 +335,8 @@ impl RequestSession {
         match read {
             Ok(Some(r)) => {
                 let doc = r.doc?;
-                if let Some(pieces) = pieces.filter(|_| !from_cache) {
+                let pieces = found.as_ref().filter(|_| !from_cache);
+                if let Some(pieces) = pieces.and_then(chunk::Found::pieces) {
                     let session = Cached {
                         doc: doc.clone(),
                         expires_at: r.expires_at,
@@ -384,7 +386,7 @@ impl RequestSession {
             client.inner.opened.remove(pieces);
             return None;
         }
-        let durations = &client.config().session.durations;
+        let durations = &core.config().session.durations;
         let roll_due = durations.roll_due(hit.cookie_exp, hit.created_at, now);
         let rolled = if roll && roll_due {
             // Rolled from the document kept: the one this cookie opens to.

@@ -148,12 +148,18 @@ impl<'h> Found<'h> {
     /// order) when none is percent-encoded: the value is then their concatenation, read
     /// without joining it. `None` when one is encoded.
     pub fn pieces(&self) -> Option<&[&'h str]> {
-        let pieces = match &self.base {
-            Some(b) => core::slice::from_ref(&b.value),
-            None => &self.chunks[..self.count],
-        };
+        let pieces = self.raw_pieces();
         let encoded = |p: &&str| memchr::memchr(b'%', p.as_bytes()).is_some();
         (!pieces.iter().any(encoded)).then_some(pieces)
+    }
+
+    /// The value's pieces as the header has them, percent-encoded or not (the base cookie's
+    /// value, or the chunks' in order).
+    pub fn raw_pieces(&self) -> &[&'h str] {
+        match &self.base {
+            Some(b) => core::slice::from_ref(&b.value),
+            None => &self.chunks[..self.count],
+        }
     }
 
     /// The value, percent-decoded: borrowed from the header when possible, else joined into

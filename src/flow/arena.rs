@@ -195,17 +195,24 @@ impl<'b> Arena<'b> {
                 }
             }
         };
-        let total = jwe::sealed_len(n);
-        if total > buf.len() {
+        if jwe::sealed_len(n) > buf.len() {
             self.rest = buf;
             return Err(self.overflow());
         }
-        let (a, b) = buf.split_at_mut(total);
+        // The rest past the JWE is the seal's scratch, and stays the rest.
+        let len = match jwe::seal_in_place_len(key, rng, &mut *buf, n) {
+            Ok(len) => len,
+            Err(e) => {
+                self.rest = buf;
+                return Err(match e {
+                    Error::BufferTooSmall { .. } => self.overflow(),
+                    e => e,
+                });
+            }
+        };
+        let (a, b) = buf.split_at_mut(len);
         self.rest = b;
-        jwe::seal_in_place(key, rng, a, n).map_err(|e| match e {
-            Error::BufferTooSmall { .. } => self.overflow(),
-            e => e,
-        })
+        core::str::from_utf8(a).map_err(|_| self.overflow())
     }
 
     /// Lets `f` fill the rest and keeps the `n` bytes it reports (nothing when it reports

@@ -25,6 +25,12 @@ impl<'b> Response<'b> {
         body: &[],
     };
 
+    /// The header lines' length in bytes (names, values and line ends): a bound on the values'
+    /// total length.
+    pub fn head_len(&self) -> usize {
+        self.head.len()
+    }
+
     /// The headers in order (`Set-Cookie` may repeat).
     pub fn headers(&self) -> impl Iterator<Item = (&'b str, &'b str)> + 'b {
         let mut rest: &'b str = self.head;

@@ -169,7 +169,9 @@ pub fn seal_with_iv<'o>(
 
 /// Seals in place: `buf[..plaintext_len]` holds the plaintext, and the compact JWE (the same
 /// bytes [`seal`] writes) is written over it, into `buf[..sealed_len(plaintext_len)]`, with a
-/// random IV. `buf` needs [`sealed_len`] bytes: no second buffer for the plaintext.
+/// random IV. `buf` needs [`sealed_len`] bytes: no second buffer for the plaintext. Given
+/// `plaintext_len` more bytes than that, it encrypts past the JWE and encodes in one step (a
+/// little faster; the same JWE).
 ///
 /// ```
 /// use auth0_edge::jose::jwe;
@@ -192,6 +194,19 @@ pub fn seal_in_place<'b>(
     seal_in_place_with_iv(key, &iv, buf, plaintext_len)
 }
 
+/// [`seal_in_place`], returning the JWE's length: `buf[..len]` is the compact JWE (ASCII) and
+/// what follows it is scratch (ciphertext) the caller may reuse.
+pub(crate) fn seal_in_place_len(
+    key: &Key,
+    rng: &mut impl CryptoRngCore,
+    buf: &mut [u8],
+    plaintext_len: usize,
+) -> Result<usize, Error> {
+    let mut iv = [0u8; IV_LEN];
+    rng.fill_bytes(&mut iv);
+    seal_raw(key, &iv, buf, plaintext_len)
+}
+
 /// [`seal_in_place`] with a caller-chosen IV. An IV must never be reused with the same key:
 /// use this only for test vectors.
 pub fn seal_in_place_with_iv<'b>(
@@ -200,6 +215,21 @@ pub fn seal_in_place_with_iv<'b>(
     buf: &'b mut [u8],
     plaintext_len: usize,
 ) -> Result<&'b str, Error> {
+    let capacity = buf.len();
+    let len = seal_raw(key, iv, buf, plaintext_len)?;
+    core::str::from_utf8(&buf[..len]).map_err(|_| Error::BufferTooSmall {
+        what: "sealed JWE",
+        capacity,
+    })
+}
+
+/// [`seal_in_place_with_iv`], returning the JWE's length.
+fn seal_raw(
+    key: &Key,
+    iv: &[u8; IV_LEN],
+    buf: &mut [u8],
+    plaintext_len: usize,
+) -> Result<usize, Error> {
     let capacity = buf.len();
     let overflow = move || Error::BufferTooSmall {
         what: "sealed JWE",
@@ -210,11 +240,14 @@ pub fn seal_in_place_with_iv<'b>(
     if total > buf.len() || n > buf.len() {
         return Err(overflow());
     }
-    let buf = &mut buf[..total];
+    // With room for the ciphertext past the JWE, it is encrypted there and its base64url
+    // written in one step; else within the JWE's own bytes, a chunk at a time.
+    let roomy = buf.len() - total >= n;
+    let buf = &mut buf[..if roomy { total + n } else { total }];
     // The plaintext moves to the end, is encrypted there, and its base64url is written from
     // the front: each block is read before the output reaches it (the output stays at least
     // the tag's segment, 23 bytes, behind).
-    let start = total - n;
+    let start = buf.len() - n;
     buf.copy_within(..n, start);
     let tag = key
         .provider
@@ -245,6 +278,14 @@ pub fn seal_in_place_with_iv<'b>(
     // written: writing `4/3 len` where `len` was read needs a gap of `len/3` between the output
     // and the next unread byte; the gap only shrinks, and after the last chunk it is still the
     // tag's segment (23 bytes), so it always holds (and is checked).
+    if roomy {
+        let (out, ciphertext) = buf.split_at_mut(total);
+        at += base64url::encode_raw(ciphertext, &mut out[at..]).ok_or_else(overflow)?;
+        put(out, &mut at, b".")?;
+        let tag_b64 = base64url::encode(&tag, &mut tmp).map_err(|_| overflow())?;
+        put(out, &mut at, tag_b64.as_bytes())?;
+        return Ok(at);
+    }
     let mut read = start;
     let mut chunk = [0u8; SEAL_CHUNK];
     while read < total {
@@ -260,7 +301,7 @@ pub fn seal_in_place_with_iv<'b>(
     put(buf, &mut at, b".")?;
     let tag_b64 = base64url::encode(&tag, &mut tmp).map_err(|_| overflow())?;
     put(buf, &mut at, tag_b64.as_bytes())?;
-    core::str::from_utf8(&buf[..at]).map_err(|_| overflow())
+    Ok(at)
 }
 
 /// The five segments of a compact JWE.
@@ -596,6 +637,14 @@ mod tests {
             let total = sealed_len(n);
             let sealed = seal_in_place_with_iv(&key, &iv, &mut buf[..total], n).unwrap();
             assert_eq!(sealed, expected, "{n}");
+            // With room past the JWE (the one-step path, and just short of it).
+            for room in [n, n.saturating_sub(1)] {
+                let mut roomy = [0u8; 1200];
+                roomy[..n].copy_from_slice(&plain[..n]);
+                let sealed =
+                    seal_in_place_with_iv(&key, &iv, &mut roomy[..total + room], n).unwrap();
+                assert_eq!(sealed, expected, "{n} with {room} bytes of room");
+            }
             let mut small = [0u8; 700];
             assert!(seal_in_place_with_iv(&key, &iv, &mut small[..total - 1], n).is_err());
         }
