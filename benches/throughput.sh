@@ -3,15 +3,18 @@
 # behind the layer with the User extractor (the session opened, or taken from the
 # opened-sessions cache, and with the cache off; re-sealed only when due, and on every request
 # with a rolling threshold of 0), and of /auth/profile against a plain axum
-# JSON route, measured back to back with wrk (Debian's `wrk`). Not run by CI.
+# JSON route, with wrk (Debian's `wrk`). Each row is measured right after its reference (no
+# auth with the same request; the JSON route for /auth/profile), in `rounds` rounds over all
+# rows, and the medians reported. Not run by CI.
 #
-# Usage: benches/throughput.sh [seconds=10] [connections=32]
+# Usage: benches/throughput.sh [seconds=10] [connections=32] [rounds=3]
 # The server gets one core (BENCH_WORKERS=1 tokio worker, pinned with taskset when present),
 # wrk one thread on the other core.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-10}
 conns=${2:-32}
+rounds=${3:-3}
 command -v wrk >/dev/null || { echo "wrk is required: apt-get install wrk"; exit 1; }
 cargo build -q --release --example bench_server
 out=$(mktemp)
@@ -40,51 +43,67 @@ fresh_cookie() {
 }
 fresh=$(fresh_cookie)
 [ -n "$fresh" ] || { echo "no rolled cookie from $public"; exit 1; }
-run() {
-  local label=$1 url=$2; shift 2
-  "${pin_wrk[@]}" wrk -t1 -c"$conns" -d2s "$@" "$url" >/dev/null
-  local rps
-  rps=$("${pin_wrk[@]}" wrk -t1 -c"$conns" -d"${secs}s" --latency "$@" "$url" | awk '/Requests\/sec/{print $2}')
-  printf '%-48s %10s req/s\n' "$label" "$rps"
-  echo "$rps"
+# One measurement: 1 s of warm-up, then `secs` seconds; prints req/s.
+rps() {
+  local url=$1; shift
+  "${pin_wrk[@]}" wrk -t1 -c"$conns" -d1s "$@" "$url" >/dev/null
+  "${pin_wrk[@]}" wrk -t1 -c"$conns" -d"${secs}s" "$@" "$url" | awk '/Requests\/sec/{print $2}'
 }
-a=$(run "no auth (no layer), same Cookie header" "$noauth" -H "Cookie: $cookie" | tail -1)
-a0=$(run "no auth (no layer), no cookie" "$noauth" | tail -1)
-b=$(run "unprotected route behind the layer, no cookie" "$public" | tail -1)
-fresh=$(fresh_cookie)
-c=$(run "unprotected route behind the layer, session, no re-seal" "$public" -H "Cookie: $fresh" | tail -1)
-fresh=$(fresh_cookie)
-d=$(run "protected route (User), no re-seal due" "$protected" -H "Cookie: $fresh" | tail -1)
-fresh=$(fresh_cookie)
-u=$(run "protected route (User), no re-seal, cache off" "$uncached" -H "Cookie: $fresh" | tail -1)
-r=$(run "protected route (User), cookie due for re-seal" "$protected" -H "Cookie: $cookie" | tail -1)
-fresh=$(fresh_cookie)
-r0=$(run "protected route (User), threshold 0 (the SDK's)" "$reseal" -H "Cookie: $fresh" | tail -1)
-e=$(run "no auth, a rolled session's headers, no crypto" "$samebytes" -H "Cookie: $cookie" | tail -1)
-fresh=$(fresh_cookie)
-j=$(run "plain axum JSON route (the user), same Cookie" "$json" -H "Cookie: $fresh" | tail -1)
-fresh=$(fresh_cookie)
-p=$(run "/auth/profile, valid session" "$profile" -H "Cookie: $fresh" | tail -1)
-python3 - "$a" "$a0" "$b" "$c" "$d" "$e" "$r" "$j" "$p" "$r0" "$u" <<'PY'
-import sys
-a, a0, b, c, d, e, r, j, p, r0, u = map(float, sys.argv[1:])
+# A row: its route, and its reference measured just before it with the same request (this
+# VM's loopback throughput drifts by 10-40 % over minutes, so a reference measured minutes
+# earlier says little). `cookie` = the SDK's cookie (a re-seal due); `fresh` = a cookie a roll
+# just wrote (no re-seal due for a minute); `none` = no cookie.
+rows=(
+  "no auth (no layer), no cookie|noauth|none|noauth"
+  "unprotected, behind the layer, no cookie|public|none|noauth"
+  "unprotected, behind the layer, with a session (no re-seal due)|public|fresh|noauth"
+  "protected (\`User\`), cookie needing no re-seal|protected|fresh|noauth"
+  "protected (\`User\`), cookie needing no re-seal, opened-sessions cache off|uncached|fresh|noauth"
+  "protected (\`User\`), cookie due for re-seal (re-sealed)|protected|cookie|noauth"
+  "protected (\`User\`), rolling threshold 0 (the SDK's: re-sealed every request)|reseal|fresh|noauth"
+  "no auth, answering with a rolled session's headers (no crypto)|samebytes|cookie|noauth"
+  "\`/auth/profile\` with a valid session|profile|fresh|json"
+)
+results=$(mktemp)
+for round in $(seq "$rounds"); do
+  for row in "${rows[@]}"; do
+    IFS='|' read -r label route which ref <<<"$row"
+    header=()
+    case $which in
+      cookie) header=(-H "Cookie: $cookie") ;;
+      fresh) fresh=$(fresh_cookie); header=(-H "Cookie: $fresh") ;;
+    esac
+    # The reference gets the same Cookie header (no auth reads none of it); the route is
+    # measured right after it.
+    ref_header=("${header[@]}")
+    [ "$which" = none ] && [ "$ref" = noauth ] && ref_header=(-H "Cookie: $cookie")
+    base=$(rps "${!ref}" "${ref_header[@]}")
+    v=$(rps "${!route}" "${header[@]}")
+    printf '%s|%s|%s|%s\n' "$round" "$label" "$base" "$v" | tee -a "$results" >&2
+  done
+done
+python3 - "$results" "$rounds" <<'PY'
+import statistics, sys
+rows = {}
+order = []
+for line in open(sys.argv[1]):
+    _, label, base, v = line.rstrip("\n").split("|")
+    if label not in rows:
+        rows[label] = []
+        order.append(label)
+    rows[label].append((float(base), float(v)))
 print()
-print("| route | req/s | vs no auth (same request) |")
-print("|---|---:|---:|")
-for label, v in [("no auth (no layer), the browser's Cookie header sent as well", a),
-                 ("no auth (no layer), no cookie", a0),
-                 ("unprotected, behind the layer, no cookie", b),
-                 ("unprotected, behind the layer, with a session (no re-seal due)", c),
-                 ("protected (`User`), cookie needing no re-seal", d),
-                 ("protected (`User`), cookie needing no re-seal, opened-sessions cache off", u),
-                 ("protected (`User`), cookie due for re-seal (re-sealed)", r),
-                 ("protected (`User`), rolling threshold 0 (the SDK's: re-sealed every request)", r0),
-                 ("no auth, answering with a rolled session's headers (no crypto)", e)]:
-    print(f"| {label} | {v:,.0f} | {v / a:.0%} |")
+print(f"Median of {sys.argv[2]} rounds; each row's percentage is of its reference measured just")
+print("before it with the same request (no auth, or the plain axum JSON route for /auth/profile).")
 print()
-print("| route | req/s | vs plain axum JSON route |")
-print("|---|---:|---:|")
-for label, v in [("plain axum JSON route (the user claims), same Cookie header", j),
-                 ("`/auth/profile` with a valid session", p)]:
-    print(f"| {label} | {v:,.0f} | {v / j:.0%} |")
+print("| route | req/s | reference req/s | % of reference (each round) | median |")
+print("|---|---:|---:|---|---:|")
+for label in order:
+    pairs = rows[label]
+    ratios = [v / b for b, v in pairs]
+    each = " / ".join(f"{r:.0%}" for r in ratios)
+    med_v = statistics.median(v for _, v in pairs)
+    med_b = statistics.median(b for b, _ in pairs)
+    print(f"| {label} | {med_v:,.0f} | {med_b:,.0f} | {each} | **{statistics.median(ratios):.0%}** |")
 PY
+rm -f "$results"

@@ -122,8 +122,10 @@ impl Builder {
         } else {
             self.opened_sessions
         };
+        let hot = super::client::Hot::of(&self.config.as_config());
         Ok(Auth0Client::from_inner(Inner {
             session_cookie,
+            hot,
             config: self.config,
             keys,
             transport,

@@ -29,8 +29,15 @@ use std::sync::Arc;
 
 /// The core flows as one request of the tokio runtime sees them: what [`Auth0Client::core`]
 /// returns (the client's configuration, keys, HTTP client and cache, lent for the request).
-pub type CoreClient<'a> =
-    Auth0<'a, &'a HyperTransport, SystemClock, &'a SharedCache, CoreStore<'a>, DefaultHooks>;
+pub type CoreClient<'a> = Auth0<
+    'a,
+    &'a HyperTransport,
+    SystemClock,
+    &'a SharedCache,
+    CoreStore<'a>,
+    DefaultHooks,
+    &'a crate::flow::Keys,
+>;
 
 pub(crate) struct Inner {
     pub(crate) config: OwnedConfig,
@@ -46,6 +53,29 @@ pub(crate) struct Inner {
     pub(crate) opened: super::opened::OpenedSessions<super::session::Cached>,
     /// Finds the session cookie's name in a `Cookie` header (made once, with the client).
     pub(crate) session_cookie: memchr::memmem::Finder<'static>,
+    /// What every request reads of the configuration, taken out of it once.
+    pub(crate) hot: Hot,
+}
+
+/// The settings the path of every request reads (the application's routes, the cache), kept
+/// apart from the configuration so that such a request does not build the core's client.
+pub(crate) struct Hot {
+    /// The session cookie's name.
+    pub(crate) cookie_name: String,
+    /// The session's lifetime settings.
+    pub(crate) durations: crate::session::Durations,
+    /// `token_refresh_buffer`.
+    pub(crate) token_refresh_buffer: i64,
+}
+
+impl Hot {
+    pub(crate) fn of(config: &crate::config::Config<'_>) -> Hot {
+        Hot {
+            cookie_name: config.session.cookie_name.to_string(),
+            durations: config.session.durations,
+            token_refresh_buffer: config.token_refresh_buffer,
+        }
+    }
 }
 
 /// The Auth0 client of a tokio application: configuration, HTTP client, discovery/JWKS cache,
@@ -219,22 +249,21 @@ impl Auth0Client {
             headers: &view,
             body,
         };
-        let core = self.core();
-        // The SDK routes' work is boxed: the future of every other request (the application's
-        // path) stays small.
-        match core.route(&req) {
+        // The SDK routes' work is boxed, and the core's client is made for the route's
+        // choice only: the future of every other request (the application's path) stays small.
+        let route = self.core().route(&req);
+        match route {
             Some(Route::Callback) => Outcome::Respond(Box::pin(self.callback(&req)).await),
             Some(Route::AccessToken) => {
                 Outcome::Respond(Box::pin(self.access_token_route(&req, &parts.headers)).await)
             }
             Some(route) => Outcome::Respond(Box::pin(self.sdk_route(route, &req)).await),
             None => {
-                let config = core.config();
-                let roll = config.session.durations.rolling
+                let roll = self.inner.hot.durations.rolling
                     && (self.may_have_session(&cookie)
                         || RequestSession::may_exist(self, &parts.headers))
                     && self.inner.hooks.before_session_rolled(parts).await;
-                match RequestSession::read_in(self, &core, &parts.headers, &cookie, roll).await {
+                match RequestSession::read_in(self, &parts.headers, &cookie, roll).await {
                     Err(e) => Outcome::Respond(error_response(&e)),
                     Ok(session) => Outcome::Next(session),
                 }

@@ -280,7 +280,7 @@ impl RequestSession {
         roll: bool,
     ) -> Result<Self, AuthError> {
         let cookie = cookie_header(headers);
-        Self::read_in(client, &client.core(), headers, &cookie, roll).await
+        Self::read_in(client, headers, &cookie, roll).await
     }
 
     /// Reads the session of a request with these headers and `cookie`, its `Cookie` header
@@ -290,7 +290,6 @@ impl RequestSession {
     /// sized to the read (a cookie session's cookies and plaintext); a roll gets its own.
     pub(crate) async fn read_in(
         client: &Auth0Client,
-        core: &CoreClient<'_>,
         headers: &HeaderMap,
         cookie: &str,
         roll: bool,
@@ -303,15 +302,15 @@ impl RequestSession {
             // No session cookie (nor chunk) at all: nothing to read.
             return Ok(Self::with_state(client, state));
         }
-        let stateful = core.store().is_some();
+        let stateful = client.inner.store.is_some();
         // The cookie's pieces, when the opened-sessions cache may have it.
         let found = (!stateful && client.inner.opened.is_on())
-            .then(|| Self::cacheable(core, cookie))
+            .then(|| Self::cacheable(client, cookie))
             .flatten();
         // Looked up as the header has them: what the cache keeps has no percent-escapes, so
         // an encoded value never matches it byte for byte.
         let kept = match found.as_ref().map(chunk::Found::raw_pieces) {
-            Some(pieces) => Self::read_kept(client, core, pieces, cookie, roll).await,
+            Some(pieces) => Self::read_kept(client, pieces, cookie, roll).await,
             None => None,
         };
         let from_cache = kept.is_some();
@@ -327,9 +326,15 @@ impl RequestSession {
                 } else {
                     cookie.len() * 2 + 1024
                 };
-                with_buffer!(client.inner.pool, need, |buf| {
-                    Self::read_buf(client, core, cookie, roll && !stateful, buf).await
+                // Boxed: the reading future is large (the core's read, a store's I/O), and a
+                // request answered from the cache should not carry it (nor move it).
+                Box::pin(async {
+                    let core = client.core();
+                    with_buffer!(client.inner.pool, need, |buf| {
+                        Self::read_buf(client, &core, cookie, roll && !stateful, buf).await
+                    })
                 })
+                .await
             }
         };
         match read {
@@ -354,7 +359,11 @@ impl RequestSession {
                 state.doc = Some(doc);
                 state.expires_at = r.expires_at;
                 state.record_id = r.record_id;
-                state.version = core.store().and_then(|s| s.seen());
+                // A store's version of the record, for a conditional write (a store is never
+                // read from the cache).
+                if stateful {
+                    state.version = client.core().store().and_then(|s| s.seen());
+                }
                 state.request_cookie = RequestCookie::of(headers, cookie);
                 state.rolled = r.rolled;
                 // A session whose cookie is not due for a roll is not written back.
@@ -375,23 +384,22 @@ impl RequestSession {
     /// session that is no longer open is forgotten (the read that follows says why).
     async fn read_kept(
         client: &Auth0Client,
-        core: &CoreClient<'_>,
         pieces: &[&str],
         cookie: &str,
         roll: bool,
     ) -> Option<Read> {
         let hit = client.inner.opened.get(pieces)?;
-        let now = core.now();
+        let now = super::SystemClock.now();
         if !hit.is_open(now) {
             client.inner.opened.remove(pieces);
             return None;
         }
-        let durations = &core.config().session.durations;
+        let durations = &client.inner.hot.durations;
         let roll_due = durations.roll_due(hit.cookie_exp, hit.created_at, now);
         let rolled = if roll && roll_due {
             // Rolled from the document kept: the one this cookie opens to.
             let (doc, exp, created_at) = (&hit.session.doc, hit.cookie_exp, hit.created_at);
-            Some(Box::pin(Self::roll_kept(client, core, doc, exp, created_at, cookie)).await)
+            Some(Box::pin(Self::roll_kept(client, doc, exp, created_at, cookie)).await)
         } else {
             None
         };
@@ -436,12 +444,12 @@ impl RequestSession {
     /// gives the same cookie a full roll gives.
     async fn roll_kept(
         client: &Auth0Client,
-        core: &CoreClient<'_>,
         doc: &Doc,
         exp: Option<i64>,
         created_at: Option<i64>,
         cookie: &str,
     ) -> OwnedHeaders {
+        let core = client.core();
         let exp_at = doc.memo.exp_at.get_or_init(|| {
             let opened = Session::parse(&doc.text).ok()?;
             let mut scratch = vec![0u8; doc.text.len()];
@@ -463,7 +471,7 @@ impl RequestSession {
             }
         }
         match Session::parse(&doc.text) {
-            Ok(opened) => Self::roll(client, core, &opened.session, cookie).await,
+            Ok(opened) => Self::roll(client, &core, &opened.session, cookie).await,
             Err(_) => OwnedHeaders::default(),
         }
     }
@@ -513,12 +521,12 @@ impl RequestSession {
     /// connection-token cookies (their sets are part of the session read), and SDK cookies
     /// within what a read accepts (a larger header is refused by the read, never answered from
     /// the cache).
-    fn cacheable<'h>(core: &CoreClient<'_>, cookie: &'h str) -> Option<chunk::Found<'h>> {
+    fn cacheable<'h>(client: &Auth0Client, cookie: &'h str) -> Option<chunk::Found<'h>> {
         if cookie.len() > crate::flow::MAX_SDK_COOKIES_LEN {
             return None;
         }
         let mut connection = false;
-        let found = chunk::find_with(cookie, core.config().session.cookie_name, |c| {
+        let found = chunk::find_with(cookie, &client.inner.hot.cookie_name, |c| {
             connection |= crate::flow::is_connection_cookie(c.name);
         });
         found.ok().filter(|_| !connection)
@@ -772,11 +780,13 @@ impl RequestSession {
         if !(state.edited || state.changed || state.roll) {
             return Ok(OwnedHeaders::default());
         }
+        // The work of a store, a refresh's adoption and a write is boxed: their futures (a
+        // core, I/O, a seal) are large, and the future of every request should not carry them.
         let stateful = state.record_id.is_some();
         if stateful && state.edited {
-            self.keep_stored_tokens(&mut state).await?;
-        } else if !stateful && !state.changed {
-            self.adopt_refreshed(&mut state).await?;
+            Box::pin(self.keep_stored_tokens(&mut state)).await?;
+        } else if !stateful && !state.changed && self.may_adopt(&state) {
+            Box::pin(self.adopt_refreshed(&mut state)).await?;
         }
         if !(state.edited || state.changed)
             && let Some(rolled) = state.rolled.take()
@@ -785,7 +795,16 @@ impl RequestSession {
         }
         // A stored session's roll does not undo a write made since it was read.
         let conditional = stateful && !state.edited;
-        self.write(&mut state, conditional).await
+        Box::pin(self.write(&mut state, conditional)).await
+    }
+
+    /// Whether the session's token is within the refresh buffer of its expiry, so that
+    /// another request may have refreshed it ([`RequestSession::adopt_refreshed`]).
+    fn may_adopt(&self, state: &State) -> bool {
+        let horizon = super::SystemClock
+            .now()
+            .saturating_add(self.scope.client.inner.hot.token_refresh_buffer);
+        state.expires_at.is_some_and(|e| e <= horizon)
     }
 
     /// An application's update of a stored session keeps the record's tokens when a refresh
@@ -815,12 +834,7 @@ impl RequestSession {
     async fn adopt_refreshed(&self, state: &mut State) -> Result<(), AuthError> {
         let client = &self.scope.client;
         let inner = &*client.inner;
-        let core = client.core();
-        let horizon = core
-            .clock()
-            .now()
-            .saturating_add(core.config().token_refresh_buffer);
-        if state.expires_at.is_none_or(|e| e > horizon) {
+        if !self.may_adopt(state) {
             return Ok(());
         }
         let Some(doc) = state.doc_owned() else {
@@ -1098,7 +1112,7 @@ mod tests {
         let exp = now() + 3600;
         let d = doc(now());
         let spaced = Doc::new(format!(r#"{}, "exp":{exp}}}"#, &d[..d.len() - 1]));
-        let rolled = RequestSession::roll_kept(&on, &on.core(), &spaced, Some(exp), None, "")
+        let rolled = RequestSession::roll_kept(&on, &spaced, Some(exp), None, "")
             .await
             .into_map();
         assert_eq!(spaced.memo.exp_at.get(), Some(&None));

@@ -38,7 +38,9 @@ pub(crate) fn check_query(query: &str) -> Result<(), AuthError> {
     Ok(())
 }
 
-impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks> Auth0<'_, T, C, P, S, H> {
+impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks, K: Borrow<Keys>>
+    Auth0<'_, T, C, P, S, H, K>
+{
     /// Whether a request cookie named `name` is one the flows read.
     pub(crate) fn is_sdk_cookie(&self, name: &str) -> bool {
         let numbered = |rest: Option<&str>| {

@@ -1,11 +1,12 @@
 //! Back-channel logout (`POST /auth/backchannel-logout`, OpenID Connect Back-Channel Logout
 //! 1.0): the provider posts a signed logout token; the sessions it names end in the store.
 
-use super::{Arena, Auth0, AuthError, Hooks, json_text};
+use super::{Arena, Auth0, AuthError, Hooks, Keys, json_text};
 use crate::codec::json::Object;
 use crate::http::{Request, Response, ResponseBuilder};
 use crate::oauth::logout_token::{self, Expected, LogoutTokenError};
 use crate::runtime::{Clock, LogoutTarget, ProviderCache, SessionStore, StoreError, Transport};
+use core::borrow::Borrow;
 
 /// The most a back-channel logout body may take (a logout token is about 1 KB): a runtime
 /// reads at most this much of the request body.
@@ -16,7 +17,9 @@ const NO_STORE: &str = "A session data store is not configured.";
 /// The SDK's answer for a store without `deleteByLogoutToken`.
 const UNSUPPORTED: &str = "Back-channel logout is not supported by the session data store.";
 
-impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks> Auth0<'_, T, C, P, S, H> {
+impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks, K: Borrow<Keys>>
+    Auth0<'_, T, C, P, S, H, K>
+{
     /// The back-channel logout route: the form body's `logout_token` is verified (RS256 or
     /// ES256 against the provider's JWKS, `typ` absent or `logout+jwt`, `iss`, `aud`, `iat`,
     /// `exp`, `sid`/`sub`, no `nonce`, the back-channel logout event, a `jti` not seen before),

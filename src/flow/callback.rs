@@ -1,7 +1,7 @@
 //! The callback: `GET /auth/callback`.
 
 use super::hooks::{CallbackContext, SessionToSave};
-use super::{Arena, Auth0, AuthError, GrantFailure, Hooks, ProviderError, copy_str};
+use super::{Arena, Auth0, AuthError, GrantFailure, Hooks, Keys, ProviderError, copy_str};
 use crate::Error;
 use crate::codec::buf::Writer;
 use crate::codec::form;
@@ -13,6 +13,7 @@ use crate::oauth::transaction;
 use crate::oauth::{self, Grant};
 use crate::runtime::{Clock, ProviderCache, SessionStore, Transport};
 use crate::session::{self, Internal, Session, TokenSet};
+use core::borrow::Borrow;
 use rand_core::CryptoRngCore;
 
 /// What the callback found before it could fail: the transaction (for the context and to
@@ -49,8 +50,8 @@ pub struct CallbackSession<'b> {
     pub claims: Object<'b>,
 }
 
-impl<'c, T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks>
-    Auth0<'c, T, C, P, S, H>
+impl<'c, T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks, K: Borrow<Keys>>
+    Auth0<'c, T, C, P, S, H, K>
 {
     /// The callback route: checks `state` against the transaction cookie, the provider's
     /// answer (`error`, `iss`), exchanges the code (with the configured client
@@ -270,7 +271,7 @@ impl<'c, T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks>
             .decode_into(arena.take(c.value.len())?)
             .map_err(|_| AuthError::InvalidState)?;
         let txn_buf = arena.take(value.len())?;
-        let t = transaction::open(&self.keys.key, value, now, txn_buf)
+        let t = transaction::open(&self.keys().key, value, now, txn_buf)
             .map_err(|_| AuthError::InvalidState)?
             .transaction;
         if t.state != *state {

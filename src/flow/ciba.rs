@@ -4,11 +4,12 @@
 //! made: the caller gets the tokens.
 
 use super::token_endpoint::Proof;
-use super::{Arena, Auth0, AuthError, GrantFailure, Hooks, ProviderError};
+use super::{Arena, Auth0, AuthError, GrantFailure, Hooks, Keys, ProviderError};
 use crate::codec::json::{JsonStr, Object, Value};
 use crate::oauth::ciba::{self, AuthenticationRequest, CibaError, PollAnswer, Poller};
 use crate::runtime::{Clock, ProviderCache, SessionStore, Transport};
 use crate::session::TokenSet;
+use core::borrow::Borrow;
 use core::fmt;
 use rand_core::CryptoRngCore;
 
@@ -120,7 +121,9 @@ impl core::error::Error for BackchannelFailure {
     }
 }
 
-impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks> Auth0<'_, T, C, P, S, H> {
+impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks, K: Borrow<Keys>>
+    Auth0<'_, T, C, P, S, H, K>
+{
     /// Authenticates a user on another device (`getTokenByBackchannelAuth`, OpenID Connect
     /// CIBA): sends the authentication request, then polls the token endpoint until the user
     /// approves or refuses, waiting on the runtime's [`Clock::sleep`] (`interval`, default 5 s;

@@ -3,7 +3,7 @@
 //! session's `connectionTokenSets` (`__FC_<i>` cookies for a cookie session) until it expires.
 
 use super::token_endpoint::Proof;
-use super::{Arena, Auth0, AuthError, GrantFailure, Hooks, Loaded, json_text};
+use super::{Arena, Auth0, AuthError, GrantFailure, Hooks, Keys, Loaded, json_text};
 use crate::codec::time::UnixTime;
 use crate::http::{Response, ResponseBuilder};
 use crate::oauth::token_exchange::{
@@ -11,6 +11,7 @@ use crate::oauth::token_exchange::{
 };
 use crate::runtime::{Clock, ProviderCache, SessionStore, Transport};
 use crate::session::Session;
+use core::borrow::Borrow;
 use core::fmt;
 use rand_core::CryptoRngCore;
 
@@ -119,7 +120,9 @@ impl core::error::Error for ConnectionFailure {
     }
 }
 
-impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks> Auth0<'_, T, C, P, S, H> {
+impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks, K: Borrow<Keys>>
+    Auth0<'_, T, C, P, S, H, K>
+{
     /// A connection access token (`getAccessTokenForConnection`): the session's cached one
     /// while it is valid (same connection and login hint), else the refresh token exchanged
     /// for one (the refresh token is not rotated) and saved in the session: apply

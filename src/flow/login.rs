@@ -1,6 +1,6 @@
 //! Login: the route `GET /auth/login` and `start_interactive_login`.
 
-use super::{Arena, Auth0, AuthError, Hooks};
+use super::{Arena, Auth0, AuthError, Hooks, Keys};
 use crate::codec::form::{self, query_get};
 use crate::codec::json::JsonStr;
 use crate::codec::url;
@@ -12,6 +12,7 @@ use crate::oauth::par;
 use crate::oauth::pkce::{Pkce, Token};
 use crate::oauth::transaction::Transaction;
 use crate::runtime::{Clock, ProviderCache, SessionStore, Transport};
+use core::borrow::Borrow;
 use rand_core::CryptoRngCore;
 
 /// Options of [`Auth0::start_interactive_login`].
@@ -25,7 +26,9 @@ pub struct LoginOptions<'a> {
     pub return_to: Option<&'a str>,
 }
 
-impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks> Auth0<'_, T, C, P, S, H> {
+impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks, K: Borrow<Keys>>
+    Auth0<'_, T, C, P, S, H, K>
+{
     /// The login route: checks the query (`max_age` digits only, `challengeMode` `redirect` or
     /// `popup`), answers prefetches with 204, and redirects (307) to the provider's
     /// authorization endpoint with a new transaction cookie.
@@ -209,7 +212,7 @@ impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks> Auth0<
             state: state.as_str(),
             nonce: nonce.as_str(),
             code_challenge: pkce.code_challenge.as_str(),
-            dpop_jkt: self.keys.dpop.as_ref().map(|d| d.jkt()),
+            dpop_jkt: self.keys().dpop.as_ref().map(|d| d.jkt()),
         };
         // Pushed authorization requests (RFC 9126): the parameters go to the provider, the
         // browser only carries `client_id` and the `request_uri` it answers.
@@ -240,7 +243,7 @@ impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks> Auth0<
         let name = authorize::cookie_name(config, state.as_str(), &mut name_buf)?;
         let txn_buf = arena.take(arena.remaining())?;
         let value = transaction.seal(
-            &self.keys.key,
+            &self.keys().key,
             rng,
             now,
             config.transaction.max_age,
@@ -294,7 +297,9 @@ impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks> Auth0<
     }
 }
 
-impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks> Auth0<'_, T, C, P, S, H> {
+impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks, K: Borrow<Keys>>
+    Auth0<'_, T, C, P, S, H, K>
+{
     /// Pushes the authorization request (with client authentication, without DPoP); the
     /// provider's `request_uri`, or why the push failed (answered with the SDK's login error).
     async fn push_authorization<'b>(

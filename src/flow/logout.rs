@@ -1,12 +1,15 @@
 //! Logout: `GET /auth/logout`.
 
-use super::{Arena, Auth0, AuthError, Hooks, copy_str};
+use super::{Arena, Auth0, AuthError, Hooks, Keys, copy_str};
 use crate::http::{Request, Response, ResponseBuilder};
 use crate::oauth::logout::{self, Params};
 use crate::runtime::{Clock, ProviderCache, SessionStore, Transport};
+use core::borrow::Borrow;
 use rand_core::CryptoRngCore;
 
-impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks> Auth0<'_, T, C, P, S, H> {
+impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks, K: Borrow<Keys>>
+    Auth0<'_, T, C, P, S, H, K>
+{
     /// The logout route: revokes the refresh token (errors ignored), deletes the store
     /// record, clears every session, chunk, connection and transaction cookie, and redirects
     /// (307) to the provider's logout URL (`oidc`, `v2` or `auto` strategy) with `returnTo`

@@ -64,6 +64,7 @@ use crate::runtime::{
 };
 use crate::session::{self, Session, SessionId};
 use crate::{CookieError, Error};
+use core::borrow::Borrow;
 use rand_core::CryptoRngCore;
 
 /// The server's work buffer: it fits every flow with the largest session the SDK's cookies
@@ -148,30 +149,14 @@ impl Keys {
     }
 }
 
-/// Keys owned by the flows, or lent by the runtime.
-// No heap to box the owned keys in: a core made once owns them inline.
-#[allow(clippy::large_enum_variant)]
-enum KeysRef<'c> {
-    Owned(Keys),
-    Lent(&'c Keys),
-}
-
-impl core::ops::Deref for KeysRef<'_> {
-    type Target = Keys;
-    fn deref(&self) -> &Keys {
-        match self {
-            KeysRef::Owned(k) => k,
-            KeysRef::Lent(k) => k,
-        }
-    }
-}
-
-/// The flows, bound to a configuration and a runtime.
-pub struct Auth0<'c, T, C, P, S = NoStore, H = DefaultHooks> {
+/// The flows, bound to a configuration and a runtime. `K` holds the keys: [`Keys`] owned (a
+/// core made once, as a device makes it: no heap to box them in), or `&Keys` lent by a runtime
+/// that makes a core per request ([`Auth0::with_keys`]), which then stays small.
+pub struct Auth0<'c, T, C, P, S = NoStore, H = DefaultHooks, K = Keys> {
     config: Config<'c>,
     /// The path of the application base URL, without a trailing slash.
     base_path: &'c str,
-    keys: KeysRef<'c>,
+    keys: K,
     /// The HTTP client.
     transport: T,
     /// The clock.
@@ -204,26 +189,28 @@ impl<'c, T: Transport, C: Clock, P: ProviderCache> Auth0<'c, T, C, P> {
         cache: P,
     ) -> Result<Self, crate::ConfigError> {
         let keys = Keys::derive(&config)?;
-        Ok(Self::with(
-            config,
-            KeysRef::Owned(keys),
-            transport,
-            clock,
-            cache,
-        ))
+        Ok(Self::with(config, keys, transport, clock, cache))
     }
+}
 
+impl<'c, T: Transport, C: Clock, P: ProviderCache>
+    Auth0<'c, T, C, P, NoStore, DefaultHooks, &'c Keys>
+{
     /// The flows for `config` with keys derived before (by [`Keys::derive`] from the same
     /// configuration, which it checked): nothing is validated or derived, so a runtime can make
     /// one per request from a configuration it owns.
     pub fn with_keys(config: Config<'c>, keys: &'c Keys, transport: T, clock: C, cache: P) -> Self {
-        Self::with(config, KeysRef::Lent(keys), transport, clock, cache)
+        Self::with(config, keys, transport, clock, cache)
     }
+}
 
-    fn with(config: Config<'c>, keys: KeysRef<'c>, transport: T, clock: C, cache: P) -> Self {
+impl<'c, T: Transport, C: Clock, P: ProviderCache, K: Borrow<Keys>>
+    Auth0<'c, T, C, P, NoStore, DefaultHooks, K>
+{
+    fn with(config: Config<'c>, keys: K, transport: T, clock: C, cache: P) -> Self {
         let base_path = config
             .app_base_url
-            .get(keys.base_path.clone())
+            .get(keys.borrow().base_path.clone())
             .unwrap_or("");
         Auth0 {
             config,
@@ -238,11 +225,11 @@ impl<'c, T: Transport, C: Clock, P: ProviderCache> Auth0<'c, T, C, P> {
     }
 }
 
-impl<'c, T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks>
-    Auth0<'c, T, C, P, S, H>
+impl<'c, T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks, K: Borrow<Keys>>
+    Auth0<'c, T, C, P, S, H, K>
 {
     /// Uses `store` for stateful sessions (the cookie then only holds a sealed id).
-    pub fn with_store<S2: SessionStore>(self, store: S2) -> Auth0<'c, T, C, P, S2, H> {
+    pub fn with_store<S2: SessionStore>(self, store: S2) -> Auth0<'c, T, C, P, S2, H, K> {
         self.with_optional_store(Some(store))
     }
 
@@ -250,12 +237,12 @@ impl<'c, T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks>
     pub fn with_optional_store<S2: SessionStore>(
         self,
         store: Option<S2>,
-    ) -> Auth0<'c, T, C, P, S2, H> {
+    ) -> Auth0<'c, T, C, P, S2, H, K> {
         self.with_parts(|_, hooks| (store, hooks))
     }
 
     /// Uses `hooks` instead of the defaults.
-    pub fn with_hooks<H2: Hooks>(self, hooks: H2) -> Auth0<'c, T, C, P, S, H2> {
+    pub fn with_hooks<H2: Hooks>(self, hooks: H2) -> Auth0<'c, T, C, P, S, H2, K> {
         self.with_parts(|store, _| (store, hooks))
     }
 
@@ -263,7 +250,7 @@ impl<'c, T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks>
     fn with_parts<S2, H2>(
         self,
         f: impl FnOnce(Option<S>, H) -> (Option<S2>, H2),
-    ) -> Auth0<'c, T, C, P, S2, H2> {
+    ) -> Auth0<'c, T, C, P, S2, H2, K> {
         let (store, hooks) = f(self.store, self.hooks);
         Auth0 {
             config: self.config,
@@ -282,9 +269,14 @@ impl<'c, T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks>
         &self.config
     }
 
+    /// The keys.
+    pub(crate) fn keys(&self) -> &Keys {
+        self.keys.borrow()
+    }
+
     /// The cookie encryption key derived from `AUTH0_SECRET`.
     pub fn key(&self) -> &jwe::Key {
-        &self.keys.key
+        &self.keys().key
     }
 
     /// The HTTP client.
@@ -314,7 +306,7 @@ impl<'c, T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks>
 
     /// The DPoP key and proof maker, when DPoP is configured.
     pub fn dpop(&self) -> Option<&Dpop> {
-        self.keys.dpop.as_ref()
+        self.keys().dpop.as_ref()
     }
 
     pub(crate) fn now(&self) -> UnixTime {
@@ -322,7 +314,7 @@ impl<'c, T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks>
     }
 
     pub(crate) fn client_auth(&self) -> ClientAuth<'_> {
-        match (&self.config.client_auth, &self.keys.client_key) {
+        match (&self.config.client_auth, &self.keys().client_key) {
             (_, Some(k)) => ClientAuth::PrivateKeyJwt(k),
             (ConfigClientAuth::SecretPost(s), _) => ClientAuth::SecretPost(s),
             (ConfigClientAuth::SecretBasic(s), _) => ClientAuth::SecretBasic(s),

@@ -3,9 +3,10 @@
 //! token validation against them.
 
 use super::*;
+use core::borrow::Borrow;
 
-impl<'c, T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks>
-    Auth0<'c, T, C, P, S, H>
+impl<'c, T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks, K: Borrow<Keys>>
+    Auth0<'c, T, C, P, S, H, K>
 {
     pub(super) async fn fetch<'b>(
         &self,

@@ -2,6 +2,7 @@
 //! [`Auth0::handle`], the SDK's middleware.
 
 use super::*;
+use core::borrow::Borrow;
 
 /// The SDK routes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -33,8 +34,8 @@ pub enum Handled<'b> {
     Next(Response<'b>),
 }
 
-impl<'c, T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks>
-    Auth0<'c, T, C, P, S, H>
+impl<'c, T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks, K: Borrow<Keys>>
+    Auth0<'c, T, C, P, S, H, K>
 {
     /// The request path with the application base path removed, and without a trailing
     /// slash; `None` when the path is outside the base path.

@@ -3,6 +3,7 @@
 //! deletion of every auth cookie.
 
 use super::*;
+use core::borrow::Borrow;
 
 /// A session as [`Auth0::read_session`] read it.
 #[derive(Debug)]
@@ -40,8 +41,8 @@ pub struct Touched<'b> {
     pub failure: Option<AuthError>,
 }
 
-impl<'c, T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks>
-    Auth0<'c, T, C, P, S, H>
+impl<'c, T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks, K: Borrow<Keys>>
+    Auth0<'c, T, C, P, S, H, K>
 {
     /// Reads the session of a request's `Cookie` header: the sealed cookie, or the record its
     /// id points to when a store is configured. An expired, tampered or missing cookie is no
@@ -163,7 +164,9 @@ impl<'c, T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks>
         let name = self.config.session.cookie_name;
         // Only the room the cookie needs: its joined value when chunked, decrypted where it
         // is; its plaintext when single (decrypted out of the header).
-        match session::open_with(cookie_header, name, &self.keys.key, now, |n| arena.take(n)) {
+        match session::open_with(cookie_header, name, &self.keys().key, now, |n| {
+            arena.take(n)
+        }) {
             Ok(o) => {
                 let session = slot.insert(o.session);
                 self.open_connection_tokens(cookie_header, session, arena)?;
@@ -198,7 +201,7 @@ impl<'c, T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks>
             return Ok(None);
         };
         let id_buf = arena.take(c.value.len() + 64)?;
-        match jwe::open_jwt(&self.keys.key, c.value, self.now(), id_buf) {
+        match jwe::open_jwt(&self.keys().key, c.value, self.now(), id_buf) {
             Ok(payload) => Ok(session::read_id(&payload)
                 .and_then(|i| i.as_str())
                 .map(|id| (id, payload.get_i64("exp")))),
@@ -237,7 +240,7 @@ impl<'c, T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks>
         }
         for c in cookie::parse(cookie_header).filter(|c| is_connection_cookie(c.name)) {
             let buf = arena.take(c.value.len())?;
-            let Ok(claims) = jwe::open_jwt(&self.keys.key, c.value, self.now(), buf) else {
+            let Ok(claims) = jwe::open_jwt(&self.keys().key, c.value, self.now(), buf) else {
                 continue;
             };
             if let Ok(entry) = crate::oauth::token_exchange::ConnectionTokenSet::from_object(claims)
@@ -346,7 +349,7 @@ impl<'c, T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks>
         let max_age = self.config.session.durations.max_age(created_at, now);
         let exp = now.saturating_add(i64::try_from(max_age).unwrap_or(i64::MAX));
         let opts = self.config.session_cookie();
-        let sealed = arena.seal(&self.keys.key, rng, |w| payload(w, exp))?;
+        let sealed = arena.seal(&self.keys().key, rng, |w| payload(w, exp))?;
         let name = self.config.session.cookie_name;
         for c in session::set_cookies(name, sealed, &opts, max_age, now, request_cookie)? {
             res.header_display("Set-Cookie", &c)?;
@@ -427,7 +430,7 @@ impl<'c, T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks>
                         new_id.as_str()
                     }
                 };
-                let sealed = arena.seal(&self.keys.key, rng, |w| {
+                let sealed = arena.seal(&self.keys().key, rng, |w| {
                     session::write_id_payload(w, id, exp)
                 })?;
                 let c = SetCookie {
@@ -465,7 +468,7 @@ impl<'c, T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks>
                 w.push_str(CONNECTION_COOKIE_PREFIX)?;
                 w.push_u64(i as u64)
             })?;
-            let sealed = scratch.seal(&self.keys.key, rng, |w| entry.write_json(w, Some(exp)))?;
+            let sealed = scratch.seal(&self.keys().key, rng, |w| entry.write_json(w, Some(exp)))?;
             if sealed.len() + name.len() + 1 >= 4096 {
                 event!(
                     warn,

@@ -10,7 +10,7 @@
 //! Nothing here allocates: proofs, nonces and headers live on the stack or in the flow's
 //! buffer.
 
-use super::{Arena, Auth0, AuthError, Hooks};
+use super::{Arena, Auth0, AuthError, Hooks, Keys};
 use crate::UnixTime;
 use crate::http::{IncomingResponse, OutgoingRequest};
 use crate::oauth::discovery::Metadata;
@@ -20,6 +20,7 @@ use crate::oauth::dpop_resource::{
 };
 use crate::oauth::{self, Grant, TokenRequest};
 use crate::runtime::{Clock, ProviderCache, SessionStore, Transport, TransportError};
+use core::borrow::Borrow;
 use rand_core::CryptoRngCore;
 
 /// Whether a form request carries a DPoP proof (when DPoP is configured).
@@ -110,7 +111,9 @@ fn token_request_bound(
     4 * (values + client_id.len() + secret) + assertion + 512
 }
 
-impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks> Auth0<'_, T, C, P, S, H> {
+impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks, K: Borrow<Keys>>
+    Auth0<'_, T, C, P, S, H, K>
+{
     /// The time of the protocol's messages: the clock plus the configured skew (the proofs'
     /// `iat`, the client assertion's `iat`/`nbf`/`exp`; the SDK's oauth4webapi `clockSkew`).
     pub(crate) fn protocol_now(&self) -> UnixTime {
@@ -181,9 +184,9 @@ impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks> Auth0<
         rng: &mut impl CryptoRngCore,
         arena: &mut Arena<'b>,
     ) -> Result<IncomingResponse<'b>, TransportError> {
-        let dpop_on = self.keys.dpop.is_some();
+        let dpop_on = self.keys().dpop.is_some();
         let dpop = match proof {
-            Proof::Dpop => self.keys.dpop.as_ref(),
+            Proof::Dpop => self.keys().dpop.as_ref(),
             Proof::None => None,
         };
         let origin = dpop::origin(url);
@@ -265,7 +268,7 @@ impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks> Auth0<
         tokens: &oauth::TokenResponse<'_>,
         status: u16,
     ) -> Result<(), super::GrantFailure> {
-        if self.keys.dpop.is_some() && !oauth::token::is_dpop(tokens.token_type) {
+        if self.keys().dpop.is_some() && !oauth::token::is_dpop(tokens.token_type) {
             return Err(super::GrantFailure::Malformed {
                 status,
                 reason: "a DPoP proof was sent but the provider issued a token that is not DPoP-bound (token_type is not DPoP); enable DPoP for the application at the provider",
@@ -306,9 +309,9 @@ impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks> Auth0<
         buf: &'b mut [u8],
     ) -> Result<IncomingResponse<'b>, ResourceError> {
         crate::codec::url::Url::parse(req.url).map_err(ResourceError::Url)?;
-        let scheme = AuthScheme::for_token(req.token_type, self.keys.dpop.is_some());
+        let scheme = AuthScheme::for_token(req.token_type, self.keys().dpop.is_some());
         let dpop = match scheme {
-            AuthScheme::DPoP => self.keys.dpop.as_ref(),
+            AuthScheme::DPoP => self.keys().dpop.as_ref(),
             _ => None,
         };
         if req.headers.len() > MAX_RESOURCE_HEADERS

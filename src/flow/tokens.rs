@@ -2,7 +2,7 @@
 //! multi-resource refresh tokens (MRRT).
 
 use super::hooks::SessionToSave;
-use super::{Arena, Auth0, AuthError, GrantFailure, Hooks, LoadedFrom, copy_str};
+use super::{Arena, Auth0, AuthError, GrantFailure, Hooks, Keys, LoadedFrom, copy_str};
 use crate::codec::buf::Writer;
 use crate::codec::json::{JsonStr, Object, ObjectWriter};
 use crate::codec::time::UnixTime;
@@ -11,6 +11,7 @@ use crate::oauth::id_token::IdTokenError;
 use crate::oauth::{self, Grant, scope};
 use crate::runtime::{Clock, ProviderCache, SessionStore, Transport};
 use crate::session::{self, AccessToken as Entry, Session, TokenSet};
+use core::borrow::Borrow;
 use rand_core::CryptoRngCore;
 
 /// Options of [`Auth0::get_access_token`] (`getAccessToken(options)`).
@@ -91,7 +92,9 @@ fn text<'b>(
     }
 }
 
-impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks> Auth0<'_, T, C, P, S, H> {
+impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks, K: Borrow<Keys>>
+    Auth0<'_, T, C, P, S, H, K>
+{
     /// The profile route: 200 with the session's `user` as JSON and the cache headers; 401
     /// (or 204 when configured) without a session.
     ///
@@ -645,7 +648,9 @@ impl Mfa<'_> {
     }
 }
 
-impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks> Auth0<'_, T, C, P, S, H> {
+impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks, K: Borrow<Keys>>
+    Auth0<'_, T, C, P, S, H, K>
+{
     /// The typed error of an `mfa_required` refresh: the provider's MFA token sealed with the
     /// session key for `AUTH0_MFA_TOKEN_TTL` (with the audience and scope asked for), its
     /// requirements, both written into the work buffer.
