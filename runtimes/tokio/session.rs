@@ -18,7 +18,7 @@ use super::owned::{AccessTokenData, ConnectionTokenData, SessionData};
 use super::pool::with_buffer;
 use super::refresh::{Waited, key_of};
 use crate::cookie::chunk;
-use crate::flow::{AccessTokenOptions, AuthError, ReadSession};
+use crate::flow::{AccessTokenOptions, AuthError, ReadSession, Rolled};
 use crate::runtime::Clock as _;
 use crate::session::Session;
 use http::{HeaderMap, HeaderValue};
@@ -398,8 +398,7 @@ impl RequestSession {
         let roll_due = durations.roll_due(hit.cookie_exp, hit.created_at, now);
         let rolled = if roll && roll_due {
             // Rolled from the document kept: the one this cookie opens to.
-            let (doc, exp, created_at) = (&hit.session.doc, hit.cookie_exp, hit.created_at);
-            Some(Box::pin(Self::roll_kept(client, doc, exp, created_at, cookie)).await)
+            Some(Box::pin(Self::roll_kept(client, &hit, cookie)).await)
         } else {
             None
         };
@@ -437,32 +436,34 @@ impl RequestSession {
         Ok(Some(Read::of(&r, r.roll_due, None)))
     }
 
-    /// [`RequestSession::roll`] of a session kept by the opened-sessions cache (a document the
-    /// core read before, so it parses as it did then), whose cookie expires at `exp`. A
-    /// document that is what the core writes as a cookie payload (checked once per document)
-    /// is not written again: its part before `exp` is re-sealed with the new expiry, which
-    /// gives the same cookie a full roll gives.
-    async fn roll_kept(
-        client: &Auth0Client,
-        doc: &Doc,
-        exp: Option<i64>,
-        created_at: Option<i64>,
-        cookie: &str,
-    ) -> OwnedHeaders {
+    /// [`RequestSession::roll`] of a session kept by the opened-sessions cache (`hit`: a
+    /// document the core read before, so it parses as it did then). A document that is what
+    /// the core writes as a cookie payload (checked once per document) is not written again:
+    /// its part before `exp` is re-sealed with the new expiry, which gives the same cookie a
+    /// full roll gives; and the new cookie is kept too, so that the browser's next request,
+    /// which sends it, is not decrypted either.
+    async fn roll_kept(client: &Auth0Client, hit: &Opened<Cached>, cookie: &str) -> OwnedHeaders {
         let core = client.core();
+        let doc = &hit.session.doc;
         let exp_at = doc.memo.exp_at.get_or_init(|| {
             let opened = Session::parse(&doc.text).ok()?;
             let mut scratch = vec![0u8; doc.text.len()];
             opened
                 .session
-                .cookie_json_exp_at(&doc.text, exp?, &mut scratch)
+                .cookie_json_exp_at(&doc.text, hit.cookie_exp?, &mut scratch)
         });
         if let Some(payload) = exp_at.and_then(|at| doc.text.get(..at)) {
             let need = (payload.len() + cookie.len()) * 2 + 2048;
             let written = with_buffer!(client.inner.pool, need, |buf| {
-                core.roll_cookie(payload, created_at, cookie, &mut super::ThreadRng, buf)
-                    .await
-                    .map(|r| r.map(|r| OwnedHeaders::of(&r)))
+                let rolled = core
+                    .roll_cookie(payload, hit.created_at, cookie, &mut super::ThreadRng, buf)
+                    .await;
+                rolled.map(|r| {
+                    r.map(|r| {
+                        Self::keep_rolled(client, hit, payload, &r);
+                        OwnedHeaders::of(&r.response)
+                    })
+                })
             });
             match written {
                 Ok(Some(h)) => return h,
@@ -474,6 +475,41 @@ impl RequestSession {
             Ok(opened) => Self::roll(client, &core, &opened.session, cookie).await,
             Err(_) => OwnedHeaders::default(),
         }
+    }
+
+    /// Keeps the cookie `rolled` wrote from `hit`'s document (`payload`, its part before
+    /// `exp`) as what opening it gives: the same session with the new `exp`. (When the
+    /// request's session is changed after all, the rolled cookie is not sent, and this entry
+    /// is one nobody has.)
+    fn keep_rolled(client: &Auth0Client, hit: &Opened<Cached>, payload: &str, rolled: &Rolled<'_>) {
+        let mut text = String::with_capacity(payload.len() + 21);
+        text.push_str(payload);
+        text.push_str(&rolled.exp.to_string());
+        text.push('}');
+        let old = &hit.session.doc;
+        let memo = Memo::default();
+        // The same members: the handler's view of them is the old document's.
+        if let Some(data) = old.memo.data.get() {
+            let _ = memo.data.set(data.clone());
+        }
+        let _ = memo.exp_at.set(Some(payload.len()));
+        let doc = Doc {
+            text: Arc::from(text),
+            token_set: old.token_set.clone(),
+            memo: Arc::new(memo),
+        };
+        client.inner.opened.insert(
+            &[rolled.sealed],
+            Opened {
+                session: Cached {
+                    doc,
+                    expires_at: hit.session.expires_at,
+                },
+                cookie_exp: Some(rolled.exp),
+                created_at: hit.created_at,
+                ceiling: hit.ceiling,
+            },
+        );
     }
 
     /// [`RequestSession::roll`] of a session read, and what was read.
@@ -1111,14 +1147,49 @@ mod tests {
         // A document written otherwise (a space) is rolled the full way, to the same payload.
         let exp = now() + 3600;
         let d = doc(now());
-        let spaced = Doc::new(format!(r#"{}, "exp":{exp}}}"#, &d[..d.len() - 1]));
-        let rolled = RequestSession::roll_kept(&on, &spaced, Some(exp), None, "")
-            .await
-            .into_map();
-        assert_eq!(spaced.memo.exp_at.get(), Some(&None));
+        let spaced = Opened {
+            session: Cached {
+                doc: Doc::new(format!(r#"{}, "exp":{exp}}}"#, &d[..d.len() - 1])),
+                expires_at: None,
+            },
+            cookie_exp: Some(exp),
+            created_at: None,
+            ceiling: None,
+        };
+        let rolled = RequestSession::roll_kept(&on, &spaced, "").await.into_map();
+        assert_eq!(spaced.session.doc.memo.exp_at.get(), Some(&None));
         let rolled = set_cookies(&rolled);
         assert!(rolled[0].0.starts_with(&d[..d.len() - 1]), "{rolled:?}");
         assert!(rolled[0].0.contains(r#","exp":"#));
+    }
+
+    #[tokio::test]
+    async fn the_cookie_a_kept_document_rolls_to_is_kept_too() {
+        let on = client(16);
+        let off = client(0);
+        let due = cookie_at(now());
+        let _ = read(&on, &due, false).await;
+        // Rolled from the kept document: the new cookie is in the cache before it comes back.
+        let next = rolled(&on, &due).await;
+        assert!(cached(&on, &next));
+        let (from_cache, h) = read(&on, &next, true).await;
+        let (opened, _) = read(&off, &next, true).await;
+        assert!(from_cache.is_some());
+        assert_eq!(from_cache, opened);
+        // A day from now: no re-seal due, nothing written, from the cache or not.
+        assert!(h.get(http::header::SET_COOKIE).is_none());
+        // What the cache answers for it is what opening it gives, `exp` included: it is
+        // rolled again (from the kept text) to the same payload a full roll writes.
+        let found = chunk::find(&next, "__session").unwrap();
+        let hit = on.inner.opened.get(found.pieces().unwrap()).unwrap();
+        let key = crate::jose::jwe::Key::from_secret(SECRET).unwrap();
+        let value = next.strip_prefix("__session=").unwrap();
+        let mut buf = vec![0u8; value.len()];
+        let plain = crate::jose::jwe::open(&key, value, &mut buf).unwrap();
+        assert_eq!(&*hit.session.doc.text, std::str::from_utf8(plain).unwrap());
+        let plain: serde_json::Value = serde_json::from_slice(plain).unwrap();
+        assert_eq!(hit.cookie_exp, plain["exp"].as_i64());
+        assert!(hit.cookie_exp.unwrap() >= now() + 86_400 - 2);
     }
 
     #[tokio::test]

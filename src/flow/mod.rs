@@ -45,7 +45,7 @@ pub use routing::{Handled, Route};
 #[cfg(feature = "tokio")]
 pub(crate) use session_io::is_connection_cookie;
 pub(crate) use session_io::{Loaded, LoadedFrom};
-pub use session_io::{ReadSession, Touched};
+pub use session_io::{ReadSession, Rolled, Touched};
 pub use tokens::{AccessToken, AccessTokenOptions, MfaChallenge, Refreshed, TokenFor};
 
 use crate::codec::buf::Writer;

@@ -5,6 +5,18 @@
 use super::*;
 use core::borrow::Borrow;
 
+/// A cookie session rolled by [`Auth0::roll_cookie`].
+#[derive(Clone, Copy, Debug)]
+#[non_exhaustive]
+pub struct Rolled<'b> {
+    /// The `Set-Cookie` headers and the cache headers.
+    pub response: Response<'b>,
+    /// The sealed value the cookies carry (their values joined, as a later request sends it).
+    pub sealed: &'b str,
+    /// The new cookie's `exp`.
+    pub exp: UnixTime,
+}
+
 /// A session as [`Auth0::read_session`] read it.
 #[derive(Debug)]
 #[non_exhaustive]
@@ -316,7 +328,7 @@ impl<'c, T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks, K:
         request_cookie: &str,
         rng: &mut impl CryptoRngCore,
         buf: &'b mut [u8],
-    ) -> Result<Option<Response<'b>>, AuthError> {
+    ) -> Result<Option<Rolled<'b>>, AuthError> {
         if self.store.is_some()
             || cookie::parse(request_cookie).any(|c| is_connection_cookie(c.name))
         {
@@ -325,26 +337,32 @@ impl<'c, T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks, K:
         let (mut arena, res_buf) = Arena::split_for_response(buf);
         let mut res = ResponseBuilder::new(res_buf, 200);
         let cookie = self.sdk_cookies(&arena, request_cookie)?;
-        self.write_cookie(created_at, cookie, rng, &mut arena, &mut res, |w, exp| {
-            w.push_str(payload)?;
-            w.push_i64(exp)?;
-            w.push_str("}")
-        })?;
+        let (sealed, exp, _) =
+            self.write_cookie(created_at, cookie, rng, &mut arena, &mut res, |w, exp| {
+                w.push_str(payload)?;
+                w.push_i64(exp)?;
+                w.push_str("}")
+            })?;
         res.no_cache()?;
-        Ok(Some(res.finish()?))
+        Ok(Some(Rolled {
+            response: res.finish()?,
+            sealed,
+            exp,
+        }))
     }
 
     /// A cookie session's `Set-Cookie` headers: `payload` (written with the new `exp`) sealed,
-    /// chunked, and the request's stale chunks deleted. Returns the new `exp` and `Max-Age`.
-    fn write_cookie(
+    /// chunked, and the request's stale chunks deleted. Returns the sealed value, the new
+    /// `exp` and `Max-Age`.
+    fn write_cookie<'b>(
         &self,
         created_at: Option<i64>,
         request_cookie: &str,
         rng: &mut impl CryptoRngCore,
-        arena: &mut Arena<'_>,
+        arena: &mut Arena<'b>,
         res: &mut ResponseBuilder<'_>,
         payload: impl FnOnce(&mut Writer<'_>, i64) -> Result<(), Error>,
-    ) -> Result<(UnixTime, u64), AuthError> {
+    ) -> Result<(&'b str, UnixTime, u64), AuthError> {
         let now = self.now();
         let max_age = self.config.session.durations.max_age(created_at, now);
         let exp = now.saturating_add(i64::try_from(max_age).unwrap_or(i64::MAX));
@@ -354,7 +372,7 @@ impl<'c, T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks, K:
         for c in session::set_cookies(name, sealed, &opts, max_age, now, request_cookie)? {
             res.header_display("Set-Cookie", &c)?;
         }
-        Ok((exp, max_age))
+        Ok((sealed, exp, max_age))
     }
 
     /// Writes `session` for the response: the sealed cookie (chunked, with the stale chunks
@@ -385,7 +403,7 @@ impl<'c, T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks, K:
         match &self.store {
             None => {
                 let created_at = session.internal.created_at;
-                let (exp, max_age) =
+                let (_, exp, max_age) =
                     self.write_cookie(created_at, request_cookie, rng, arena, res, |w, exp| {
                         session.write_cookie_json(w, Some(exp))
                     })?;
