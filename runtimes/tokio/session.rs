@@ -131,6 +131,10 @@ struct Memo {
     /// writes as a cookie payload ([`Session::cookie_json_exp_at`]): a roll then re-seals its
     /// first part ([`crate::flow::Auth0::roll_cookie`]).
     exp_at: std::sync::OnceLock<Option<usize>>,
+    /// Whether a roll from it was kept already ([`RequestSession::keep_rolled`]): one per
+    /// document, so a client that keeps sending a cookie due for a roll (and drops what the
+    /// roll sets) does not fill the cache with rolls nobody sends back.
+    rolled: std::sync::atomic::AtomicBool,
 }
 
 impl Doc {
@@ -478,15 +482,22 @@ impl RequestSession {
     }
 
     /// Keeps the cookie `rolled` wrote from `hit`'s document (`payload`, its part before
-    /// `exp`) as what opening it gives: the same session with the new `exp`. (When the
-    /// request's session is changed after all, the rolled cookie is not sent, and this entry
-    /// is one nobody has.)
+    /// `exp`) as what opening it gives: the same session with the new `exp`; the first roll of
+    /// each document only. (When the request's session is changed after all, the rolled
+    /// cookie is not sent, and this entry is one nobody has.)
     fn keep_rolled(client: &Auth0Client, hit: &Opened<Cached>, payload: &str, rolled: &Rolled<'_>) {
+        let old = &hit.session.doc;
+        if old
+            .memo
+            .rolled
+            .swap(true, std::sync::atomic::Ordering::Relaxed)
+        {
+            return;
+        }
         let mut text = String::with_capacity(payload.len() + 21);
         text.push_str(payload);
         text.push_str(&rolled.exp.to_string());
         text.push('}');
-        let old = &hit.session.doc;
         let memo = Memo::default();
         // The same members: the handler's view of them is the old document's.
         if let Some(data) = old.memo.data.get() {
@@ -1172,6 +1183,11 @@ mod tests {
         // Rolled from the kept document: the new cookie is in the cache before it comes back.
         let next = rolled(&on, &due).await;
         assert!(cached(&on, &next));
+        // A client that sends the old cookie again gets another roll, which is not kept: one
+        // kept roll per document.
+        let again = rolled(&on, &due).await;
+        assert_ne!(again, next);
+        assert!(!cached(&on, &again));
         let (from_cache, h) = read(&on, &next, true).await;
         let (opened, _) = read(&off, &next, true).await;
         assert!(from_cache.is_some());
