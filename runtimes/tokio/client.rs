@@ -57,8 +57,9 @@ pub(crate) struct Inner {
     pub(crate) hot: Hot,
 }
 
-/// The settings the path of every request reads (the application's routes, the cache), kept
-/// apart from the configuration so that such a request does not build the core's client.
+/// The settings an application request reads (the session read, the opened-sessions cache,
+/// the roll), kept apart from the configuration so that such a request does not build the
+/// core's client.
 pub(crate) struct Hot {
     /// The session cookie's name.
     pub(crate) cookie_name: String,

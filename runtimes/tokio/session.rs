@@ -494,10 +494,7 @@ impl RequestSession {
         {
             return;
         }
-        let mut text = String::with_capacity(payload.len() + 21);
-        text.push_str(payload);
-        text.push_str(&rolled.exp.to_string());
-        text.push('}');
+        let text = format!("{payload}{}}}", rolled.exp);
         let memo = Memo::default();
         // The same members: the handler's view of them is the old document's.
         if let Some(data) = old.memo.data.get() {
@@ -1094,11 +1091,8 @@ mod tests {
 
     #[tokio::test]
     async fn a_roll_that_is_due_re_seals_a_cached_cookie() {
-        let on = client(16);
-        // Sealed an hour ago: a roll to a day from now is due on every request.
-        let due = cookie_at(now());
-        let _ = read(&on, &due, false).await;
-        assert!(cached(&on, &due));
+        // Expiring in an hour: a roll to a day from now is due on every request.
+        let (on, _, due) = kept_due_cookie().await;
         for _ in 0..2 {
             let (data, h) = read(&on, &due, true).await;
             assert!(data.is_some());
@@ -1107,32 +1101,42 @@ mod tests {
         }
     }
 
+    /// The plaintext a sealed cookie value opens to.
+    fn plaintext(value: &str) -> Option<String> {
+        let key = crate::jose::jwe::Key::from_secret(SECRET).unwrap();
+        let mut buf = vec![0u8; value.len()];
+        let plain = crate::jose::jwe::open(&key, value, &mut buf).ok()?;
+        Some(String::from_utf8(plain.to_vec()).unwrap())
+    }
+
     /// `h`'s `Set-Cookie` lines, each as (the plaintext its value opens to, its attributes).
     fn set_cookies(h: &HeaderMap) -> Vec<(String, String)> {
-        let key = crate::jose::jwe::Key::from_secret(SECRET).unwrap();
         h.get_all(http::header::SET_COOKIE)
             .iter()
             .map(|v| {
                 let line = v.to_str().unwrap();
                 let (pair, attributes) = line.split_once(';').unwrap();
                 let (_, value) = pair.split_once('=').unwrap();
-                let mut buf = vec![0u8; value.len()];
-                let plain = match crate::jose::jwe::open(&key, value, &mut buf) {
-                    Ok(p) => String::from_utf8(p.to_vec()).unwrap(),
-                    Err(_) => value.to_string(), // a deletion's empty value
-                };
+                // A deletion's empty value stays as it is.
+                let plain = plaintext(value).unwrap_or_else(|| value.to_string());
                 (plain, attributes.to_string())
             })
             .collect()
     }
 
-    #[tokio::test]
-    async fn a_kept_document_rolls_to_what_a_full_roll_writes() {
+    /// A client with the cache on, one with it off, and a cookie due for a roll that the
+    /// first has opened (and keeps).
+    async fn kept_due_cookie() -> (Auth0Client, Auth0Client, String) {
         let on = client(16);
-        let off = client(0);
         let due = cookie_at(now());
         let _ = read(&on, &due, false).await;
         assert!(cached(&on, &due));
+        (on, client(0), due)
+    }
+
+    #[tokio::test]
+    async fn a_kept_document_rolls_to_what_a_full_roll_writes() {
+        let (on, off, due) = kept_due_cookie().await;
         let mut compared = 0;
         while compared < 3 {
             // Both rolls within one second, so their `exp` and `Max-Age` are the same.
@@ -1176,10 +1180,7 @@ mod tests {
 
     #[tokio::test]
     async fn the_cookie_a_kept_document_rolls_to_is_kept_too() {
-        let on = client(16);
-        let off = client(0);
-        let due = cookie_at(now());
-        let _ = read(&on, &due, false).await;
+        let (on, off, due) = kept_due_cookie().await;
         // Rolled from the kept document: the new cookie is in the cache before it comes back.
         let next = rolled(&on, &due).await;
         assert!(cached(&on, &next));
@@ -1198,12 +1199,9 @@ mod tests {
         // rolled again (from the kept text) to the same payload a full roll writes.
         let found = chunk::find(&next, "__session").unwrap();
         let hit = on.inner.opened.get(found.pieces().unwrap()).unwrap();
-        let key = crate::jose::jwe::Key::from_secret(SECRET).unwrap();
-        let value = next.strip_prefix("__session=").unwrap();
-        let mut buf = vec![0u8; value.len()];
-        let plain = crate::jose::jwe::open(&key, value, &mut buf).unwrap();
-        assert_eq!(&*hit.session.doc.text, std::str::from_utf8(plain).unwrap());
-        let plain: serde_json::Value = serde_json::from_slice(plain).unwrap();
+        let plain = plaintext(next.strip_prefix("__session=").unwrap()).unwrap();
+        assert_eq!(&*hit.session.doc.text, plain);
+        let plain: serde_json::Value = serde_json::from_str(&plain).unwrap();
         assert_eq!(hit.cookie_exp, plain["exp"].as_i64());
         assert!(hit.cookie_exp.unwrap() >= now() + 86_400 - 2);
     }

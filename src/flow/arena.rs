@@ -159,14 +159,7 @@ impl<'b> Arena<'b> {
             let mut w = Writer::new(&mut *buf, "flow work");
             match f(&mut w) {
                 Ok(()) => w.len(),
-                Err(Error::BufferTooSmall { .. }) => {
-                    self.rest = buf;
-                    return Err(self.overflow());
-                }
-                Err(e) => {
-                    self.rest = buf;
-                    return Err(e);
-                }
+                Err(e) => return Err(self.give_back(buf, e)),
             }
         };
         let (a, b) = buf.split_at_mut(n);
@@ -188,33 +181,27 @@ impl<'b> Arena<'b> {
             let mut w = Writer::new(&mut *buf, "flow work");
             match f(&mut w) {
                 Ok(()) => w.len(),
-                Err(e) => {
-                    self.rest = buf;
-                    return Err(match e {
-                        Error::BufferTooSmall { .. } => self.overflow(),
-                        e => e,
-                    });
-                }
+                Err(e) => return Err(self.give_back(buf, e)),
             }
         };
-        if jwe::sealed_len(n) > buf.len() {
-            self.rest = buf;
-            return Err(self.overflow());
-        }
         // The rest past the JWE is the seal's scratch, and stays the rest.
         let len = match jwe::seal_in_place_len(key, rng, &mut *buf, n) {
             Ok(len) => len,
-            Err(e) => {
-                self.rest = buf;
-                return Err(match e {
-                    Error::BufferTooSmall { .. } => self.overflow(),
-                    e => e,
-                });
-            }
+            Err(e) => return Err(self.give_back(buf, e)),
         };
         let (a, b) = buf.split_at_mut(len);
         self.rest = b;
         core::str::from_utf8(a).map_err(|_| self.overflow())
+    }
+
+    /// Makes `buf` the rest again after a job in it failed with `e`; a buffer too small is the
+    /// arena's overflow.
+    fn give_back(&mut self, buf: &'b mut [u8], e: Error) -> Error {
+        self.rest = buf;
+        match e {
+            Error::BufferTooSmall { .. } => self.overflow(),
+            e => e,
+        }
     }
 
     /// Lets `f` fill the rest and keeps the `n` bytes it reports (nothing when it reports

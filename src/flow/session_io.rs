@@ -5,6 +5,14 @@
 use super::*;
 use core::borrow::Borrow;
 
+/// When a written session's cookie was made and when it ends.
+#[derive(Clone, Copy)]
+struct CookieLifetime {
+    now: UnixTime,
+    max_age: u64,
+    exp: UnixTime,
+}
+
 /// A cookie session rolled by [`Auth0::roll_cookie`].
 #[derive(Clone, Copy, Debug)]
 #[non_exhaustive]
@@ -337,12 +345,13 @@ impl<'c, T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks, K:
         let (mut arena, res_buf) = Arena::split_for_response(buf);
         let mut res = ResponseBuilder::new(res_buf, 200);
         let cookie = self.sdk_cookies(&arena, request_cookie)?;
-        let (sealed, exp, _) =
-            self.write_cookie(created_at, cookie, rng, &mut arena, &mut res, |w, exp| {
-                w.push_str(payload)?;
-                w.push_i64(exp)?;
-                w.push_str("}")
-            })?;
+        let lifetime = self.cookie_lifetime(created_at);
+        let exp = lifetime.exp;
+        let sealed = self.write_cookie(&lifetime, cookie, rng, &mut arena, &mut res, |w| {
+            w.push_str(payload)?;
+            w.push_i64(exp)?;
+            w.push_str("}")
+        })?;
         res.no_cache()?;
         Ok(Some(Rolled {
             response: res.finish()?,
@@ -351,28 +360,36 @@ impl<'c, T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks, K:
         }))
     }
 
-    /// A cookie session's `Set-Cookie` headers: `payload` (written with the new `exp`) sealed,
-    /// chunked, and the request's stale chunks deleted. Returns the sealed value, the new
-    /// `exp` and `Max-Age`.
+    /// A written session's lifetime from now: its cookie's `Max-Age` and `exp`.
+    fn cookie_lifetime(&self, created_at: Option<i64>) -> CookieLifetime {
+        let now = self.now();
+        let max_age = self.config.session.durations.max_age(created_at, now);
+        CookieLifetime {
+            now,
+            max_age,
+            exp: now.saturating_add(i64::try_from(max_age).unwrap_or(i64::MAX)),
+        }
+    }
+
+    /// A cookie session's `Set-Cookie` headers: `payload` (written with `lifetime`'s `exp`)
+    /// sealed, chunked, and the request's stale chunks deleted. Returns the sealed value.
     fn write_cookie<'b>(
         &self,
-        created_at: Option<i64>,
+        lifetime: &CookieLifetime,
         request_cookie: &str,
         rng: &mut impl CryptoRngCore,
         arena: &mut Arena<'b>,
         res: &mut ResponseBuilder<'_>,
-        payload: impl FnOnce(&mut Writer<'_>, i64) -> Result<(), Error>,
-    ) -> Result<(&'b str, UnixTime, u64), AuthError> {
-        let now = self.now();
-        let max_age = self.config.session.durations.max_age(created_at, now);
-        let exp = now.saturating_add(i64::try_from(max_age).unwrap_or(i64::MAX));
+        payload: impl FnOnce(&mut Writer<'_>) -> Result<(), Error>,
+    ) -> Result<&'b str, AuthError> {
+        let CookieLifetime { now, max_age, .. } = *lifetime;
         let opts = self.config.session_cookie();
-        let sealed = arena.seal(&self.keys().key, rng, |w| payload(w, exp))?;
+        let sealed = arena.seal(&self.keys().key, rng, payload)?;
         let name = self.config.session.cookie_name;
         for c in session::set_cookies(name, sealed, &opts, max_age, now, request_cookie)? {
             res.header_display("Set-Cookie", &c)?;
         }
-        Ok((sealed, exp, max_age))
+        Ok(sealed)
     }
 
     /// Writes `session` for the response: the sealed cookie (chunked, with the stale chunks
@@ -391,22 +408,15 @@ impl<'c, T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks, K:
         arena: &mut Arena<'b>,
         res: &mut ResponseBuilder<'_>,
     ) -> Result<(), AuthError> {
-        let now = self.now();
-        let max_age = self
-            .config
-            .session
-            .durations
-            .max_age(session.internal.created_at, now);
-        let exp = now.saturating_add(i64::try_from(max_age).unwrap_or(i64::MAX));
+        let lifetime = self.cookie_lifetime(session.internal.created_at);
+        let CookieLifetime { now, max_age, exp } = lifetime;
         let name = self.config.session.cookie_name;
         let opts = self.config.session_cookie();
         match &self.store {
             None => {
-                let created_at = session.internal.created_at;
-                let (_, exp, max_age) =
-                    self.write_cookie(created_at, request_cookie, rng, arena, res, |w, exp| {
-                        session.write_cookie_json(w, Some(exp))
-                    })?;
+                self.write_cookie(&lifetime, request_cookie, rng, arena, res, |w| {
+                    session.write_cookie_json(w, Some(exp))
+                })?;
                 self.write_connection_cookies(
                     session,
                     request_cookie,
