@@ -102,6 +102,9 @@ pub enum CertificateError {
     InvalidPurpose,
     /// The certificate could not be parsed.
     BadEncoding,
+    /// The server's certificates do not fit the buffer they are held in until the handshake
+    /// is done (on a device, the response's part of the flow's work buffer).
+    ChainTooLarge,
 }
 
 impl fmt::Display for CertificateError {
@@ -125,6 +128,9 @@ impl fmt::Display for CertificateError {
                 "the certificate is not for TLS servers, or a CA constraint fails"
             }
             CertificateError::BadEncoding => "the certificate could not be parsed",
+            CertificateError::ChainTooLarge => {
+                "the server's certificate chain does not fit the response buffer: give the flow a larger work buffer"
+            }
         })
     }
 }

@@ -755,3 +755,36 @@ fn a_response_larger_than_the_buffer_is_refused() {
     );
     assert_json_ok(&got[1]);
 }
+
+#[test]
+fn certificates_larger_than_the_response_buffer_are_refused_before_anything_is_sent() {
+    // The response buffer holds the server's certificates until the handshake is done: with
+    // too little room for the leaf the handshake ends there; with room, the same request works.
+    let (root, id) = p256_chain(Leaf::default());
+    let leaf = id.chain[0].len();
+    let (port, seen) = serve(Some(id));
+    let root = vec![root.cert.der().to_vec()];
+    let url = format!("https://localhost:{port}/cl");
+    let got = device(
+        port,
+        leaf - 1,
+        root.clone(),
+        IN_RANGE,
+        TransportOptions::default(),
+        &[get(url.clone())],
+    );
+    assert_eq!(
+        got[0].clone().unwrap_err(),
+        TransportError::Certificate(CertificateError::ChainTooLarge)
+    );
+    assert!(seen.lock().unwrap().is_empty());
+    let got = device(
+        port,
+        4096,
+        root,
+        IN_RANGE,
+        TransportOptions::default(),
+        &[get(url)],
+    );
+    assert_json_ok(&got[0]);
+}

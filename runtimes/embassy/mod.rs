@@ -54,6 +54,7 @@
 
 pub mod anchors;
 pub mod clock;
+mod frame;
 #[cfg(feature = "embassy-host")]
 pub mod host;
 pub mod resolve;

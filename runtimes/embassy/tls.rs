@@ -12,11 +12,20 @@
 //! 2. the leaf must be valid for the host name (DNS SAN) or address (IP SAN) connected to;
 //! 3. every certificate must be valid at the runtime clock's time (not the system's);
 //! 4. the server's `CertificateVerify` must verify with the leaf's key over the transcript;
-//! 5. after the handshake, [`connect`] checks that 1-4 all ran: embedded-tls would accept a
-//!    `Finished` with no `CertificateVerify` before it, which a man in the middle can send.
+//! 5. every one of 1-4 must have run: embedded-tls would accept a `Finished` with no
+//!    `CertificateVerify` before it, which a man in the middle can send.
 //!
-//! Any failure ends the handshake with an alert and a
-//! [`TransportError::Certificate`] naming the check, or [`TransportError::Tls`].
+//! During the handshake the verifier only keeps what the server sent (its certificates and the
+//! `CertificateVerify` signature, in a scratch buffer the caller lends) and checks the order of
+//! the messages; 1-4 run in [`connect`] once embedded-tls is done, before [`connect`] returns
+//! and so before any request is written. That way the checks' stack (path building and the
+//! signatures) does not add up with embedded-tls's handshake frames: about 11 KB less at the
+//! deepest point on the host.
+//!
+//! A message out of order, an unsupported handshake signature scheme or a chain too large for
+//! the scratch buffer ends the handshake with an alert; a failed check after it ends the
+//! connection unused. Either way [`connect`] returns a [`TransportError::Certificate`] naming
+//! the check, or [`TransportError::Tls`].
 //!
 //! The stream is also guarded by [`RecordGuard`], which refuses encrypted records too short to
 //! hold a content type (embedded-tls 0.19 panics on an empty one, and a man in the middle can
@@ -44,6 +53,7 @@
 //! ```
 
 use super::TrustAnchors;
+use super::frame::OwnFrame;
 use super::signature;
 use crate::UnixTime;
 use crate::runtime::{CertificateError, TransportError};
@@ -66,8 +76,6 @@ pub type TlsStream<'b, S> = TlsConnection<'b, RecordGuard<S>, CipherSuite>;
 
 /// The longest host name (RFC 1035).
 const MAX_NAME: usize = 253;
-/// The largest leaf `SubjectPublicKeyInfo` kept for `CertificateVerify` (RSA-4096 is 550).
-const MAX_SPKI: usize = 640;
 /// The most certificates a chain may have (embedded-tls reads at most 16).
 const MAX_CHAIN: usize = 16;
 
@@ -75,6 +83,7 @@ const MAX_CHAIN: usize = 16;
 /// [module docs](self)). Made for one handshake.
 #[derive(Debug)]
 pub struct ServerVerifier<'a> {
+    name: heapless::String<MAX_NAME>,
     checks: Checks<'a>,
 }
 
@@ -82,19 +91,26 @@ pub struct ServerVerifier<'a> {
 enum Step {
     /// No certificate yet.
     Start,
-    /// The chain and name are verified; the handshake signature is next.
+    /// The chain is held; the handshake signature is next.
     Certificate,
-    /// The handshake signature is verified too.
+    /// The handshake signature is held too: everything is checked once the handshake is done.
+    Signature,
+    /// The chain, the name, the validity and the handshake signature are verified.
     Done,
 }
 
+/// What the checks need of the handshake, and how far they got. The certificates and the
+/// handshake signature themselves are held in the caller's scratch buffer (see [`connect`]).
 #[derive(Debug)]
 struct Checks<'a> {
     anchors: TrustAnchors<'a>,
-    name: heapless::String<MAX_NAME>,
     now: UnixTime,
-    spki: heapless::Vec<u8, MAX_SPKI>,
+    /// The transcript hash up to the server's `Certificate`, for its `CertificateVerify`.
     transcript: Option<Sha256>,
+    /// Where each certificate the server sent lies in the scratch buffer, leaf first.
+    chain: heapless::Vec<(u16, u16), MAX_CHAIN>,
+    /// The `CertificateVerify`'s scheme and where its signature lies in the scratch buffer.
+    signature: Option<(SignatureScheme, u16, u16)>,
     step: Step,
     failure: Option<CertificateError>,
 }
@@ -114,12 +130,13 @@ impl<'a> ServerVerifier<'a> {
         ServerName::try_from(server_name).map_err(|_| bad)?;
         let name = heapless::String::try_from(server_name).map_err(|_| bad)?;
         Ok(ServerVerifier {
+            name,
             checks: Checks {
                 anchors,
-                name,
                 now,
-                spki: heapless::Vec::new(),
                 transcript: None,
+                chain: heapless::Vec::new(),
+                signature: None,
                 step: Step::Start,
                 failure: None,
             },
@@ -141,10 +158,19 @@ impl<'a> ServerVerifier<'a> {
 /// unless it is an address), with embedded-tls record buffers `read_buf` (16 640 bytes holds
 /// any record) and `write_buf`, randomness from `rng`, and every check of the
 /// [module docs](self).
+///
+/// `scratch` holds the server's certificates and handshake signature while the handshake
+/// runs; they are checked once it is done, before anything is sent. The checks (path building
+/// and the signatures, 10-12 KB of stack) then run here instead of under embedded-tls's
+/// handshake frames (another 11 KB), so the deepest stack is the larger of the two rather than
+/// their sum. Any buffer that is free until the connection is open will do: the transport
+/// lends the response buffer. A chain longer than `scratch` is
+/// [`CertificateError::ChainTooLarge`].
 pub async fn connect<'b, S, R>(
     socket: S,
     read_buf: &'b mut [u8],
     write_buf: &'b mut [u8],
+    scratch: &mut [u8],
     rng: &mut R,
     verifier: &mut ServerVerifier<'_>,
 ) -> Result<TlsStream<'b, S>, TransportError>
@@ -153,8 +179,7 @@ where
     R: CryptoRngCore,
 {
     let mut conn = TlsConnection::new(RecordGuard::new(socket), read_buf, write_buf);
-    let checks = &mut verifier.checks;
-    let name = checks.name.clone();
+    let ServerVerifier { name, checks } = verifier;
     let is_dns = matches!(
         ServerName::try_from(name.as_str()),
         Ok(ServerName::DnsName(_))
@@ -162,14 +187,26 @@ where
     let config = TlsConfig::new().enable_rsa_signatures();
     // RFC 6066 §3: no address literal in SNI.
     let config = if is_dns {
-        config.with_server_name(&name)
+        config.with_server_name(name)
     } else {
         config
     };
-    let provider = Provider { rng, checks };
-    // Pinned where it is built: the handshake's state is never a stack temporary.
-    let opened = core::pin::pin!(conn.open(TlsContext::new(&config, provider))).await;
-    verifier.checks.outcome(opened)?;
+    let provider = Provider {
+        rng,
+        held: Held {
+            name,
+            checks: &mut *checks,
+            scratch: &mut *scratch,
+        },
+    };
+    // Pinned where it is built: the handshake's state is never a stack temporary. Polled in a
+    // frame of its own: embedded-tls's handshake locals (8 KB on the host) are not laid out in
+    // the frame the checks below run from.
+    let opened = OwnFrame(core::pin::pin!(
+        conn.open(TlsContext::new(&config, provider))
+    ))
+    .await;
+    checks.outcome(opened, name, scratch)?;
     Ok(conn)
 }
 
@@ -184,7 +221,7 @@ pub(super) fn tls_error(e: TlsError) -> TransportError {
 /// The private provider: the caller's randomness and the checks, always.
 struct Provider<'v, 'a, R> {
     rng: &'v mut R,
-    checks: &'v mut Checks<'a>,
+    held: Held<'v, 'a>,
 }
 
 impl<R: CryptoRngCore> CryptoProvider for Provider<'_, '_, R> {
@@ -196,19 +233,141 @@ impl<R: CryptoRngCore> CryptoProvider for Provider<'_, '_, R> {
     }
 
     fn verifier(&mut self) -> Result<&mut impl TlsVerifier<CipherSuite>, TlsError> {
-        Ok(&mut *self.checks)
+        Ok(&mut self.held)
     }
+}
+
+/// The verifier embedded-tls calls during the handshake: it keeps the server's certificates
+/// and handshake signature in `scratch` for [`Checks::outcome`], and checks only what is
+/// cheap (the order of the messages, the scheme, the sizes).
+struct Held<'v, 'a> {
+    name: &'v str,
+    checks: &'v mut Checks<'a>,
+    scratch: &'v mut [u8],
+}
+
+impl Held<'_, '_> {
+    /// Copies `bytes` into the scratch buffer after `at`: where they now lie.
+    fn keep(&mut self, at: usize, bytes: &[u8]) -> Result<(u16, u16), CertificateError> {
+        let end = at
+            .checked_add(bytes.len())
+            .filter(|&end| end <= self.scratch.len() && end <= usize::from(u16::MAX))
+            .ok_or(CertificateError::ChainTooLarge)?;
+        self.scratch[at..end].copy_from_slice(bytes);
+        // Both fit `u16`: checked above.
+        Ok((at as u16, end as u16))
+    }
+
+    fn hold_chain(&mut self, cert: &CertificateRef<'_>) -> Result<(), CertificateError> {
+        self.checks.chain.clear();
+        let mut at = 0;
+        for entry in &cert.entries {
+            let CertificateEntryRef::X509(der) = entry else {
+                return Err(CertificateError::BadEncoding);
+            };
+            let place = self.keep(at, der)?;
+            at = usize::from(place.1);
+            self.checks
+                .chain
+                .push(place)
+                .map_err(|_| CertificateError::UnknownIssuer)?;
+        }
+        if self.checks.chain.is_empty() {
+            return Err(CertificateError::BadEncoding);
+        }
+        Ok(())
+    }
+
+    fn hold_signature(
+        &mut self,
+        verify: &CertificateVerifyRef<'_>,
+    ) -> Result<(), CertificateError> {
+        scheme_algorithm(verify.signature_scheme)?;
+        let at = self
+            .checks
+            .chain
+            .last()
+            .map_or(0, |&(_, end)| usize::from(end));
+        let (start, end) = self.keep(at, verify.signature)?;
+        self.checks.signature = Some((verify.signature_scheme, start, end));
+        Ok(())
+    }
+}
+
+impl TlsVerifier<CipherSuite> for Held<'_, '_> {
+    fn set_hostname_verification(&mut self, hostname: &str) -> Result<(), TlsError> {
+        // The SNI name `connect` set is the verifier's own; anything else is refused.
+        if hostname.eq_ignore_ascii_case(self.name) {
+            Ok(())
+        } else {
+            Err(self.checks.fail(CertificateError::NotValidForName))
+        }
+    }
+
+    fn verify_certificate(
+        &mut self,
+        transcript: &Sha256,
+        cert: CertificateRef<'_>,
+    ) -> Result<(), TlsError> {
+        if self.checks.step != Step::Start {
+            return Err(TlsError::InvalidHandshake);
+        }
+        self.hold_chain(&cert).map_err(|e| self.checks.fail(e))?;
+        self.checks.transcript = Some(transcript.clone());
+        self.checks.step = Step::Certificate;
+        Ok(())
+    }
+
+    fn verify_signature(&mut self, verify: CertificateVerifyRef<'_>) -> Result<(), TlsError> {
+        if self.checks.step != Step::Certificate {
+            return Err(TlsError::InvalidHandshake);
+        }
+        self.hold_signature(&verify)
+            .map_err(|e| self.checks.fail(e))?;
+        self.checks.step = Step::Signature;
+        Ok(())
+    }
+}
+
+/// The verification algorithm of a TLS 1.3 `CertificateVerify` scheme.
+fn scheme_algorithm(
+    scheme: SignatureScheme,
+) -> Result<&'static dyn SignatureVerificationAlgorithm, CertificateError> {
+    Ok(match scheme {
+        SignatureScheme::EcdsaSecp256r1Sha256 => signature::ECDSA_P256_SHA256,
+        SignatureScheme::EcdsaSecp384r1Sha384 => signature::ECDSA_P384_SHA384,
+        SignatureScheme::RsaPssRsaeSha256 => signature::RSA_PSS_SHA256,
+        SignatureScheme::RsaPssRsaeSha384 => signature::RSA_PSS_SHA384,
+        SignatureScheme::RsaPssRsaeSha512 => signature::RSA_PSS_SHA512,
+        // PKCS#1 v1.5 is not allowed in TLS 1.3 handshakes (RFC 8446 §4.2.3); EdDSA and
+        // the rest are not supported.
+        _ => return Err(CertificateError::UnsupportedSignatureAlgorithm),
+    })
 }
 
 impl Checks<'_> {
     /// The handshake's result once embedded-tls is done: a failed check first, then the
-    /// protocol's error, then whether every check ran.
-    fn outcome(&self, opened: Result<(), TlsError>) -> Result<(), TransportError> {
+    /// protocol's error, then the checks of what the server sent (its certificates and
+    /// handshake signature, held in `scratch`), which must all have been received.
+    fn outcome(
+        &mut self,
+        opened: Result<(), TlsError>,
+        name: &str,
+        scratch: &[u8],
+    ) -> Result<(), TransportError> {
         if let Some(failure) = self.failure {
             return Err(TransportError::Certificate(failure));
         }
         opened.map_err(tls_error)?;
         match self.step {
+            Step::Signature => {
+                if let Err(e) = self.verify_held(name, scratch) {
+                    self.failure = Some(e);
+                    return Err(TransportError::Certificate(e));
+                }
+                self.step = Step::Done;
+                Ok(())
+            }
             Step::Done => Ok(()),
             // The server finished the handshake without proving it holds the leaf's key.
             Step::Certificate => Err(TransportError::Certificate(CertificateError::BadSignature)),
@@ -228,20 +387,21 @@ impl Checks<'_> {
             CertificateError::UnsupportedSignatureAlgorithm => {
                 AlertDescription::UnsupportedCertificate
             }
-            CertificateError::BadSignature if self.step == Step::Certificate => {
-                AlertDescription::DecryptError
-            }
             _ => AlertDescription::BadCertificate,
         };
         TlsError::AbortHandshake(AlertLevel::Fatal, description)
     }
 
-    fn check_chain(&mut self, cert: &CertificateRef<'_>) -> Result<(), CertificateError> {
+    /// The held chain to the anchors, the leaf's name, and the handshake signature with the
+    /// leaf's key over the transcript. Never inlined: it runs in its own frame above
+    /// [`connect`]'s, not in the caller's poll frame.
+    #[inline(never)]
+    fn verify_held(&self, name: &str, scratch: &[u8]) -> Result<(), CertificateError> {
         let mut ders: heapless::Vec<CertificateDer<'_>, MAX_CHAIN> = heapless::Vec::new();
-        for entry in &cert.entries {
-            let CertificateEntryRef::X509(der) = entry else {
-                return Err(CertificateError::BadEncoding);
-            };
+        for &(start, end) in &self.chain {
+            let der = scratch
+                .get(usize::from(start)..usize::from(end))
+                .ok_or(CertificateError::BadEncoding)?;
             ders.push(CertificateDer::from_slice(der))
                 .map_err(|_| CertificateError::UnknownIssuer)?;
         }
@@ -251,26 +411,23 @@ impl Checks<'_> {
             u64::try_from(self.now).unwrap_or(0),
         ));
         verify_path(&ee, self.anchors.as_slice(), intermediates, now)?;
-        verify_name(&ee, self.name.as_str())?;
+        verify_name(&ee, name)?;
         let spki = leaf_spki(leaf.as_ref()).ok_or(CertificateError::BadEncoding)?;
-        self.spki.clear();
-        self.spki
-            .extend_from_slice(spki)
-            .map_err(|_| CertificateError::UnsupportedSignatureAlgorithm)?;
-        Ok(())
+        let (scheme, start, end) = self.signature.ok_or(CertificateError::BadSignature)?;
+        let signature = scratch
+            .get(usize::from(start)..usize::from(end))
+            .ok_or(CertificateError::BadSignature)?;
+        self.check_signature(spki, scheme, signature)
     }
 
-    fn check_signature(&self, verify: &CertificateVerifyRef<'_>) -> Result<(), CertificateError> {
-        let alg: &dyn SignatureVerificationAlgorithm = match verify.signature_scheme {
-            SignatureScheme::EcdsaSecp256r1Sha256 => signature::ECDSA_P256_SHA256,
-            SignatureScheme::EcdsaSecp384r1Sha384 => signature::ECDSA_P384_SHA384,
-            SignatureScheme::RsaPssRsaeSha256 => signature::RSA_PSS_SHA256,
-            SignatureScheme::RsaPssRsaeSha384 => signature::RSA_PSS_SHA384,
-            SignatureScheme::RsaPssRsaeSha512 => signature::RSA_PSS_SHA512,
-            // PKCS#1 v1.5 is not allowed in TLS 1.3 handshakes (RFC 8446 §4.2.3); EdDSA and
-            // the rest are not supported.
-            _ => return Err(CertificateError::UnsupportedSignatureAlgorithm),
-        };
+    /// The handshake signature `signature` of `scheme`, with the key of the leaf's `spki`.
+    fn check_signature(
+        &self,
+        spki: &[u8],
+        scheme: SignatureScheme,
+        signature: &[u8],
+    ) -> Result<(), CertificateError> {
+        let alg = scheme_algorithm(scheme)?;
         let transcript = self
             .transcript
             .clone()
@@ -279,46 +436,12 @@ impl Checks<'_> {
         let mut message = [0x20u8; 64 + 34 + 32];
         message[64..98].copy_from_slice(b"TLS 1.3, server CertificateVerify\x00");
         message[98..].copy_from_slice(&transcript.finalize());
-        let (alg_id, key) = spki_parts(&self.spki).ok_or(CertificateError::BadEncoding)?;
+        let (alg_id, key) = spki_parts(spki).ok_or(CertificateError::BadEncoding)?;
         if alg.public_key_alg_id().as_ref() != alg_id {
             return Err(CertificateError::UnsupportedSignatureAlgorithm);
         }
-        alg.verify_signature(key, &message, verify.signature)
+        alg.verify_signature(key, &message, signature)
             .map_err(|_| CertificateError::BadSignature)
-    }
-}
-
-impl TlsVerifier<CipherSuite> for Checks<'_> {
-    fn set_hostname_verification(&mut self, hostname: &str) -> Result<(), TlsError> {
-        // The SNI name `connect` set is the verifier's own; anything else is refused.
-        if hostname.eq_ignore_ascii_case(&self.name) {
-            Ok(())
-        } else {
-            Err(self.fail(CertificateError::NotValidForName))
-        }
-    }
-
-    fn verify_certificate(
-        &mut self,
-        transcript: &Sha256,
-        cert: CertificateRef<'_>,
-    ) -> Result<(), TlsError> {
-        if self.step != Step::Start {
-            return Err(TlsError::InvalidHandshake);
-        }
-        self.check_chain(&cert).map_err(|e| self.fail(e))?;
-        self.transcript = Some(transcript.clone());
-        self.step = Step::Certificate;
-        Ok(())
-    }
-
-    fn verify_signature(&mut self, verify: CertificateVerifyRef<'_>) -> Result<(), TlsError> {
-        if self.step != Step::Certificate {
-            return Err(TlsError::InvalidHandshake);
-        }
-        self.check_signature(&verify).map_err(|e| self.fail(e))?;
-        self.step = Step::Done;
-        Ok(())
     }
 }
 
@@ -535,22 +658,100 @@ mod tests {
         }
     }
 
+    /// The verifier embedded-tls would call, over `scratch`.
+    fn held<'v, 'a>(v: &'v mut ServerVerifier<'a>, scratch: &'v mut [u8]) -> Held<'v, 'a> {
+        Held {
+            name: &v.name,
+            checks: &mut v.checks,
+            scratch,
+        }
+    }
+
     #[test]
     fn the_signature_step_needs_the_certificate_step() {
         let mut v = ServerVerifier::new(TrustAnchors::new(&[]), "localhost", 0).unwrap();
+        let mut scratch = [0u8; 64];
+        let mut h = held(&mut v, &mut scratch);
         let sig = CertificateVerifyRef {
             signature_scheme: SignatureScheme::EcdsaSecp256r1Sha256,
             signature: &[],
         };
         assert!(matches!(
-            v.checks.verify_signature(sig),
+            h.verify_signature(sig),
             Err(TlsError::InvalidHandshake)
         ));
-        assert!(!v.is_verified());
-        // An empty chain, and a chain to no anchor.
+        // An empty chain.
         let empty = CertificateRef::with_context(&[]);
-        assert!(v.checks.verify_certificate(&Sha256::new(), empty).is_err());
+        assert!(h.verify_certificate(&Sha256::new(), empty).is_err());
+        assert!(!v.is_verified());
         assert_eq!(v.failure(), Some(CertificateError::BadEncoding));
+    }
+
+    #[test]
+    fn the_chain_and_the_signature_are_held_in_the_scratch_buffer() {
+        let mut v = ServerVerifier::new(TrustAnchors::new(&[]), "localhost", 0).unwrap();
+        let mut scratch = [0u8; 10];
+        let mut h = held(&mut v, &mut scratch);
+        let mut chain = CertificateRef::with_context(&[]);
+        chain.add(CertificateEntryRef::X509(b"leaf")).unwrap();
+        chain.add(CertificateEntryRef::X509(b"ca")).unwrap();
+        assert!(h.verify_certificate(&Sha256::new(), chain).is_ok());
+        // A scheme TLS 1.3 does not allow is refused at once.
+        let pkcs1 = CertificateVerifyRef {
+            signature_scheme: SignatureScheme::RsaPkcs1Sha256,
+            signature: b"s",
+        };
+        assert!(h.verify_signature(pkcs1).is_err());
+        assert_eq!(
+            h.checks.failure,
+            Some(CertificateError::UnsupportedSignatureAlgorithm)
+        );
+        h.checks.failure = None;
+        let sig = CertificateVerifyRef {
+            signature_scheme: SignatureScheme::EcdsaSecp256r1Sha256,
+            signature: b"sig",
+        };
+        assert!(h.verify_signature(sig).is_ok());
+        assert_eq!(h.checks.chain.as_slice(), &[(0, 4), (4, 6)]);
+        assert_eq!(
+            h.checks.signature,
+            Some((SignatureScheme::EcdsaSecp256r1Sha256, 6, 9))
+        );
+        assert_eq!(&scratch[..9], b"leafcasig");
+        // Held, not verified: the checks run once the handshake is done, and these bytes are no
+        // certificate.
+        let c = &mut v.checks;
+        assert_eq!(
+            c.outcome(Ok(()), "localhost", &scratch),
+            Err(TransportError::Certificate(CertificateError::BadEncoding))
+        );
+        assert!(!v.is_verified());
+    }
+
+    #[test]
+    fn a_chain_larger_than_the_scratch_buffer_is_refused() {
+        for (len, want) in [(5, true), (4, false), (0, false)] {
+            let mut v = ServerVerifier::new(TrustAnchors::new(&[]), "localhost", 0).unwrap();
+            let mut scratch = vec![0u8; len];
+            let mut h = held(&mut v, &mut scratch);
+            let mut chain = CertificateRef::with_context(&[]);
+            chain.add(CertificateEntryRef::X509(b"leaf")).unwrap();
+            chain.add(CertificateEntryRef::X509(b"c")).unwrap();
+            assert_eq!(h.verify_certificate(&Sha256::new(), chain).is_ok(), want);
+            if !want {
+                assert_eq!(v.failure(), Some(CertificateError::ChainTooLarge), "{len}");
+            }
+            // The signature needs room after the chain too.
+            if want {
+                let mut h = held(&mut v, &mut scratch);
+                let sig = CertificateVerifyRef {
+                    signature_scheme: SignatureScheme::EcdsaSecp256r1Sha256,
+                    signature: b"s",
+                };
+                assert!(h.verify_signature(sig).is_err());
+                assert_eq!(v.failure(), Some(CertificateError::ChainTooLarge));
+            }
+        }
     }
 
     #[test]
@@ -558,28 +759,31 @@ mod tests {
         let mut v = ServerVerifier::new(TrustAnchors::new(&[]), "localhost", 0).unwrap();
         let c = &mut v.checks;
         // embedded-tls reported success, but no certificate came: refused.
-        assert_eq!(c.outcome(Ok(())), Err(TransportError::Tls));
+        assert_eq!(
+            c.outcome(Ok(()), "localhost", &[]),
+            Err(TransportError::Tls)
+        );
         // A certificate but no CertificateVerify before Finished (a man in the middle
         // replaying the server's chain): refused.
         c.step = Step::Certificate;
         assert_eq!(
-            c.outcome(Ok(())),
+            c.outcome(Ok(()), "localhost", &[]),
             Err(TransportError::Certificate(CertificateError::BadSignature))
         );
         c.step = Step::Done;
-        assert_eq!(c.outcome(Ok(())), Ok(()));
+        assert_eq!(c.outcome(Ok(()), "localhost", &[]), Ok(()));
         assert_eq!(
-            c.outcome(Err(TlsError::InvalidSignature)),
+            c.outcome(Err(TlsError::InvalidSignature), "localhost", &[]),
             Err(TransportError::Tls)
         );
         assert_eq!(
-            c.outcome(Err(TlsError::ConnectionClosed)),
+            c.outcome(Err(TlsError::ConnectionClosed), "localhost", &[]),
             Err(TransportError::Io)
         );
         // A failed check wins over what embedded-tls says.
         c.failure = Some(CertificateError::Expired);
         assert_eq!(
-            c.outcome(Ok(())),
+            c.outcome(Ok(()), "localhost", &[]),
             Err(TransportError::Certificate(CertificateError::Expired))
         );
     }

@@ -3,7 +3,8 @@
 //! For each request: parse the URL with the core's [`Url`]; find the address (a literal as is,
 //! a name through the [`Resolver`]); connect; open TLS with [`tls::connect`](super::connect)
 //! and a fresh [`ServerVerifier`] for the URL's host at the clock's
-//! time; write the request head piece by piece into the TLS connection (it goes straight into
+//! time (the caller's response buffer holds the server's certificates until they are
+//! checked, once the handshake is done); write the request head piece by piece into the TLS connection (it goes straight into
 //! embedded-tls's record buffer), then the body; feed what arrives to the core's
 //! [`ResponseParser`], which writes the header lines and the body into the caller's buffer;
 //! close. The whole exchange runs under one embassy-time timeout.
@@ -13,6 +14,7 @@
 //! for each other instead of needing more buffers.
 
 use super::TrustAnchors;
+use super::frame::OwnFrame;
 use super::resolve::Resolver;
 use super::tls::{self, ServerVerifier};
 use crate::codec::url::Url;
@@ -246,15 +248,20 @@ impl<'a, R: Resolver, C: Clock, G: CryptoRngCore> EmbassyTransport<'a, R, C, G> 
             // Each large future is pinned where it is built (see `send`).
             pin!(async {
                 let mut verifier = ServerVerifier::new(self.anchors, url.host, now)?;
-                let mut tls = pin!(tls::connect(
+                // The response buffer holds the server's certificates until they are checked.
+                // Each step in a frame of its own (see `OwnFrame`): the certificate checks at
+                // the end of `connect` run above this frame, which holds none of the steps'
+                // locals.
+                let mut tls = OwnFrame(pin!(tls::connect(
                     &mut socket,
                     tls_read,
                     tls_write,
+                    buf,
                     rng,
                     &mut verifier
-                ))
+                )))
                 .await?;
-                let result = pin!(async {
+                let result = OwnFrame(pin!(async {
                     send(&mut tls, &head, req.body).await?;
                     loop {
                         match tls.read_buffered().await {
@@ -270,10 +277,10 @@ impl<'a, R: Resolver, C: Clock, G: CryptoRngCore> EmbassyTransport<'a, R, C, G> 
                             Err(e) => return Err(tls::tls_error(e)),
                         }
                     }
-                })
+                }))
                 .await;
                 // close_notify; the socket closes below either way.
-                let _ = with_timeout(CLOSE_TIMEOUT, tls.close()).await;
+                let _ = OwnFrame(pin!(with_timeout(CLOSE_TIMEOUT, tls.close()))).await;
                 result
             })
             .await
