@@ -40,8 +40,10 @@ use rand_core::OsRng;
 /// own (see EMBEDDED.md for what each flow needs).
 const WORK: usize = 24 * 1024;
 
-/// The provider cache: discovery metadata and the JWKS, in their compact forms.
-type Cache = MemoryCache<2048>;
+/// The provider cache: discovery metadata and the JWKS, in their compact forms, and the DPoP
+/// nonce of the one origin the appliance talks to (its provider's token and userinfo
+/// endpoints).
+type Cache = MemoryCache<2048, 1>;
 
 fn main() {
     match run() {

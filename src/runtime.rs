@@ -208,8 +208,8 @@ pub trait ProviderCache {
     }
 }
 
-/// How many origins' DPoP nonces a [`MemoryCache`] keeps (the least recently used is
-/// forgotten first).
+/// How many origins' DPoP nonces a [`MemoryCache`] keeps by default (the least recently used
+/// is forgotten first).
 pub const MEMORY_CACHE_NONCE_ORIGINS: usize = 4;
 
 /// One origin's DPoP nonce in a [`MemoryCache`].
@@ -220,21 +220,26 @@ struct NonceSlot {
 }
 
 /// A [`ProviderCache`] in fixed buffers, for one thread (embassy tasks, tests).
-pub struct MemoryCache<const N: usize = 8192> {
-    inner: RefCell<Slots<N>>,
+///
+/// `N` is the room for each of the discovery metadata and the JWKS (their compact forms: about
+/// 750 and 900 bytes for an Auth0 tenant with two keys); `O` how many origins' DPoP nonces are
+/// kept, about 530 bytes each (a device that uses DPoP with its provider only needs one, one
+/// without DPoP none).
+pub struct MemoryCache<const N: usize = 8192, const O: usize = MEMORY_CACHE_NONCE_ORIGINS> {
+    inner: RefCell<Slots<N, O>>,
 }
 
-struct Slots<const N: usize> {
+struct Slots<const N: usize, const O: usize> {
     discovery: heapless::Vec<u8, N>,
     discovery_at: Option<UnixTime>,
     jwks: heapless::Vec<u8, N>,
     jwks_at: Option<UnixTime>,
     forced: Option<UnixTime>,
-    nonces: heapless::Vec<NonceSlot, MEMORY_CACHE_NONCE_ORIGINS>,
+    nonces: heapless::Vec<NonceSlot, O>,
     nonce_clock: u32,
 }
 
-impl<const N: usize> Default for MemoryCache<N> {
+impl<const N: usize, const O: usize> Default for MemoryCache<N, O> {
     fn default() -> Self {
         MemoryCache {
             inner: RefCell::new(Slots {
@@ -250,14 +255,14 @@ impl<const N: usize> Default for MemoryCache<N> {
     }
 }
 
-impl<const N: usize> MemoryCache<N> {
+impl<const N: usize, const O: usize> MemoryCache<N, O> {
     /// An empty cache.
     pub fn new() -> Self {
         Self::default()
     }
 }
 
-impl<const N: usize> ProviderCache for MemoryCache<N> {
+impl<const N: usize, const O: usize> ProviderCache for MemoryCache<N, O> {
     fn load(&self, e: Entry, buf: &mut [u8]) -> Option<(usize, UnixTime)> {
         let s = self.inner.try_borrow().ok()?;
         let (data, at) = match e {
@@ -648,5 +653,22 @@ mod tests {
         assert!(load("https://f", &mut buf).is_none());
         let mut tiny = [0u8; 1];
         assert!(c.load_dpop_nonce("https://a", &mut tiny).is_none());
+    }
+
+    #[test]
+    fn memory_cache_nonce_origins_are_its_own_choice() {
+        let one: MemoryCache<64, 1> = MemoryCache::new();
+        let mut buf = [0u8; 64];
+        one.store_dpop_nonce("https://a", "n1");
+        one.store_dpop_nonce("https://b", "n2");
+        assert!(one.load_dpop_nonce("https://a", &mut buf).is_none());
+        assert_eq!(one.load_dpop_nonce("https://b", &mut buf), Some(2));
+        let none: MemoryCache<64, 0> = MemoryCache::new();
+        none.store_dpop_nonce("https://a", "n1");
+        assert!(none.load_dpop_nonce("https://a", &mut buf).is_none());
+        assert!(
+            core::mem::size_of::<MemoryCache<64, 0>>() + 4 * 512
+                < core::mem::size_of::<MemoryCache<64>>()
+        );
     }
 }

@@ -374,8 +374,9 @@ type Core<'a> = Auth0<'a, InMemory<'a>, &'a ManualClock, DeviceCache>;
 const NOW: i64 = 1_893_456_000;
 
 /// The device's provider cache: the compact discovery metadata (about 750 bytes) and the
-/// compact JWKS (about 900 bytes for two RSA-2048 keys) each fit 1 KiB.
-pub type DeviceCache = MemoryCache<1024>;
+/// compact JWKS (about 900 bytes for two RSA-2048 keys) each fit 1 KiB; one DPoP nonce slot,
+/// for the provider (the one origin the device talks to).
+pub type DeviceCache = MemoryCache<1024, 1>;
 
 fn core<'a>(tenant: &'a Tenant, clock: &'a ManualClock) -> Core<'a> {
     Auth0::new(
@@ -798,7 +799,13 @@ impl<F: std::future::Future> std::future::Future for Peak<F> {
         let out = poll_once(this.inner.as_mut(), cx);
         #[cfg(target_arch = "x86_64")]
         {
-            this.peak = this.peak.max(used(top));
+            let used = used(top);
+            // `EMBASSY_RAM_TRACE=1`: where each new peak is, to find the deepest frame (a
+            // debugger's watchpoint on that address, EMBEDDED.md).
+            if used > this.peak && std::env::var_os("EMBASSY_RAM_TRACE").is_some() {
+                eprintln!("new peak: {used} B, deepest word at {:#x}", top - used);
+            }
+            this.peak = this.peak.max(used);
         }
         out.map(|o| (o, this.peak))
     }

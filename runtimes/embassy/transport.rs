@@ -247,38 +247,47 @@ impl<'a, R: Resolver, C: Clock, G: CryptoRngCore> EmbassyTransport<'a, R, C, G> 
             let now = self.clock.now();
             // Each large future is pinned where it is built (see `send`).
             pin!(async {
-                let mut verifier = ServerVerifier::new(self.anchors, url.host, now)?;
-                // The response buffer holds the server's certificates until they are checked.
-                // Each step in a frame of its own (see `OwnFrame`): the certificate checks at
-                // the end of `connect` run above this frame, which holds none of the steps'
-                // locals.
-                let mut tls = OwnFrame(pin!(tls::connect(
-                    &mut socket,
-                    tls_read,
-                    tls_write,
-                    buf,
-                    rng,
-                    &mut verifier
-                )))
-                .await?;
-                let result = OwnFrame(pin!(async {
-                    send(&mut tls, &head, req.body).await?;
-                    loop {
-                        match tls.read_buffered().await {
-                            Ok(mut data) => {
-                                parser.feed(data.pop_all(), buf)?;
-                                if let Some(head) = parser.head() {
-                                    return Ok(head);
+                // The response buffer holds the server's certificates until they are checked;
+                // the verifier lives only as long as the handshake. Each step in a frame of its
+                // own (see `OwnFrame`): the certificate checks at the end of `connect` run above
+                // this frame, which holds none of the steps' locals.
+                let tls = {
+                    let mut verifier = ServerVerifier::new(self.anchors, url.host, now)?;
+                    OwnFrame(pin!(tls::connect(
+                        &mut socket,
+                        tls_read,
+                        tls_write,
+                        buf,
+                        rng,
+                        &mut verifier
+                    )))
+                    .await?
+                };
+                // The connection is borrowed for the request in a scope of its own and handed
+                // on to `close` by value: a borrowed local keeps its room in this future until
+                // its scope ends, so reading and closing would otherwise hold two copies of it.
+                let (result, tls) = {
+                    let mut tls = tls;
+                    let result = OwnFrame(pin!(async {
+                        send(&mut tls, &head, req.body).await?;
+                        loop {
+                            match tls.read_buffered().await {
+                                Ok(mut data) => {
+                                    parser.feed(data.pop_all(), buf)?;
+                                    if let Some(head) = parser.head() {
+                                        return Ok(head);
+                                    }
                                 }
+                                Err(embedded_tls::TlsError::ConnectionClosed) => {
+                                    return Ok(parser.finish()?);
+                                }
+                                Err(e) => return Err(tls::tls_error(e)),
                             }
-                            Err(embedded_tls::TlsError::ConnectionClosed) => {
-                                return Ok(parser.finish()?);
-                            }
-                            Err(e) => return Err(tls::tls_error(e)),
                         }
-                    }
-                }))
-                .await;
+                    }))
+                    .await;
+                    (result, tls)
+                };
                 // close_notify; the socket closes below either way.
                 let _ = OwnFrame(pin!(with_timeout(CLOSE_TIMEOUT, tls.close()))).await;
                 result
