@@ -12,6 +12,13 @@ fn form_keep(b: u8) -> bool {
 
 pub(crate) const HEX: &[u8; 16] = b"0123456789ABCDEF";
 
+/// The length of `s` form-encoded by [`push_form`], exactly.
+pub(crate) fn form_len(s: &str) -> usize {
+    s.bytes()
+        .map(|b| if form_keep(b) || b == b' ' { 1 } else { 3 })
+        .sum()
+}
+
 /// Appends one byte form-encoded.
 fn push_form_byte(w: &mut Writer<'_>, b: u8) -> Result<(), Error> {
     if form_keep(b) {

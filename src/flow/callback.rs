@@ -79,10 +79,6 @@ impl<'c, T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks, K:
     ) -> Result<Response<'b>, AuthError> {
         super::check_query(req.query)?;
         let (mut arena, res_buf) = Arena::split_for_response(buf);
-        // The hooks' room: the page's body, then (below) the session's `user` and extra
-        // members; an eighth of the buffer each at most, so the session's own work has the rest.
-        let body_buf = arena.take(4096.min(arena.remaining() / 8))?;
-        let mut body = Writer::new(body_buf, "callback body");
         let mut res = ResponseBuilder::new(res_buf, 200);
         let (outcome, found, cookie_header) = self.exchange_in(req, rng, &mut arena).await?;
         let ctx = self.context(&found);
@@ -90,12 +86,14 @@ impl<'c, T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks, K:
         // room with the exchange's), and changed where it is: no copy is moved through the
         // exchange's future and this poll's frame.
         let mut slot = None;
+        let body: &str;
         match outcome {
             Ok(x) => {
                 let (id_token, claims) = (x.id_token, x.claims);
                 let session = x.session_into(&mut slot);
-                self.hooks
-                    .on_callback(Ok(&*session), &ctx, &mut res, &mut body)?;
+                // The hook's page body is written into the rest of the work buffer, and only
+                // what it wrote is kept (nothing, for the default redirect).
+                body = arena.write(|w| self.hooks.on_callback(Ok(&*session), &ctx, &mut res, w))?;
                 // before_session_saved decides the stored `user` (and extra top-level members).
                 let user_buf =
                     arena.take((claims.raw().len() + 1024).min(arena.remaining() / 2))?;
@@ -109,11 +107,11 @@ impl<'c, T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks, K:
                     extra: &mut extra_w,
                 })?;
                 let user_text: &str = user_w.into_str();
+                let extra_text: &str = extra_w.into_str();
                 let user = Object::parse(user_text).map_err(|_| crate::ConfigError::Invalid {
                     option: "before_session_saved",
                     reason: "must write a JSON object into `user`",
                 })?;
-                let extra_text: &str = extra_w.into_str();
                 let raw = if extra_text.trim().is_empty() {
                     None
                 } else {
@@ -147,7 +145,7 @@ impl<'c, T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks, K:
             }
             Err(e) => {
                 super::log_error(&e);
-                self.hooks.on_callback(Err(&e), &ctx, &mut res, &mut body)?;
+                body = arena.write(|w| self.hooks.on_callback(Err(&e), &ctx, &mut res, w))?;
             }
         }
         if let Some(f) = &found {
@@ -160,7 +158,6 @@ impl<'c, T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks, K:
             };
             res.header_display("Set-Cookie", &d)?;
         }
-        let body: &str = body.into_str();
         Ok(res.body(None, body.as_bytes())?)
     }
 

@@ -12,6 +12,7 @@
 
 use super::{Arena, Auth0, AuthError, Hooks, Keys};
 use crate::UnixTime;
+use crate::codec::json::JsonStr;
 use crate::http::{IncomingResponse, OutgoingRequest};
 use crate::oauth::discovery::Metadata;
 use crate::oauth::dpop::{self, Dpop, MAX_NONCE_LEN};
@@ -80,35 +81,49 @@ impl Nonce {
     }
 }
 
-/// The most bytes [`oauth::token_request`] writes for `grant`: every value form-encoded (at
-/// most three bytes each) and, for `client_secret_basic`, Base64 of that (four thirds), the
-/// parameter names, and a `private_key_jwt` assertion (an ES256 JWT: header, claims naming
-/// the client and the issuer, signature).
+/// The most bytes [`oauth::token_request`] needs for `grant`: the body (the parameter names
+/// and every value form-encoded, computed exactly), the room `client_secret_basic` writes its
+/// `Authorization` value in (half of what follows the body holds the encoded credentials, the
+/// other half their Base64), and a `private_key_jwt` assertion (an ES256 JWT: header, claims
+/// naming the client and the issuer, signature). The work buffer keeps this much of the
+/// request while the response is read, so it is computed rather than guessed.
 fn token_request_bound(
     grant: &Grant<'_>,
     client_id: &str,
     auth: &oauth::ClientAuth<'_>,
     issuer: &str,
 ) -> usize {
+    use crate::codec::form::form_len;
     use oauth::ClientAuth;
+    // A JSON string with escapes decodes to no more bytes than its text, each encoded to at
+    // most three.
+    let json_len = |s: &JsonStr<'_>| s.as_str().map_or(3 * s.len(), form_len);
     let values = match grant {
         Grant::AuthorizationCode {
             code,
             redirect_uri,
             code_verifier,
-        } => code.len() + redirect_uri.len() + code_verifier.len(),
+        } => form_len(code) + form_len(redirect_uri) + json_len(code_verifier),
         Grant::RefreshToken {
             refresh_token,
             scope,
             audience,
-        } => refresh_token.len() + scope.map_or(0, str::len) + audience.map_or(0, str::len),
+        } => json_len(refresh_token) + scope.map_or(0, form_len) + audience.map_or(0, form_len),
     };
-    let (secret, assertion) = match auth {
-        ClientAuth::SecretPost(s) | ClientAuth::SecretBasic(s) => (s.len(), 0),
-        ClientAuth::PrivateKeyJwt(_) => (0, 1024 + 2 * (client_id.len() + issuer.len())),
-        _ => (0, 0),
+    // The parameter names, `=` and `&` of the longest grant, with `client_id` and
+    // `client_secret`.
+    const NAMES: usize = 160;
+    let client = form_len(client_id);
+    let auth_len = match auth {
+        ClientAuth::SecretPost(s) => form_len(s),
+        ClientAuth::SecretBasic(s) => {
+            let raw = client + 1 + form_len(s);
+            2 * (6 + 4 * raw.div_ceil(3) + 1)
+        }
+        ClientAuth::PrivateKeyJwt(_) => 1024 + 2 * (client_id.len() + issuer.len()),
+        _ => 0,
     };
-    4 * (values + client_id.len() + secret) + assertion + 512
+    NAMES + values + client + auth_len
 }
 
 impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks, K: Borrow<Keys>>
@@ -420,5 +435,74 @@ impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks, K: Bor
     ) -> Result<Metadata<'b>, AuthError> {
         let mut arena = Arena::new(buf);
         self.metadata(&mut arena).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::codec::json::Object;
+    use crate::jose::jwk::EcKeyPair;
+    use oauth::ClientAuth;
+
+    /// The bound holds every request it is computed for (a buffer of exactly that size is
+    /// enough), and is close to what is written for the usual values.
+    #[test]
+    fn the_token_request_bound_fits_and_is_tight() {
+        let doc = r#"{"plain":"v1.MRrT-0123456789_abcdefghijklmnopqrstuvwxyzABCDEFG","escaped":"a\nb\u00e9 \"c\" \ud83d\ude00/+&="}"#;
+        let obj = Object::parse(doc).unwrap();
+        let key = EcKeyPair::generate(&mut rand_core::OsRng);
+        let secret = "s3cr3t/with+odd&chars=and spaces é";
+        let auths = [
+            ClientAuth::SecretPost(secret),
+            ClientAuth::SecretBasic(secret),
+            ClientAuth::PrivateKeyJwt(&key),
+            ClientAuth::None,
+        ];
+        for token in ["plain", "escaped"] {
+            let t = obj.get_str(token).unwrap();
+            let grants = [
+                Grant::AuthorizationCode {
+                    code: "c0de with spaces/&=é",
+                    redirect_uri: "https://app.example.com/auth/callback?x=1&y=é",
+                    code_verifier: t,
+                },
+                Grant::RefreshToken {
+                    refresh_token: t,
+                    scope: Some("openid profile read:orders"),
+                    audience: Some("https://api.example.com/é"),
+                },
+                Grant::RefreshToken {
+                    refresh_token: t,
+                    scope: None,
+                    audience: None,
+                },
+            ];
+            for grant in &grants {
+                for auth in &auths {
+                    let (id, issuer) = ("client id/é", "https://tenant.example.com/");
+                    let bound = token_request_bound(grant, id, auth, issuer);
+                    let mut buf = vec![0u8; bound];
+                    let r = oauth::token_request(
+                        grant,
+                        id,
+                        auth,
+                        issuer,
+                        1_800_000_000,
+                        &mut rand_core::OsRng,
+                        &mut buf,
+                    )
+                    .unwrap_or_else(|e| panic!("{grant:?} {auth:?}: {e}"));
+                    let written = r.body.len() + r.authorization.map_or(0, str::len);
+                    if token == "plain" && !matches!(auth, ClientAuth::PrivateKeyJwt(_)) {
+                        // The names' allowance and Basic's halves are all that is left over.
+                        assert!(
+                            bound <= 2 * written + 192,
+                            "{grant:?} {auth:?}: {bound} for {written}"
+                        );
+                    }
+                }
+            }
+        }
     }
 }
