@@ -1036,6 +1036,58 @@ fn large_sessions_are_chunked_and_read_back() {
 }
 
 #[test]
+fn a_hook_may_store_more_than_the_claims_and_its_failure_is_the_callbacks_error() {
+    // `user` is written into the rest of the work buffer (only what is written is kept), so a
+    // hook may add more than the claims; a hook that fails is the callback's error, unchanged.
+    struct Notes(bool);
+    impl auth0_edge::flow::Hooks for Notes {
+        fn before_session_saved(
+            &self,
+            s: &mut auth0_edge::flow::SessionToSave<'_, '_, '_>,
+        ) -> Result<(), auth0_edge::Error> {
+            if self.0 {
+                return Err(auth0_edge::ConfigError::Invalid {
+                    option: "before_session_saved",
+                    reason: "refused by the test",
+                }
+                .into());
+            }
+            s.user.push_str(r#"{"sub":"auth0|notes","notes":""#)?;
+            for _ in 0..100 {
+                s.user.push_str("forty bytes of notes about this user... ")?;
+            }
+            s.user.push_str(r#""}"#)
+        }
+    }
+    for fail in [false, true] {
+        let p = Provider::new();
+        let (auth0, script, _) = client(config());
+        let auth0 = auth0.with_hooks(Notes(fail));
+        let mut jar = Jar::default();
+        let (state, nonce, _) = login(&auth0, &script, &p, "", &mut jar, true);
+        expect_token(
+            &script,
+            json!({"access_token": "at", "id_token": p.sign_rs256(&p.claims(&nonce, json!({})))}),
+            |_| {},
+        );
+        expect_jwks(&script, &p);
+        let path = format!("/auth/callback?code=c&state={state}");
+        if fail {
+            let e = request(&auth0, &path, &jar.header(), &[]).unwrap_err();
+            assert!(format!("{e:?}").contains("refused by the test"), "{e:?}");
+            continue;
+        }
+        let r = request(&auth0, &path, &jar.header(), &[]).unwrap();
+        assert_eq!(r.status, 307, "{r:?}");
+        jar.apply(&r);
+        let r = request(&auth0, "/auth/profile", &jar.header(), &[]).unwrap();
+        let user: Value = serde_json::from_str(&r.body).unwrap();
+        assert_eq!(user["sub"], "auth0|notes");
+        assert_eq!(user["notes"].as_str().unwrap().len(), 4000);
+    }
+}
+
+#[test]
 fn stateful_sessions_in_a_store() {
     let p = Provider::new();
     let (auth0, script, _) = client(config());

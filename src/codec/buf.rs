@@ -136,6 +136,11 @@ impl<'b> Writer<'b> {
         core::str::from_utf8(&bytes[..len]).unwrap_or("")
     }
 
+    /// Ends writing and returns the whole buffer, what was written included.
+    pub(crate) fn into_inner(self) -> &'b mut [u8] {
+        self.buf
+    }
+
     /// Ends writing and returns the written bytes and the unused rest of the buffer.
     pub fn into_parts(self) -> (&'b mut [u8], &'b mut [u8]) {
         let Writer { buf, len, .. } = self;

@@ -142,27 +142,25 @@ impl<'b> Arena<'b> {
     /// Writes with `f` into the rest and keeps what was written.
     pub(crate) fn write(
         &mut self,
-        f: impl FnOnce(&mut Writer<'_>) -> Result<(), Error>,
+        f: impl FnOnce(&mut Writer<'b>) -> Result<(), Error>,
     ) -> Result<&'b str, Error> {
         let s = self.write_mut(f)?;
         let s: &'b [u8] = s;
         core::str::from_utf8(s).map_err(|_| crate::JsonError::Utf8.into())
     }
 
-    /// Like [`Arena::write`], handing the bytes out mutably (to encrypt in place).
+    /// Like [`Arena::write`], handing the bytes out mutably (to encrypt in place). The writer
+    /// has the work buffer's lifetime, so `f` can hand it on beside other writers of the arena
+    /// (a hook's `user` and `extra`).
     pub(crate) fn write_mut(
         &mut self,
-        f: impl FnOnce(&mut Writer<'_>) -> Result<(), Error>,
+        f: impl FnOnce(&mut Writer<'b>) -> Result<(), Error>,
     ) -> Result<&'b mut [u8], Error> {
-        let buf = core::mem::take(&mut self.rest);
-        let n = {
-            let mut w = Writer::new(&mut *buf, "flow work");
-            match f(&mut w) {
-                Ok(()) => w.len(),
-                Err(e) => return Err(self.give_back(buf, e)),
-            }
-        };
-        let (a, b) = buf.split_at_mut(n);
+        let mut w = Writer::new(core::mem::take(&mut self.rest), "flow work");
+        if let Err(e) = f(&mut w) {
+            return Err(self.give_back(w.into_inner(), e));
+        }
+        let (a, b) = w.into_parts();
         self.rest = b;
         Ok(a)
     }

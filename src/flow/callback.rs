@@ -94,24 +94,24 @@ impl<'c, T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks, K:
                 // The hook's page body is written into the rest of the work buffer, and only
                 // what it wrote is kept (nothing, for the default redirect).
                 body = arena.write(|w| self.hooks.on_callback(Ok(&*session), &ctx, &mut res, w))?;
-                // before_session_saved decides the stored `user` (and extra top-level members).
-                let user_buf =
-                    arena.take((claims.raw().len() + 1024).min(arena.remaining() / 2))?;
+                // before_session_saved decides the stored `user` (and extra top-level members):
+                // `extra` gets an eighth of the rest, `user` what is left after it, and only
+                // what it writes is kept.
                 let extra_buf = arena.take(arena.remaining() / 8)?;
-                let mut user_w = Writer::new(user_buf, "session user");
                 let mut extra_w = Writer::new(extra_buf, "session extra");
-                self.hooks.before_session_saved(&mut SessionToSave {
-                    claims: &claims,
-                    id_token,
-                    user: &mut user_w,
-                    extra: &mut extra_w,
+                let user_text = arena.write(|user_w| {
+                    self.hooks.before_session_saved(&mut SessionToSave {
+                        claims: &claims,
+                        id_token,
+                        user: user_w,
+                        extra: &mut extra_w,
+                    })
                 })?;
-                let user_text: &str = user_w.into_str();
-                let extra_text: &str = extra_w.into_str();
                 let user = Object::parse(user_text).map_err(|_| crate::ConfigError::Invalid {
                     option: "before_session_saved",
                     reason: "must write a JSON object into `user`",
                 })?;
+                let extra_text: &str = extra_w.into_str();
                 let raw = if extra_text.trim().is_empty() {
                     None
                 } else {

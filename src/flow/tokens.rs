@@ -356,17 +356,17 @@ impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks, K: Bor
         id_token: &str,
         arena: &mut Arena<'b>,
     ) -> Result<Object<'b>, AuthError> {
-        let user_buf = arena.take((claims.raw().len() + 1024).min(arena.remaining() / 2))?;
-        let mut user_w = Writer::new(user_buf, "session user");
+        // `extra` is not kept on a refresh; `user` gets the rest, and only what it writes is kept.
         let extra_buf = arena.take(64)?;
         let mut extra_w = Writer::new(extra_buf, "session extra");
-        self.hooks.before_session_saved(&mut SessionToSave {
-            claims,
-            id_token,
-            user: &mut user_w,
-            extra: &mut extra_w,
+        let user = arena.write(|user_w| {
+            self.hooks.before_session_saved(&mut SessionToSave {
+                claims,
+                id_token,
+                user: user_w,
+                extra: &mut extra_w,
+            })
         })?;
-        let user: &'b str = user_w.into_str();
         Ok(
             Object::parse(user).map_err(|_| crate::ConfigError::Invalid {
                 option: "before_session_saved",
