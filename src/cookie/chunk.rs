@@ -16,6 +16,7 @@ use super::{CookieName, CookieOptions, Lifetime, SetCookie, parse, percent_decod
 use crate::codec::buf::Writer;
 use crate::codec::time::UnixTime;
 use crate::{CookieError, Error};
+use core::ops::Range;
 
 /// The largest value written as a single cookie, and the size of each chunk.
 pub const MAX_CHUNK_SIZE: usize = 3500;
@@ -232,6 +233,38 @@ pub fn write<'a>(
     } else {
         count_chunks(value)
     };
+    planned(name, value, chunks, options, max_age, now, request)
+}
+
+/// [`write()`] for an ASCII value of `len` bytes that the caller places itself: read it with
+/// [`ChunkedWrite::next_piece`], which gives each cookie's part of the value as a range.
+pub(crate) fn write_ascii_len<'a>(
+    name: &'a str,
+    len: usize,
+    options: &'a CookieOptions<'a>,
+    max_age: u64,
+    now: UnixTime,
+    request: &str,
+) -> Result<ChunkedWrite<'a>, Error> {
+    let chunks = if len <= MAX_CHUNK_SIZE {
+        0
+    } else {
+        len.div_ceil(MAX_CHUNK_SIZE)
+    };
+    let mut w = planned(name, "", chunks, options, max_age, now, request)?;
+    w.len = len;
+    Ok(w)
+}
+
+fn planned<'a>(
+    name: &'a str,
+    value: &'a str,
+    chunks: usize,
+    options: &'a CookieOptions<'a>,
+    max_age: u64,
+    now: UnixTime,
+    request: &str,
+) -> Result<ChunkedWrite<'a>, Error> {
     if chunks > MAX_CHUNKS {
         return Err(CookieError::TooManyChunks.into());
     }
@@ -241,6 +274,7 @@ pub fn write<'a>(
     Ok(ChunkedWrite {
         name,
         value,
+        len: value.len(),
         options,
         lifetime: Lifetime::MaxAge { max_age, now },
         chunks,
@@ -261,6 +295,7 @@ pub fn delete_all<'a>(
     ChunkedWrite {
         name,
         value: "",
+        len: 0,
         options,
         lifetime: Lifetime::Delete,
         chunks: 0,
@@ -275,7 +310,10 @@ pub fn delete_all<'a>(
 #[derive(Clone, Debug)]
 pub struct ChunkedWrite<'a> {
     name: &'a str,
+    /// The value; empty when the caller places it ([`write_ascii_len`]).
     value: &'a str,
+    /// The value's length.
+    len: usize,
     options: &'a CookieOptions<'a>,
     lifetime: Lifetime,
     /// 0 for a single cookie, else the number of chunks.
@@ -288,22 +326,20 @@ pub struct ChunkedWrite<'a> {
     offset: usize,
 }
 
-impl ChunkedWrite<'_> {
+impl<'a> ChunkedWrite<'a> {
     /// Whether the value is split over chunks.
     pub fn is_chunked(&self) -> bool {
         self.chunks > 0
     }
-}
 
-impl<'a> Iterator for ChunkedWrite<'a> {
-    type Item = SetCookie<'a>;
-
-    fn next(&mut self) -> Option<SetCookie<'a>> {
+    /// The next `Set-Cookie` with the part of the value it carries as a range of the value
+    /// (its `value` then left empty), or `None` for a deletion.
+    pub(crate) fn next_piece(&mut self) -> Option<(SetCookie<'a>, Option<Range<usize>>)> {
         let step = self.step;
         self.step += 1;
         let base = SetCookie {
             name: CookieName::plain(self.name),
-            value: self.value,
+            value: "",
             options: self.options,
             lifetime: self.lifetime,
         };
@@ -312,7 +348,6 @@ impl<'a> Iterator for ChunkedWrite<'a> {
                 base: self.name,
                 chunk,
             },
-            value: "",
             lifetime: Lifetime::Delete,
             ..base
         };
@@ -327,36 +362,53 @@ impl<'a> Iterator for ChunkedWrite<'a> {
         if self.chunks == 0 {
             // The base cookie (or its deletion), then the request's chunks deleted.
             return match step {
-                0 => Some(base),
-                _ => next_stale().map(|i| delete(Some(i))),
+                0 => {
+                    let piece = matches!(self.lifetime, Lifetime::MaxAge { .. });
+                    Some((base, piece.then_some(0..self.len)))
+                }
+                _ => next_stale().map(|i| (delete(Some(i)), None)),
             };
         }
         if step < self.chunks {
             // Chunks end on character boundaries (JWEs are ASCII, so every chunk but the last
             // is exactly MAX_CHUNK_SIZE bytes, as in the SDK).
             let start = self.offset;
-            let mut end = (start + MAX_CHUNK_SIZE).min(self.value.len());
-            while !self.value.is_char_boundary(end) {
-                end -= 1;
+            let mut end = (start + MAX_CHUNK_SIZE).min(self.len);
+            if !self.value.is_empty() {
+                while !self.value.is_char_boundary(end) {
+                    end -= 1;
+                }
             }
             self.offset = end;
-            return Some(SetCookie {
+            let chunk = SetCookie {
                 name: CookieName {
                     base: self.name,
                     chunk: Some(step),
                 },
-                value: self.value.get(start..end).unwrap_or(""),
                 ..base
-            });
+            };
+            return Some((chunk, Some(start..end)));
         }
         // The request's chunks beyond the new ones, then its base cookie.
         if let Some(i) = next_stale() {
-            return Some(delete(Some(i)));
+            return Some((delete(Some(i)), None));
         }
         if core::mem::take(&mut self.stale_base) {
-            return Some(delete(None));
+            return Some((delete(None), None));
         }
         None
+    }
+}
+
+impl<'a> Iterator for ChunkedWrite<'a> {
+    type Item = SetCookie<'a>;
+
+    fn next(&mut self) -> Option<SetCookie<'a>> {
+        let (mut c, piece) = self.next_piece()?;
+        if let Some(r) = piece {
+            c.value = self.value.get(r).unwrap_or("");
+        }
+        Some(c)
     }
 }
 

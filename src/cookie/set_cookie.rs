@@ -211,17 +211,35 @@ impl fmt::Display for UriComponent<'_> {
 
 impl fmt::Display for SetCookie<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // Piece by piece with `write_str` (every session write formats these): no formatting
-        // machinery per attribute.
-        let o = self.options;
         fmt::Display::fmt(&self.name, f)?;
         f.write_str("=")?;
         if let Lifetime::MaxAge { .. } = self.lifetime {
             fmt::Display::fmt(&UriComponent(self.value), f)?;
         }
+        fmt::Display::fmt(&self.attributes(), f)
+    }
+}
+
+impl<'a> SetCookie<'a> {
+    /// What follows the value in the header (`; Path=/; …`): for a writer that places the
+    /// value itself ([`crate::http::ResponseBuilder`]'s lines over a sealed value).
+    pub(crate) fn attributes(&self) -> Attributes<'_> {
+        Attributes(self)
+    }
+}
+
+/// The attributes of a [`SetCookie`], everything after its value.
+pub(crate) struct Attributes<'a>(&'a SetCookie<'a>);
+
+impl fmt::Display for Attributes<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Piece by piece with `write_str` (every session write formats these): no formatting
+        // machinery per attribute.
+        let c = self.0;
+        let o = c.options;
         f.write_str("; Path=")?;
         f.write_str(o.path)?;
-        match self.lifetime {
+        match c.lifetime {
             Lifetime::MaxAge { max_age, now } if !o.transient => {
                 if max_age > 0 {
                     f.write_str("; Expires=")?;

@@ -19,7 +19,8 @@ struct CookieLifetime {
 pub struct Rolled<'b> {
     /// The `Set-Cookie` headers and the cache headers.
     pub response: Response<'b>,
-    /// The sealed value the cookies carry (their values joined, as a later request sends it).
+    /// The sealed value of the session cookie, as a later request sends it; empty when it is
+    /// chunked (its pieces are in the response's lines).
     pub sealed: &'b str,
     /// The new cookie's `exp`.
     pub exp: UnixTime,
@@ -342,19 +343,32 @@ impl<'c, T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks, K:
         {
             return Ok(None);
         }
-        let (mut arena, res_buf) = Arena::split_for_response(buf);
+        let (arena, res_buf) = Arena::split_for_response(buf);
         let mut res = ResponseBuilder::new(res_buf, 200);
         let cookie = self.sdk_cookies(&arena, request_cookie)?;
         let lifetime = self.cookie_lifetime(created_at);
         let exp = lifetime.exp;
-        let sealed = self.write_cookie(&lifetime, cookie, rng, &mut arena, &mut res, |w| {
+        self.write_cookie(&lifetime, cookie, rng, &mut res, |w| {
             w.push_str(payload)?;
             w.push_i64(exp)?;
             w.push_str("}")
         })?;
         res.no_cache()?;
+        let response = res.finish()?;
+        // One cookie's value is a later request's whole value; chunks are not one piece.
+        let prefix_len = self.config.session.cookie_name.len() + 1;
+        let sealed = response
+            .headers()
+            .find(|(k, v)| {
+                k.eq_ignore_ascii_case("Set-Cookie")
+                    && v.strip_prefix(self.config.session.cookie_name)
+                        .is_some_and(|r| r.starts_with('='))
+            })
+            .and_then(|(_, v)| v.get(prefix_len..))
+            .map(|v| v.split(';').next().unwrap_or(""))
+            .unwrap_or("");
         Ok(Some(Rolled {
-            response: res.finish()?,
+            response,
             sealed,
             exp,
         }))
@@ -372,24 +386,53 @@ impl<'c, T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks, K:
     }
 
     /// A cookie session's `Set-Cookie` headers: `payload` (written with `lifetime`'s `exp`)
-    /// sealed, chunked, and the request's stale chunks deleted. Returns the sealed value.
-    fn write_cookie<'b>(
+    /// sealed, chunked, and the request's stale chunks deleted. The plaintext is written and
+    /// sealed in the response's own room and the `Set-Cookie` lines are written over it
+    /// ([`ResponseBuilder::lines_with_tail_value`]): the sealed value takes no room of its own
+    /// in the work buffer.
+    fn write_cookie(
         &self,
         lifetime: &CookieLifetime,
         request_cookie: &str,
         rng: &mut impl CryptoRngCore,
-        arena: &mut Arena<'b>,
         res: &mut ResponseBuilder<'_>,
         payload: impl FnOnce(&mut Writer<'_>) -> Result<(), Error>,
-    ) -> Result<&'b str, AuthError> {
+    ) -> Result<(), AuthError> {
         let CookieLifetime { now, max_age, .. } = *lifetime;
         let opts = self.config.session_cookie();
-        let sealed = arena.seal(&self.keys().key, rng, payload)?;
         let name = self.config.session.cookie_name;
-        for c in session::set_cookies(name, sealed, &opts, max_age, now, request_cookie)? {
-            res.header_display("Set-Cookie", &c)?;
-        }
-        Ok(sealed)
+        let key = &self.keys().key;
+        res.lines_with_tail_value(
+            |room| {
+                let n = {
+                    let mut w = Writer::new(&mut *room, "session cookie");
+                    payload(&mut w)?;
+                    w.len()
+                };
+                jwe::seal_in_place_len(key, rng, room, n)
+            },
+            |lines, sealed_len| {
+                let mut cookies = session::set_cookies_len(
+                    name,
+                    sealed_len,
+                    &opts,
+                    max_age,
+                    now,
+                    request_cookie,
+                )?;
+                while let Some((c, piece)) = cookies.next_piece() {
+                    match piece {
+                        Some(r) => {
+                            let before = NameEq(&c.name);
+                            lines.line("Set-Cookie", &before, Some(r.len()), &c.attributes())?
+                        }
+                        None => lines.line("Set-Cookie", &c, None, &"")?,
+                    }
+                }
+                Ok(())
+            },
+        )?;
+        Ok(())
     }
 
     /// Writes `session` for the response: the sealed cookie (chunked, with the stale chunks
@@ -414,7 +457,7 @@ impl<'c, T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks, K:
         let opts = self.config.session_cookie();
         match &self.store {
             None => {
-                self.write_cookie(&lifetime, request_cookie, rng, arena, res, |w| {
+                self.write_cookie(&lifetime, request_cookie, rng, res, |w| {
                     session.write_cookie_json(w, Some(exp))
                 })?;
                 self.write_connection_cookies(
@@ -735,6 +778,16 @@ pub(crate) struct Loaded<'b> {
     pub(crate) id: Option<&'b str>,
     /// The expiry of the request's cookie (the session's, or the record id's).
     pub(crate) cookie_exp: Option<i64>,
+}
+
+/// A cookie's `name=`, before a value its writer places itself.
+struct NameEq<'a>(&'a crate::cookie::CookieName<'a>);
+
+impl core::fmt::Display for NameEq<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        core::fmt::Display::fmt(self.0, f)?;
+        f.write_str("=")
+    }
 }
 
 #[cfg(test)]

@@ -141,6 +141,51 @@ impl<'b> ResponseBuilder<'b> {
         self.w.push_str("\r\n")
     }
 
+    /// Writes header lines that carry a value made in this response's own spare room, with no
+    /// room of its own for the value (a sealed session cookie, about as long as its lines).
+    ///
+    /// `fill` writes the value at the front of the spare room and returns its length; it must
+    /// be ASCII letters, digits, `-`, `_` and `.` (a compact JWE: nothing to encode in a
+    /// cookie). The value is moved to the end of the room, and `lines` writes the lines with
+    /// [`TailLines::line`], which takes the value's pieces in order: each line is written
+    /// in front of what is left of the value, never over it, so the lines need only as much
+    /// room as they take.
+    pub(crate) fn lines_with_tail_value(
+        &mut self,
+        fill: impl FnOnce(&mut [u8]) -> Result<usize, Error>,
+        lines: impl FnOnce(&mut TailLines<'_, 'b>, usize) -> Result<(), Error>,
+    ) -> Result<(), Error> {
+        let overflow = self.w.overflow();
+        let spare = self.w.spare_mut();
+        let n = fill(&mut *spare).map_err(|e| match e {
+            Error::BufferTooSmall { .. } => overflow,
+            e => e,
+        })?;
+        let value = spare.get(..n).ok_or(overflow)?;
+        if !value
+            .iter()
+            .all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+        {
+            return Err(crate::ConfigError::Invalid {
+                option: "header value",
+                reason: "a value placed in the response must need no encoding",
+            }
+            .into());
+        }
+        let at = spare.len() - n;
+        spare.copy_within(..n, at);
+        let mut t = TailLines {
+            w: &mut self.w,
+            unread: at,
+            remaining: n,
+        };
+        lines(&mut t, n)?;
+        if t.remaining != 0 {
+            return Err(overflow);
+        }
+        Ok(())
+    }
+
     /// The cache headers the SDK adds whenever it writes a session cookie.
     pub fn no_cache(&mut self) -> Result<(), Error> {
         self.header(
@@ -195,6 +240,86 @@ impl<'b> ResponseBuilder<'b> {
     }
 }
 
+/// Header lines over a value held at the end of a response's spare room; see
+/// [`ResponseBuilder::lines_with_tail_value`].
+pub(crate) struct TailLines<'w, 'b> {
+    w: &'w mut Writer<'b>,
+    /// Where what is left of the value starts, in the writer's spare room.
+    unread: usize,
+    /// How much of the value is left.
+    remaining: usize,
+}
+
+impl TailLines<'_, '_> {
+    /// Writes `name: <before><the next `piece` bytes of the value><after>` (no value piece
+    /// for `None`).
+    pub(crate) fn line(
+        &mut self,
+        name: &str,
+        before: &dyn fmt::Display,
+        piece: Option<usize>,
+        after: &dyn fmt::Display,
+    ) -> Result<(), Error> {
+        self.text(false, |w| {
+            w.push_str(name)?;
+            w.push_str(": ")?;
+            fmt::write(w, format_args!("{before}")).map_err(|_| w.overflow())
+        })?;
+        if let Some(len) = piece {
+            if len > self.remaining {
+                return Err(self.w.overflow());
+            }
+            // The piece moves to the front of the room: down, never over what is left of the
+            // value after it.
+            let unread = self.unread;
+            self.w.spare_mut().copy_within(unread..unread + len, 0);
+            self.w.advance(len);
+            self.remaining -= len;
+        }
+        self.text(true, |w| {
+            fmt::write(w, format_args!("{after}")).map_err(|_| w.overflow())?;
+            w.push_str("\r\n")
+        })
+    }
+
+    /// Writes text with `f` in front of what is left of the value (the whole room once it is
+    /// all placed), refusing line breaks but the one that ends a line (`ends_line`).
+    fn text(
+        &mut self,
+        ends_line: bool,
+        f: impl FnOnce(&mut Writer<'_>) -> Result<(), Error>,
+    ) -> Result<(), Error> {
+        let overflow = self.w.overflow();
+        let spare = self.w.spare_mut();
+        let limit = if self.remaining > 0 {
+            self.unread
+        } else {
+            spare.len()
+        };
+        let n = {
+            let mut t = Writer::new(&mut spare[..limit], "response");
+            f(&mut t).map_err(|e| match e {
+                Error::BufferTooSmall { .. } => overflow,
+                e => e,
+            })?;
+            t.len()
+        };
+        let text = &spare[..n.saturating_sub(if ends_line { 2 } else { 0 })];
+        if memchr::memchr2(b'\r', b'\n', text).is_some() {
+            return Err(crate::ConfigError::Invalid {
+                option: "header value",
+                reason: "contains a line break",
+            }
+            .into());
+        }
+        self.w.advance(n);
+        // What is left of the value (or, once it is all placed, the room's end) stays where it
+        // is: nearer by what was written.
+        self.unread -= n;
+        Ok(())
+    }
+}
+
 /// The body part of a response being written; see [`ResponseBuilder::body_writer`].
 pub struct BodyWriter<'b> {
     status: u16,
@@ -214,5 +339,92 @@ impl<'b> BodyWriter<'b> {
             head: self.head,
             body: body.as_bytes(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cookie::CookieOptions;
+    extern crate std;
+    use std::string::String;
+    use std::vec;
+
+    /// The lines a value placed in the response gets are byte for byte those of the same value
+    /// written from a buffer of its own, and they need no more room than they take: one byte
+    /// less is an error, never a line written over the value.
+    #[test]
+    fn lines_over_a_tail_value_are_the_plain_lines_in_the_room_they_take() {
+        let opts = CookieOptions::default();
+        let request = "__session__0=a; __session__5=b; other=c";
+        for len in [0, 1, 100, 3499, 3500, 3501, 7000, 7001, 12_345, 34_999] {
+            let value: String = (0..len).map(|i| b"AZaz09-_."[i % 9] as char).collect();
+            // The plain way: the value in a buffer of its own, the lines from `Display`.
+            let mut plain_buf = vec![0u8; 64 * 1024];
+            let mut plain = ResponseBuilder::new(&mut plain_buf, 200);
+            plain.header("Location", "/somewhere").unwrap();
+            for c in
+                crate::session::set_cookies("__session", &value, &opts, 60, 0, request).unwrap()
+            {
+                plain.header_display("Set-Cookie", &c).unwrap();
+            }
+            let plain = plain.finish().unwrap();
+            let need = plain.head_len();
+            let placed = |room: usize| {
+                let mut buf = vec![0u8; room];
+                let mut res = ResponseBuilder::new(&mut buf, 200);
+                res.header("Location", "/somewhere")?;
+                res.lines_with_tail_value(
+                    |spare| {
+                        let dst = spare.get_mut(..len).ok_or(Error::BufferTooSmall {
+                            what: "t",
+                            capacity: 0,
+                        })?;
+                        dst.copy_from_slice(value.as_bytes());
+                        Ok(len)
+                    },
+                    |lines, n| {
+                        let mut cs =
+                            crate::session::set_cookies_len("__session", n, &opts, 60, 0, request)?;
+                        while let Some((c, piece)) = cs.next_piece() {
+                            match piece {
+                                Some(r) => lines.line(
+                                    "Set-Cookie",
+                                    &format_args!("{}=", c.name),
+                                    Some(r.len()),
+                                    &c.attributes(),
+                                )?,
+                                None => lines.line("Set-Cookie", &c, None, &"")?,
+                            }
+                        }
+                        Ok(())
+                    },
+                )?;
+                let r = res.finish()?;
+                Ok::<String, Error>(String::from(r.head))
+            };
+            assert_eq!(placed(need).unwrap(), plain.head, "{len}");
+            assert!(placed(need - 1).is_err(), "{len}");
+            if len <= 3501 {
+                // Every room too small is an error, never a panic.
+                for room in 0..need {
+                    assert!(placed(room).is_err(), "{len} in {room}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_tail_value_that_would_need_encoding_is_refused() {
+        let mut buf = [0u8; 256];
+        let mut res = ResponseBuilder::new(&mut buf, 200);
+        let got = res.lines_with_tail_value(
+            |spare| {
+                spare[..3].copy_from_slice(b"a;b");
+                Ok(3)
+            },
+            |_, _| Ok(()),
+        );
+        assert!(got.is_err());
     }
 }

@@ -120,6 +120,26 @@ pub fn set_cookies<'a>(
     })
 }
 
+/// [`set_cookies`] for a sealed value of `sealed_len` bytes that the caller places itself
+/// (into the response's lines, [`crate::http::ResponseBuilder`]): read it with
+/// [`SessionCookies::next_piece`].
+pub(crate) fn set_cookies_len<'a>(
+    name: &'a str,
+    sealed_len: usize,
+    options: &'a CookieOptions<'a>,
+    max_age: u64,
+    now: UnixTime,
+    request: &'a str,
+) -> Result<SessionCookies<'a>, Error> {
+    if sealed_len > MAX_COOKIE_SESSION_LEN {
+        return Err(SessionError::TooLarge { sealed_len }.into());
+    }
+    Ok(SessionCookies {
+        main: chunk::write_ascii_len(name, sealed_len, options, max_age, now, request)?,
+        legacy: LegacyDeletions::new(request, options),
+    })
+}
+
 /// The `Set-Cookie` values that remove a session (logout): the cookie, its chunks, and v3
 /// `appSession` cookies present in the request.
 pub fn delete_cookies<'a>(
@@ -138,6 +158,18 @@ pub fn delete_cookies<'a>(
 pub struct SessionCookies<'a> {
     main: ChunkedWrite<'a>,
     legacy: LegacyDeletions<'a>,
+}
+
+impl<'a> SessionCookies<'a> {
+    /// The next `Set-Cookie`, with the part of the sealed value it carries as a range (see
+    /// [`chunk::ChunkedWrite::next_piece`]).
+    pub(crate) fn next_piece(
+        &mut self,
+    ) -> Option<(SetCookie<'a>, Option<core::ops::Range<usize>>)> {
+        self.main
+            .next_piece()
+            .or_else(|| self.legacy.next().map(|c| (c, None)))
+    }
 }
 
 impl<'a> Iterator for SessionCookies<'a> {
