@@ -1054,7 +1054,8 @@ fn a_hook_may_store_more_than_the_claims_and_its_failure_is_the_callbacks_error(
             }
             s.user.push_str(r#"{"sub":"auth0|notes","notes":""#)?;
             for _ in 0..100 {
-                s.user.push_str("forty bytes of notes about this user... ")?;
+                s.user
+                    .push_str("forty bytes of notes about this user... ")?;
             }
             s.user.push_str(r#""}"#)
         }

@@ -2,6 +2,7 @@
 //! returns borrows one caller buffer.
 
 use super::*;
+use crate::http::ResponseHead;
 
 /// The decoded value of query parameter `name`, in the arena.
 pub(crate) fn query_value<'b>(
@@ -202,6 +203,27 @@ impl<'b> Arena<'b> {
         }
     }
 
+    /// Lets `f` work in the rest and keeps the first `n` bytes it reports; when it fails, the
+    /// rest is the arena's again.
+    pub(crate) fn keep(
+        &mut self,
+        f: impl FnOnce(&mut [u8]) -> Result<usize, Error>,
+    ) -> Result<&'b mut [u8], Error> {
+        let buf = core::mem::take(&mut self.rest);
+        match f(&mut *buf) {
+            Ok(n) if n <= buf.len() => {
+                let (a, b) = buf.split_at_mut(n);
+                self.rest = b;
+                Ok(a)
+            }
+            Ok(_) => {
+                let e = self.overflow();
+                Err(self.give_back(buf, e))
+            }
+            Err(e) => Err(self.give_back(buf, e)),
+        }
+    }
+
     /// Lets `f` fill the rest and keeps the `n` bytes it reports (nothing when it reports
     /// `None`).
     pub(crate) fn fill(&mut self, f: impl FnOnce(&mut [u8]) -> Option<usize>) -> Option<&'b [u8]> {
@@ -227,22 +249,12 @@ impl<'b> Arena<'b> {
         &mut self,
         t: &T,
         req: &OutgoingRequest<'_>,
-        transport: impl FnOnce(TransportError) -> E,
+        transport: impl Fn(TransportError) -> E,
         read: impl FnOnce(IncomingResponse<'_>, &mut [u8]) -> Result<usize, E>,
     ) -> Result<&'b [u8], E> {
-        let buf = core::mem::take(&mut self.rest);
-        let head = match t.send(req, &mut *buf).await {
-            Ok(h) => h,
-            Err(e) => {
-                self.rest = buf;
-                return Err(transport(e));
-            }
-        };
+        let head = self.send(t, req).await.map_err(&transport)?;
         let used = head.headers_len.saturating_add(head.body_len);
-        if used > buf.len() {
-            self.rest = buf;
-            return Err(transport(TransportError::ResponseTooLarge));
-        }
+        let buf = core::mem::take(&mut self.rest);
         let kept = {
             let (raw, spare) = buf.split_at_mut(used);
             let spare_len = spare.len();
@@ -270,23 +282,62 @@ impl<'b> Arena<'b> {
         t: &T,
         req: &OutgoingRequest<'_>,
     ) -> Result<IncomingResponse<'b>, TransportError> {
-        let buf = core::mem::take(&mut self.rest);
-        let head = match t.send(req, &mut *buf).await {
-            Ok(h) => h,
-            Err(e) => {
-                self.rest = buf;
-                return Err(e);
+        let head = self.send(t, req).await?;
+        self.keep_response(&head)
+    }
+
+    /// Sends `req` with the rest as the response buffer and leaves the response at the front
+    /// of the rest, not kept: [`Arena::peek`] looks at it, [`Arena::keep_response`] keeps it,
+    /// and anything taken next writes over it.
+    pub(crate) async fn send<T: Transport>(
+        &mut self,
+        t: &T,
+        req: &OutgoingRequest<'_>,
+    ) -> Result<ResponseHead, TransportError> {
+        let head = t.send(req, &mut *self.rest).await?;
+        match head.view(self.rest) {
+            Some(_) => Ok(head),
+            None if head.headers_len.saturating_add(head.body_len) > self.rest.len() => {
+                Err(TransportError::ResponseTooLarge)
             }
-        };
-        let used = head.headers_len.saturating_add(head.body_len);
-        if used > buf.len() {
-            self.rest = buf;
-            return Err(TransportError::ResponseTooLarge);
+            None => Err(TransportError::Io),
         }
-        let (a, b) = buf.split_at_mut(used);
-        self.rest = b;
-        let a: &'b [u8] = a;
-        head.view(a).ok_or(TransportError::Io)
+    }
+
+    /// The response [`Arena::send`] left at the front of the rest.
+    pub(crate) fn peek(&self, head: &ResponseHead) -> Option<IncomingResponse<'_>> {
+        head.view(self.rest)
+    }
+
+    /// Keeps the response [`Arena::send`] left at the front of the rest.
+    pub(crate) fn keep_response(
+        &mut self,
+        head: &ResponseHead,
+    ) -> Result<IncomingResponse<'b>, TransportError> {
+        let used = head.headers_len.saturating_add(head.body_len);
+        let raw = self
+            .take(used)
+            .map_err(|_| TransportError::ResponseTooLarge)?;
+        let raw: &'b [u8] = raw;
+        head.view(raw).ok_or(TransportError::Io)
+    }
+
+    /// The rest parted in two: an arena over all but its last `n` bytes, and those bytes (for a
+    /// request that is needed only until it is sent). Both are the rest again once they are
+    /// dropped; what [`Arena::send`] leaves at the front of the first (when nothing was taken
+    /// from it before) is at the front of the rest.
+    pub(crate) fn split_back(&mut self, n: usize) -> Result<(Arena<'_>, &mut [u8]), Error> {
+        let Some(at) = self.rest.len().checked_sub(n) else {
+            return Err(self.overflow());
+        };
+        let (front, back) = self.rest.split_at_mut(at);
+        Ok((
+            Arena {
+                rest: front,
+                capacity: self.capacity,
+            },
+            back,
+        ))
     }
 }
 
@@ -317,4 +368,148 @@ fn decoded<'b>(
         }
         Ok(())
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Answers every request with its own body, after one header line.
+    struct Echo {
+        /// The head it reports, when it lies about the lengths.
+        lie: Option<ResponseHead>,
+    }
+
+    impl Transport for Echo {
+        async fn send(
+            &self,
+            req: &OutgoingRequest<'_>,
+            buf: &mut [u8],
+        ) -> Result<ResponseHead, TransportError> {
+            const LINE: &[u8] = b"X-Echo: 1";
+            let n = LINE.len() + req.body.len();
+            let out = buf.get_mut(..n).ok_or(TransportError::ResponseTooLarge)?;
+            out[..LINE.len()].copy_from_slice(LINE);
+            out[LINE.len()..].copy_from_slice(req.body);
+            Ok(self.lie.unwrap_or(ResponseHead {
+                status: 200,
+                headers_len: LINE.len(),
+                body_len: req.body.len(),
+            }))
+        }
+    }
+
+    fn block_on<F: core::future::Future>(f: F) -> F::Output {
+        let mut f = core::pin::pin!(f);
+        let mut cx = core::task::Context::from_waker(core::task::Waker::noop());
+        match f.as_mut().poll(&mut cx) {
+            core::task::Poll::Ready(v) => v,
+            core::task::Poll::Pending => panic!("no future of these tests waits"),
+        }
+    }
+
+    fn post(body: &[u8]) -> OutgoingRequest<'_> {
+        OutgoingRequest {
+            method: "POST",
+            url: "https://tenant.example.com/oauth/token",
+            headers: &[],
+            body,
+        }
+    }
+
+    #[test]
+    fn a_request_at_the_back_takes_no_room_once_its_response_is_kept() {
+        let mut buf = [0u8; 256];
+        let mut arena = Arena::new(&mut buf);
+        let _kept = arena.take(16).unwrap();
+        let head = {
+            let (mut front, back) = arena.split_back(64).unwrap();
+            assert_eq!((front.remaining(), back.len()), (240 - 64, 64));
+            back[..5].copy_from_slice(b"hello");
+            block_on(front.send(&Echo { lie: None }, &post(&back[..5]))).unwrap()
+        };
+        // The request's room is the arena's again, and the response is at its front.
+        assert_eq!(arena.remaining(), 240);
+        let seen = arena.peek(&head).unwrap();
+        assert_eq!((seen.headers, seen.body), ("X-Echo: 1", &b"hello"[..]));
+        let res = arena.keep_response(&head).unwrap();
+        assert_eq!((res.status, res.body), (200, &b"hello"[..]));
+        assert_eq!(arena.remaining(), 240 - 14);
+    }
+
+    #[test]
+    fn a_response_that_does_not_fit_or_lies_is_a_transport_error() {
+        let mut buf = [0u8; 64];
+        let mut arena = Arena::new(&mut buf);
+        let big = [b'x'; 60];
+        let echo = Echo { lie: None };
+        assert_eq!(
+            block_on(arena.send(&echo, &post(&big))),
+            Err(TransportError::ResponseTooLarge)
+        );
+        let too_long = Echo {
+            lie: Some(ResponseHead {
+                status: 200,
+                headers_len: 9,
+                body_len: 1000,
+            }),
+        };
+        assert_eq!(
+            block_on(arena.send(&too_long, &post(b"x"))),
+            Err(TransportError::ResponseTooLarge)
+        );
+        let mid_character = Echo {
+            lie: Some(ResponseHead {
+                status: 200,
+                headers_len: 10,
+                body_len: 0,
+            }),
+        };
+        assert_eq!(
+            block_on(arena.send(&mid_character, &post("é".as_bytes()))),
+            Err(TransportError::Io)
+        );
+        // Nothing was kept.
+        assert_eq!(arena.remaining(), 64);
+        assert!(matches!(
+            arena.split_back(65),
+            Err(Error::BufferTooSmall {
+                what: "flow work",
+                capacity: 64
+            })
+        ));
+    }
+
+    #[test]
+    fn keep_keeps_what_it_is_told_and_gives_the_rest_back_on_failure() {
+        let mut buf = [0u8; 64];
+        let mut arena = Arena::new(&mut buf);
+        let too_small = arena.keep(|_| {
+            Err(Error::BufferTooSmall {
+                what: "session",
+                capacity: 64,
+            })
+        });
+        // A buffer too small inside is the arena's own overflow.
+        assert!(matches!(
+            too_small,
+            Err(Error::BufferTooSmall {
+                what: "flow work",
+                capacity: 64
+            })
+        ));
+        assert!(matches!(
+            arena.keep(|_| Ok(65)),
+            Err(Error::BufferTooSmall { .. })
+        ));
+        assert_eq!(arena.remaining(), 64);
+        let kept = arena
+            .keep(|rest| {
+                rest[..3].copy_from_slice(b"abc");
+                Ok(3)
+            })
+            .unwrap();
+        assert_eq!(&kept[..], b"abc");
+        assert_eq!(arena.remaining(), 61);
+    }
 }

@@ -8,14 +8,6 @@ use core::borrow::Borrow;
 impl<'c, T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks, K: Borrow<Keys>>
     Auth0<'c, T, C, P, S, H, K>
 {
-    pub(super) async fn fetch<'b>(
-        &self,
-        arena: &mut Arena<'b>,
-        req: &OutgoingRequest<'_>,
-    ) -> Result<IncomingResponse<'b>, TransportError> {
-        arena.fetch(&self.transport, req).await
-    }
-
     /// The provider metadata, from the cache or fetched (`<domain>/.well-known/openid-configuration`).
     ///
     /// A fetched document is checked ([`Metadata::check`]) and only its compact form

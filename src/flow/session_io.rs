@@ -183,11 +183,13 @@ impl<'c, T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks, K:
     ) -> Result<Option<LoadedFrom<'b>>, AuthError> {
         let now = self.now();
         let name = self.config.session.cookie_name;
-        // Only the room the cookie needs: its joined value when chunked, decrypted where it
-        // is; its plaintext when single (decrypted out of the header).
-        match session::open_with(cookie_header, name, &self.keys().key, now, |n| {
-            arena.take(n)
-        }) {
+        // Only the plaintext is kept: a chunked cookie is joined into the rest and decrypted
+        // where it is, a single one decrypted out of the header.
+        let key = &self.keys().key;
+        match arena
+            .keep(|rest| session::open_into(cookie_header, name, key, rest))
+            .and_then(|plaintext| session::open_payload(plaintext, now))
+        {
             Ok(o) => {
                 let session = slot.insert(o.session);
                 self.open_connection_tokens(cookie_header, session, arena)?;

@@ -13,7 +13,7 @@
 use super::{Arena, Auth0, AuthError, Hooks, Keys};
 use crate::UnixTime;
 use crate::codec::json::JsonStr;
-use crate::http::{IncomingResponse, OutgoingRequest};
+use crate::http::{IncomingResponse, OutgoingRequest, ResponseHead};
 use crate::oauth::discovery::Metadata;
 use crate::oauth::dpop::{self, Dpop, MAX_NONCE_LEN};
 use crate::oauth::dpop_resource::{
@@ -166,21 +166,26 @@ impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks, K: Bor
         let now = self.protocol_now();
         let client_auth = self.client_auth();
         let need = token_request_bound(grant, self.config.client_id, &client_auth, metadata.issuer);
-        let req_buf = arena
-            .take(need.min(8192).min(arena.remaining()))
+        // The request (and its DPoP proof) at the back of the work buffer, the response at the
+        // front: once the request is sent its room is the buffer's again.
+        let head = {
+            let (mut front, back) = arena
+                .split_back(need.min(8192).min(arena.remaining()))
+                .map_err(|_| TransportError::ResponseTooLarge)?;
+            let r = oauth::token_request(
+                grant,
+                self.config.client_id,
+                &client_auth,
+                metadata.issuer,
+                now,
+                rng,
+                back,
+            )
             .map_err(|_| TransportError::ResponseTooLarge)?;
-        let r = oauth::token_request(
-            grant,
-            self.config.client_id,
-            &client_auth,
-            metadata.issuer,
-            now,
-            rng,
-            req_buf,
-        )
-        .map_err(|_| TransportError::ResponseTooLarge)?;
-        self.post_form(metadata.token_endpoint, &r, Proof::Dpop, rng, arena)
-            .await
+            self.post_form_head(metadata.token_endpoint, &r, Proof::Dpop, rng, &mut front)
+                .await?
+        };
+        arena.keep_response(&head)
     }
 
     /// POSTs a form request (its body and `Authorization` already written) to `url`. With
@@ -199,6 +204,20 @@ impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks, K: Bor
         rng: &mut impl CryptoRngCore,
         arena: &mut Arena<'b>,
     ) -> Result<IncomingResponse<'b>, TransportError> {
+        let head = self.post_form_head(url, r, proof, rng, arena).await?;
+        arena.keep_response(&head)
+    }
+
+    /// [`Auth0::post_form`], leaving the response at the front of the arena's rest
+    /// ([`Arena::send`]).
+    async fn post_form_head(
+        &self,
+        url: &str,
+        r: &TokenRequest<'_>,
+        proof: Proof,
+        rng: &mut impl CryptoRngCore,
+        arena: &mut Arena<'_>,
+    ) -> Result<ResponseHead, TransportError> {
         let dpop_on = self.keys().dpop.is_some();
         let dpop = match proof {
             Proof::Dpop => self.keys().dpop.as_ref(),
@@ -211,17 +230,15 @@ impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks, K: Bor
         };
         for attempt in 0..2 {
             // The proof lives in the work buffer, not in this future (it is held across the
-            // request).
+            // request): at the back of it, so that the response is at the front.
+            let (mut front, proof_buf) = arena
+                .split_back(if dpop.is_some() { PROOF_LEN } else { 0 })
+                .map_err(|_| TransportError::ResponseTooLarge)?;
             let proof = match dpop {
-                Some(d) => {
-                    let proof_buf = arena
-                        .take(PROOF_LEN)
-                        .map_err(|_| TransportError::ResponseTooLarge)?;
-                    Some(
-                        self.sign_proof(d, "POST", url, nonce.get(), None, rng, proof_buf)
-                            .map_err(|_| TransportError::ResponseTooLarge)?,
-                    )
-                }
+                Some(d) => Some(
+                    self.sign_proof(d, "POST", url, nonce.get(), None, rng, proof_buf)
+                        .map_err(|_| TransportError::ResponseTooLarge)?,
+                ),
                 None => None,
             };
             let mut headers: heapless::Vec<(&str, &str), 4> = heapless::Vec::new();
@@ -239,7 +256,8 @@ impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks, K: Bor
                 headers: &headers,
                 body: r.body.as_bytes(),
             };
-            let res = self.fetch(arena, &req).await?;
+            let head = front.send(&self.transport, &req).await?;
+            let res = front.peek(&head).ok_or(TransportError::Io)?;
             if dpop_on {
                 nonce.learn(&self.cache, origin, &res);
             }
@@ -250,7 +268,7 @@ impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks, K: Bor
                 self.nonce_retry_delay(rng).await;
                 continue;
             }
-            return Ok(res);
+            return Ok(head);
         }
         Err(TransportError::Io)
     }

@@ -27,39 +27,43 @@ pub fn open<'b>(
     now: UnixTime,
     buf: &'b mut [u8],
 ) -> Result<Opened<'b>, Error> {
-    open_with(header, name, key, now, |_| Ok(buf))
+    let n = open_into(header, name, key, buf)?;
+    open_payload(&buf[..n], now)
 }
 
-/// [`open`], taking its room with `take(n)` once the cookie is found: `n` is what it needs
-/// (the joined length of a chunked or percent-encoded cookie, or the decoded length of a single
-/// one), so a flow gives it exactly that much of its work buffer. `take` may hand out more.
+/// Joins (when chunked) and decrypts the session cookie named `name` into the front of `buf`
+/// and returns the plaintext's length: [`open`] before the payload is read, so that a flow
+/// keeps of its work buffer only the plaintext (a chunked cookie is joined into `buf` and
+/// decrypted where it is, then its plaintext moved to the front; a single one is decrypted out
+/// of the header).
 #[inline(never)]
-pub(crate) fn open_with<'b>(
+pub(crate) fn open_into(
     header: &str,
     name: &str,
     key: &jwe::Key,
-    now: UnixTime,
-    take: impl FnOnce(usize) -> Result<&'b mut [u8], Error>,
-) -> Result<Opened<'b>, Error> {
+    buf: &mut [u8],
+) -> Result<usize, Error> {
     let found = chunk::find(header, name)?;
-    let plaintext: &'b [u8] = match found.joined_len() {
+    match found.joined_len() {
         None => {
             let value = found.join(&mut [])?;
-            jwe::open(key, value, take(jwe::open_buffer_len(value.len()))?)?
+            Ok(jwe::open(key, value, buf)?.len())
         }
         Some(n) => {
-            let buf = take(n)?;
             let capacity = buf.len();
-            let buf = buf.get_mut(..n).ok_or(Error::BufferTooSmall {
+            let joined = buf.get_mut(..n).ok_or(Error::BufferTooSmall {
                 what: "session",
                 capacity,
             })?;
             // The joined value is exactly `n` bytes (`joined_len`), decrypted where it is.
-            let len = found.join(&mut *buf)?.len();
-            jwe::open_in_place(key, &mut buf[..len])?
+            let len = found.join(&mut *joined)?.len();
+            let base = joined.as_ptr().addr();
+            let plaintext = jwe::open_in_place(key, &mut joined[..len])?;
+            let (at, len) = (plaintext.as_ptr().addr() - base, plaintext.len());
+            buf.copy_within(at..at + len, 0);
+            Ok(len)
         }
-    };
-    open_payload(plaintext, now)
+    }
 }
 
 /// Reads a session from a decrypted payload, checking `exp` and the IPSIE ceiling.
