@@ -627,9 +627,67 @@ fn connection_tokens_are_exchanged_once_and_kept_in_fc_cookies() {
             &json!({"access_token": "google-at-2", "expires_in": 3600}),
         ),
     );
-    let (token, _, _) = connection_token(&auth0, &jar, "google-oauth2", None).unwrap();
+    let (token, _, res) = connection_token(&auth0, &jar, "google-oauth2", None).unwrap();
     assert_eq!(token, "google-at-2");
+    jar.apply(&res);
+
+    // The session's own token has expired too: its refresh writes the session back with every
+    // connection entry of the request (none is deleted, each is sealed again).
+    let fc_names: Vec<String> = jar
+        .names()
+        .into_iter()
+        .filter(|n| n.starts_with("__FC_"))
+        .collect();
+    assert!(fc_names.len() >= 2, "{fc_names:?}");
+    let fcs: Vec<Value> = fc_names.iter().map(|n| open_fc(&jar, n)).collect();
+    script.expect(
+        "POST",
+        TOKEN,
+        |s| assert!(s.body.contains("grant_type=refresh_token"), "{}", s.body),
+        json_reply(200, &json!({"access_token": "at-2", "expires_in": 600})),
+    );
+    let res = refresh(&auth0, &jar, false);
+    assert!(
+        res.set_cookies()
+            .iter()
+            .any(|c| c.starts_with("__session=")),
+        "{res:?}"
+    );
+    jar.apply(&res);
+    assert_eq!(open_session(&jar)["tokenSet"]["accessToken"], "at-2");
+    let after: Vec<String> = jar
+        .names()
+        .into_iter()
+        .filter(|n| n.starts_with("__FC_"))
+        .collect();
+    assert_eq!(after, fc_names, "{res:?}");
+    for (name, before) in fc_names.iter().zip(&fcs) {
+        assert!(
+            res.set_cookies()
+                .iter()
+                .any(|c| c.starts_with(&format!("{name}=")) && !c.contains("Max-Age=0")),
+            "{name} written again: {res:?}"
+        );
+        let mut now = open_fc(&jar, name);
+        let mut before = before.clone();
+        // Sealed again with the session's new lifetime: only `exp` may differ.
+        now.as_object_mut().unwrap().remove("exp");
+        before.as_object_mut().unwrap().remove("exp");
+        assert_eq!(now, before);
+    }
     assert_eq!(script.pending(), 0);
+}
+
+/// `get_access_token` for the jar's session (`force`: refresh even when fresh); its headers.
+fn refresh<S: auth0_edge::runtime::SessionStore>(auth0: &Client<S>, jar: &Jar, force: bool) -> Res {
+    let mut buf = vec![0u8; auth0_edge::flow::FLOW_BUFFER_LEN];
+    let opts = auth0_edge::flow::AccessTokenOptions {
+        refresh: force,
+        ..Default::default()
+    };
+    let t = block_on(auth0.get_access_token(&jar.header(), &opts, &mut rand_core::OsRng, &mut buf))
+        .unwrap();
+    own(t.headers, false)
 }
 
 #[test]
@@ -882,5 +940,26 @@ fn a_stored_session_keeps_connection_tokens_in_its_record() {
     jar.apply(&res);
     let (token, _, _) = connection_token(&auth0, &jar, "google-oauth2", None).unwrap();
     assert_eq!(token, "google-at");
+    // A forced refresh writes the record back with the new tokens and the connection entry.
+    script.expect(
+        "POST",
+        TOKEN,
+        |s| assert!(s.body.contains("refresh_token=rt&"), "{}", s.body),
+        json_reply(
+            200,
+            &json!({"access_token": "at-2", "refresh_token": "rt-2", "expires_in": 600}),
+        ),
+    );
+    let res = refresh(&auth0, &jar, true);
+    jar.apply(&res);
+    let records = store.records.borrow();
+    assert_eq!(records.len(), 1);
+    let record: Value = serde_json::from_str(&records.values().next().unwrap().0).unwrap();
+    assert_eq!(record["tokenSet"]["accessToken"], "at-2");
+    assert_eq!(record["tokenSet"]["refreshToken"], "rt-2");
+    assert_eq!(
+        record["connectionTokenSets"],
+        json!([{"accessToken": "google-at", "expiresAt": NOW + 3600, "connection": "google-oauth2"}])
+    );
     assert_eq!(script.pending(), 0);
 }

@@ -42,9 +42,9 @@ pub use error::{
 pub use hooks::{CallbackContext, DefaultHooks, Hooks, SessionToSave};
 pub use login::LoginOptions;
 pub use routing::{Handled, Route};
+pub(crate) use session_io::Loaded;
 #[cfg(feature = "tokio")]
 pub(crate) use session_io::is_connection_cookie;
-pub(crate) use session_io::{Loaded, LoadedFrom};
 pub use session_io::{ReadSession, Rolled, Touched};
 pub use tokens::{AccessToken, AccessTokenOptions, MfaChallenge, Refreshed, TokenFor};
 

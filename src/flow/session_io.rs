@@ -102,7 +102,8 @@ impl<'c, T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks, K:
         let found = match &self.store {
             None => {
                 let mut slot = None;
-                self.open_cookie(cookie_header, arena, &mut slot)?.zip(slot)
+                self.open_cookie(cookie_header, arena, &mut slot, true)?
+                    .zip(slot)
             }
             Some(store) => {
                 let Some((id, cookie_exp, json)) = self.record(store, cookie_header, arena).await?
@@ -116,6 +117,7 @@ impl<'c, T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks, K:
                         LoadedFrom {
                             id: Some(id),
                             cookie_exp,
+                            payload: json,
                         },
                         s,
                     )
@@ -131,7 +133,8 @@ impl<'c, T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks, K:
 
     /// [`Auth0::load`] into a slot the caller owns: the session is built there (by a frame
     /// of its own), not returned through this future and the caller's poll frame. `Some` (and
-    /// the slot filled) when there is a session.
+    /// the slot filled) when there is a session. A cookie session's connection-token cookies
+    /// are not opened: [`Auth0::reopen`] does that, for the session that is written back.
     pub(crate) async fn load_into<'b>(
         &self,
         cookie_header: &str,
@@ -140,7 +143,7 @@ impl<'c, T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks, K:
     ) -> Result<Option<LoadedFrom<'b>>, AuthError> {
         *slot = None;
         match &self.store {
-            None => self.open_cookie(cookie_header, arena, slot),
+            None => self.open_cookie(cookie_header, arena, slot, false),
             Some(store) => {
                 let Some((id, cookie_exp, json)) = self.record(store, cookie_header, arena).await?
                 else {
@@ -150,9 +153,30 @@ impl<'c, T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks, K:
                 Ok(slot.is_some().then_some(LoadedFrom {
                     id: Some(id),
                     cookie_exp,
+                    payload: json,
                 }))
             }
         }
+    }
+
+    /// The session [`Auth0::load_into`] read, read again from its text in the work buffer
+    /// into `slot` (its times were checked then), with a cookie session's connection tokens
+    /// opened from `cookie_header`: a flow that awaits between reading a session and writing
+    /// it back keeps only the text across the await, not the parsed session.
+    pub(crate) fn reopen<'b, 's>(
+        &self,
+        cookie_header: &str,
+        from: &LoadedFrom<'b>,
+        arena: &mut Arena<'b>,
+        slot: &'s mut Option<Session<'b>>,
+    ) -> Result<&'s mut Session<'b>, AuthError> {
+        let json = core::str::from_utf8(from.payload)
+            .map_err(|_| crate::Error::from(crate::JsonError::Utf8))?;
+        let session = slot.insert(Session::parse(json)?.session);
+        if from.id.is_none() {
+            self.open_connection_tokens(cookie_header, session, arena)?;
+        }
+        Ok(session)
     }
 
     /// A stateful session's record: its id, the id cookie's `exp` and the record's JSON (in
@@ -180,6 +204,7 @@ impl<'c, T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks, K:
         cookie_header: &str,
         arena: &mut Arena<'b>,
         slot: &mut Option<Session<'b>>,
+        connection_tokens: bool,
     ) -> Result<Option<LoadedFrom<'b>>, AuthError> {
         let now = self.now();
         let name = self.config.session.cookie_name;
@@ -188,14 +213,19 @@ impl<'c, T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks, K:
         let key = &self.keys().key;
         match arena
             .keep(|rest| session::open_into(cookie_header, name, key, rest))
-            .and_then(|plaintext| session::open_payload(plaintext, now))
-        {
-            Ok(o) => {
+            .and_then(|plaintext| {
+                let plaintext: &[u8] = plaintext;
+                Ok((session::open_payload(plaintext, now)?, plaintext))
+            }) {
+            Ok((o, payload)) => {
                 let session = slot.insert(o.session);
-                self.open_connection_tokens(cookie_header, session, arena)?;
+                if connection_tokens {
+                    self.open_connection_tokens(cookie_header, session, arena)?;
+                }
                 Ok(Some(LoadedFrom {
                     id: None,
                     cookie_exp: o.exp,
+                    payload,
                 }))
             }
             Err(e) => no_session(e),
@@ -766,12 +796,15 @@ fn open_record<'b>(
     Ok(())
 }
 
-/// Where a session [`Auth0::load_into`] read came from: the id of its store record, and the
-/// expiry of the request's cookie (the session's, or the record id's).
+/// Where a session [`Auth0::load_into`] read came from: the id of its store record, the
+/// expiry of the request's cookie (the session's, or the record id's), and its text.
 #[derive(Clone, Copy)]
 pub(crate) struct LoadedFrom<'b> {
     pub(crate) id: Option<&'b str>,
     pub(crate) cookie_exp: Option<i64>,
+    /// The session's JSON (the cookie's plaintext or the record), in the work buffer: what
+    /// [`Auth0::reopen`] reads again.
+    pub(crate) payload: &'b [u8],
 }
 
 /// A session and, when stored, the id of its record.

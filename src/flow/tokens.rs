@@ -2,7 +2,7 @@
 //! multi-resource refresh tokens (MRRT).
 
 use super::hooks::SessionToSave;
-use super::{Arena, Auth0, AuthError, GrantFailure, Hooks, Keys, LoadedFrom, copy_str};
+use super::{Arena, Auth0, AuthError, GrantFailure, Hooks, Keys, copy_str};
 use crate::codec::buf::Writer;
 use crate::codec::json::{JsonStr, Object, ObjectWriter};
 use crate::codec::time::UnixTime;
@@ -328,24 +328,33 @@ impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks, K: Bor
         res: &mut ResponseBuilder<'_>,
         mfa: &mut Mfa<'b>,
     ) -> Result<AccessToken<'b>, AuthError> {
-        let mut slot = None;
-        let Some(LoadedFrom { id, .. }) = self.load_into(cookie, arena, &mut slot).await? else {
-            return Err(AuthError::MissingSession);
-        };
-        let Some(session) = slot.as_mut() else {
-            return Err(AuthError::MissingSession);
-        };
-        // The session is changed where it is (one copy in this future, none moved through the
-        // token's).
-        let t = self.token_in(session, opts, true, rng, arena, mfa).await?;
-        let t = t.ok_or(AuthError::MissingSession)?;
-        if let Some(r) = t.refreshed {
-            if let (Some(claims), Some(id_token)) = (r.claims, r.id_token) {
-                session.user = self.saved_user(&claims, id_token, arena)?;
+        // The session is read before the refresh and again after it, from its text in the
+        // work buffer, instead of being kept across it: this future holds no `Session` (2.5
+        // KB with its inline token lists) while the provider is asked.
+        let (from, plan) = {
+            let mut slot = None;
+            let Some(from) = self.load_into(cookie, arena, &mut slot).await? else {
+                return Err(AuthError::MissingSession);
+            };
+            let session = slot.as_ref().ok_or(AuthError::MissingSession)?;
+            match self.token_need(session, opts, arena)? {
+                Need::Stored(t) => return Ok(t.token),
+                Need::Refresh(plan) => (from, plan),
             }
-            self.save(session, cookie, id, false, rng, arena, res)
-                .await?;
+        };
+        let fetched = self.refresh_tokens(&plan, rng, arena, mfa).await?;
+        let mut slot = None;
+        let session = self.reopen(cookie, &from, arena, &mut slot)?;
+        let t = self.apply_refresh(session, &plan, fetched, arena)?;
+        if let Some(NewTokens {
+            claims: Some(claims),
+            id_token: Some(id_token),
+        }) = t.refreshed
+        {
+            session.user = self.saved_user(&claims, id_token, arena)?;
         }
+        self.save(session, cookie, from.id, false, rng, arena, res)
+            .await?;
         Ok(t.token)
     }
 
@@ -439,6 +448,25 @@ impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks, K: Bor
         arena: &mut Arena<'b>,
         mfa: &mut Mfa<'b>,
     ) -> Result<Option<TokenIn<'b>>, AuthError> {
+        let plan = match self.token_need(session, opts, arena)? {
+            Need::Stored(t) => return Ok(Some(t)),
+            Need::Refresh(_) if !refresh => return Ok(None),
+            Need::Refresh(plan) => plan,
+        };
+        let fetched = self.refresh_tokens(&plan, rng, arena, mfa).await?;
+        self.apply_refresh(session, &plan, fetched, arena).map(Some)
+    }
+
+    /// What `session` has for `opts`: its token when it needs no refresh, or what a refresh
+    /// asks for (`missing_refresh_token` when it has no refresh token). What it returns
+    /// borrows the work buffer, not `session`, so the caller may drop the session while the
+    /// provider is asked.
+    fn token_need<'b>(
+        &self,
+        session: &Session<'b>,
+        opts: &AccessTokenOptions<'_>,
+        arena: &mut Arena<'b>,
+    ) -> Result<Need<'b>, AuthError> {
         let config = &self.config;
         let now = self.now();
         // Copies into the work buffer, so the results borrow nothing else.
@@ -478,7 +506,7 @@ impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks, K: Bor
         };
         let fresh = expires_at.is_some_and(|e| e > now.saturating_add(config.token_refresh_buffer));
         if let Some(tok) = current.filter(|_| fresh && !opts.refresh) {
-            return Ok(Some(TokenIn {
+            return Ok(Need::Stored(TokenIn {
                 token: AccessToken {
                     token: text(arena, Some(tok))?.unwrap_or(""),
                     scope: text(arena, scope)?,
@@ -494,17 +522,33 @@ impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks, K: Bor
                 expired: current.is_some(),
             });
         };
-        if !refresh {
-            return Ok(None);
-        }
+        Ok(Need::Refresh(RefreshPlan {
+            refresh_token,
+            opt_scope,
+            opt_audience,
+            audience,
+            requested,
+            uses_global,
+            entry_index,
+            now,
+        }))
+    }
 
-        // Refresh.
+    /// The refresh grant of `plan`, its answer checked (an `mfa_required` one left in `mfa`),
+    /// and the new ID token verified. Nothing of the session is read or changed.
+    async fn refresh_tokens<'b>(
+        &self,
+        plan: &RefreshPlan<'b>,
+        rng: &mut impl CryptoRngCore,
+        arena: &mut Arena<'b>,
+        mfa: &mut Mfa<'b>,
+    ) -> Result<Fetched<'b>, AuthError> {
         let failed = |f| AuthError::FailedToRefreshToken(f);
         let metadata = self.metadata(arena).await?;
         let grant = Grant::RefreshToken {
-            refresh_token,
-            scope: opt_scope.map(|_| requested),
-            audience: opt_audience,
+            refresh_token: plan.refresh_token,
+            scope: plan.opt_scope.map(|_| plan.requested),
+            audience: plan.opt_audience,
         };
         let reply = self
             .token_post(&grant, &metadata, rng, arena)
@@ -513,8 +557,8 @@ impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks, K: Bor
         if let Some(m) = crate::oauth::mfa::MfaRequired::parse(reply.body) {
             return Err(self.mfa_required(
                 &m,
-                audience.unwrap_or(""),
-                requested,
+                plan.audience.unwrap_or(""),
+                plan.requested,
                 rng,
                 arena,
                 mfa,
@@ -524,26 +568,62 @@ impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks, K: Bor
             .map_err(|e| failed(GrantFailure::from_response(&e)))?;
         self.check_binding(&tokens, reply.status).map_err(failed)?;
         let token_type = super::token_type_text(arena, tokens.token_type)?;
-        let new_expires_at = tokens.expires_in.map(|e| now.saturating_add(e));
-        let new_id_token = text(arena, tokens.id_token)?;
+        let id_token = text(arena, tokens.id_token)?;
         // A refreshed ID token replaces `user` (filtered by the caller); it may lack a nonce.
-        let mut new_claims = None;
-        if let Some(idt) = new_id_token {
-            let claims = self
-                .validate_id_token(idt, &metadata, None, None, arena)
-                .await
-                .map_err(|e| match e {
-                    AuthError::AuthorizationCodeGrant(f) => failed(f),
-                    other => other,
-                })?;
-            // OIDC Core §12.2: a refreshed ID token is for the same user.
-            if let (Some(new), Some(old)) = (claims.get_str("sub"), session.user.get_str("sub"))
-                && new != old
-            {
-                return Err(failed(GrantFailure::IdToken(IdTokenError::Subject)));
-            }
-            new_claims = Some(claims);
+        let claims = match id_token {
+            Some(idt) => Some(
+                self.validate_id_token(idt, &metadata, None, None, arena)
+                    .await
+                    .map_err(|e| match e {
+                        AuthError::AuthorizationCodeGrant(f) => failed(f),
+                        other => other,
+                    })?,
+            ),
+            None => None,
+        };
+        Ok(Fetched {
+            tokens,
+            token_type,
+            id_token,
+            claims,
+        })
+    }
+
+    /// `session` with the tokens a refresh fetched for `plan` (the session `plan` was made
+    /// from, or the same read again).
+    fn apply_refresh<'b>(
+        &self,
+        session: &mut Session<'b>,
+        plan: &RefreshPlan<'b>,
+        fetched: Fetched<'b>,
+        arena: &mut Arena<'b>,
+    ) -> Result<TokenIn<'b>, AuthError> {
+        let failed = |f| AuthError::FailedToRefreshToken(f);
+        let Fetched {
+            tokens,
+            token_type,
+            id_token: new_id_token,
+            claims: new_claims,
+        } = fetched;
+        // OIDC Core §12.2: a refreshed ID token is for the same user.
+        if let Some(claims) = &new_claims
+            && let (Some(new), Some(old)) = (claims.get_str("sub"), session.user.get_str("sub"))
+            && new != old
+        {
+            return Err(failed(GrantFailure::IdToken(IdTokenError::Subject)));
         }
+        let RefreshPlan {
+            refresh_token,
+            opt_audience,
+            audience,
+            requested,
+            uses_global,
+            entry_index,
+            now,
+            ..
+        } = *plan;
+        let ts = session.token_set;
+        let new_expires_at = tokens.expires_in.map(|e| now.saturating_add(e));
         let new_refresh = tokens.refresh_token.or(Some(refresh_token));
         if uses_global {
             session.token_set = TokenSet {
@@ -594,7 +674,7 @@ impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks, K: Bor
             rotated = tokens.refresh_token.is_some(),
             "auth0-edge: access token refreshed"
         );
-        Ok(Some(TokenIn {
+        Ok(TokenIn {
             token: AccessToken {
                 token: text(arena, Some(tokens.access_token))?.unwrap_or(""),
                 scope: text(arena, tokens.scope)?,
@@ -606,8 +686,47 @@ impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks, K: Bor
                 claims: new_claims,
                 id_token: new_id_token,
             }),
-        }))
+        })
     }
+}
+
+/// What a session has for a token request ([`Auth0::token_need`]).
+enum Need<'b> {
+    /// Its stored token, which needs no refresh.
+    Stored(TokenIn<'b>),
+    /// What a refresh asks for.
+    Refresh(RefreshPlan<'b>),
+}
+
+/// A refresh's parameters, read from the session and the options (in the work buffer).
+#[derive(Clone, Copy)]
+struct RefreshPlan<'b> {
+    refresh_token: JsonStr<'b>,
+    /// The scope asked for, when the options name one (`requested` is then sent).
+    opt_scope: Option<&'b str>,
+    /// The audience the options name.
+    opt_audience: Option<&'b str>,
+    /// The audience of the token: the options', else the configured one.
+    audience: Option<&'b str>,
+    /// The scope to ask for (merged with the configured one unless told not to).
+    requested: &'b str,
+    /// Whether the token is the session's global one (else an MRRT entry).
+    uses_global: bool,
+    /// The MRRT entry in use, if any.
+    entry_index: Option<usize>,
+    /// When the need was read: new expiries count from it.
+    now: UnixTime,
+}
+
+/// What a refresh fetched ([`Auth0::refresh_tokens`]).
+struct Fetched<'b> {
+    tokens: oauth::TokenResponse<'b>,
+    /// `token_type`, lower case.
+    token_type: Option<&'b str>,
+    /// The new ID token, when sent.
+    id_token: Option<&'b str>,
+    /// Its verified claims.
+    claims: Option<Object<'b>>,
 }
 
 /// What [`Auth0::token_in`] got: the token, and whether it refreshed the session it was given.
