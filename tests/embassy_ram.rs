@@ -901,11 +901,11 @@ fn ram_per_flow_stays_within_its_bounds() {
     // Upper bounds: today's figures plus a little room (see EMBEDDED.md): at least 512 B of
     // work buffer and of future.
     const WORK: [usize; 3] = [10 * 1024, 15 * 1024, 17 * 1024 + 512];
-    const FUTURE: [usize; 3] = [6 * 1024 + 256, 6 * 1024, 6 * 1024];
+    const FUTURE: [usize; 3] = [7 * 1024 + 512, 7 * 1024 + 256, 7 * 1024 + 256];
     // The flow's own poll frame included (see `poll_once`); the RSA-2048 chain's figures, the
     // larger, plus at least 2 KiB (the release build's inlining moves the stack by a KiB or
     // more when unrelated code of the crate changes).
-    const STACK_RELEASE: [usize; 3] = [27 * 1024 + 512, 26 * 1024 + 512, 27 * 1024 + 512];
+    const STACK_RELEASE: [usize; 3] = [22 * 1024 + 256, 21 * 1024 + 256, 21 * 1024 + 256];
     for (chain, needs) in &chains {
         for i in 0..3 {
             let n = &needs[i];

@@ -21,7 +21,9 @@ enum Hash {
 }
 
 impl Hash {
-    /// The digest of `message` in `out`, and its length.
+    /// The digest of `message` in `out`, and its length. Never inlined: the hash's state
+    /// takes the stack only while it runs, not under the verification that follows.
+    #[inline(never)]
     fn digest(self, message: &[u8], out: &mut [u8; 64]) -> usize {
         match self {
             Hash::Sha256 => {
@@ -65,20 +67,8 @@ impl SignatureVerificationAlgorithm for Ecdsa {
         let n = self.hash.digest(message, &mut digest);
         let prehash = &digest[..n];
         let ok = match self.curve {
-            Curve::P256 => {
-                let key = p256::ecdsa::VerifyingKey::from_sec1_bytes(public_key)
-                    .map_err(|_| InvalidSignature)?;
-                let sig =
-                    p256::ecdsa::Signature::from_der(signature).map_err(|_| InvalidSignature)?;
-                key.verify_prehash(prehash, &sig).is_ok()
-            }
-            Curve::P384 => {
-                let key = p384::ecdsa::VerifyingKey::from_sec1_bytes(public_key)
-                    .map_err(|_| InvalidSignature)?;
-                let sig =
-                    p384::ecdsa::Signature::from_der(signature).map_err(|_| InvalidSignature)?;
-                key.verify_prehash(prehash, &sig).is_ok()
-            }
+            Curve::P256 => verify_p256(public_key, prehash, signature),
+            Curve::P384 => verify_p384(public_key, prehash, signature),
         };
         ok.then_some(()).ok_or(InvalidSignature)
     }
@@ -95,6 +85,41 @@ impl SignatureVerificationAlgorithm for Ecdsa {
     }
 }
 
+/// An ECDSA P-256 signature (DER) of `prehash` with the SEC1 `public_key`. Each curve in a
+/// frame of its own, never inlined, and the key parsed in another: the verification's frames
+/// are the deepest of a TLS connection's (its certificate checks), and this way the two
+/// curves' locals and the key's decoding share the stack instead of adding up.
+#[inline(never)]
+fn verify_p256(public_key: &[u8], prehash: &[u8], signature: &[u8]) -> bool {
+    let Some(key) = p256_key(public_key) else {
+        return false;
+    };
+    p256::ecdsa::Signature::from_der(signature)
+        .is_ok_and(|sig| key.verify_prehash(prehash, &sig).is_ok())
+}
+
+/// The P-256 key of a SEC1 point (see [`verify_p256`]).
+#[inline(never)]
+fn p256_key(public_key: &[u8]) -> Option<p256::ecdsa::VerifyingKey> {
+    p256::ecdsa::VerifyingKey::from_sec1_bytes(public_key).ok()
+}
+
+/// [`verify_p256`] for P-384.
+#[inline(never)]
+fn verify_p384(public_key: &[u8], prehash: &[u8], signature: &[u8]) -> bool {
+    let Some(key) = p384_key(public_key) else {
+        return false;
+    };
+    p384::ecdsa::Signature::from_der(signature)
+        .is_ok_and(|sig| key.verify_prehash(prehash, &sig).is_ok())
+}
+
+/// The P-384 key of a SEC1 point (see [`verify_p256`]).
+#[inline(never)]
+fn p384_key(public_key: &[u8]) -> Option<p384::ecdsa::VerifyingKey> {
+    p384::ecdsa::VerifyingKey::from_sec1_bytes(public_key).ok()
+}
+
 #[derive(Clone, Copy, Debug)]
 enum Padding {
     Pkcs1v15,
@@ -109,8 +134,9 @@ struct Rsa {
     signature_alg_id: AlgorithmIdentifier,
 }
 
-/// An `RSAPublicKey` (RFC 8017 §A.1.1): `SEQUENCE { modulus INTEGER, publicExponent INTEGER }`.
-fn rsa_public_key(der_bytes: &[u8]) -> Option<RsaPublicKey> {
+/// The modulus and the exponent of an `RSAPublicKey` (RFC 8017 §A.1.1): `SEQUENCE { modulus
+/// INTEGER, publicExponent INTEGER }`.
+fn rsa_components(der_bytes: &[u8]) -> Option<(&[u8], &[u8])> {
     use der::asn1::UintRef;
     use der::{Decode, Reader, SliceReader};
     let mut r = SliceReader::new(der_bytes).ok()?;
@@ -118,7 +144,7 @@ fn rsa_public_key(der_bytes: &[u8]) -> Option<RsaPublicKey> {
         .sequence(|r| Ok((UintRef::decode(r)?, UintRef::decode(r)?)))
         .ok()?;
     r.finish(()).ok()?;
-    RsaPublicKey::from_components(n.as_bytes(), e.as_bytes()).ok()
+    Some((n.as_bytes(), e.as_bytes()))
 }
 
 impl SignatureVerificationAlgorithm for Rsa {
@@ -128,7 +154,14 @@ impl SignatureVerificationAlgorithm for Rsa {
         message: &[u8],
         signature: &[u8],
     ) -> Result<(), InvalidSignature> {
-        let key = rsa_public_key(public_key).ok_or(InvalidSignature)?;
+        let (n, e) = rsa_components(public_key).ok_or(InvalidSignature)?;
+        // The key (up to 1 KB) is used where `from_components` put it: moving it out of its
+        // `Result` would lay out a second copy in this frame, which is on the deepest stack of
+        // a TLS connection (its certificate checks).
+        let key = RsaPublicKey::from_components(n, e);
+        let Ok(key) = &key else {
+            return Err(InvalidSignature);
+        };
         let verified = match (self.padding, self.hash) {
             (Padding::Pkcs1v15, Hash::Sha256) => key.verify_pkcs1v15_sha256(message, signature),
             (Padding::Pkcs1v15, Hash::Sha384) => key.verify_pkcs1v15_sha384(message, signature),
@@ -291,10 +324,12 @@ mod tests {
         let mut der = std::vec::Vec::from([0x30, 0x82, 0x01, 0x0a, 0x02, 0x82, 0x01, 0x01, 0x00]);
         der.extend([0xffu8; 256]);
         der.extend([0x02, 0x03, 0x01, 0x00, 0x01]);
-        assert!(rsa_public_key(&der).is_some());
+        let (n, e) = rsa_components(&der).unwrap();
+        assert_eq!((n.len(), e), (256, &[1u8, 0, 1][..]));
+        assert!(RsaPublicKey::from_components(n, e).is_ok());
         der.push(0);
-        assert!(rsa_public_key(&der).is_none());
-        assert!(rsa_public_key(b"").is_none());
+        assert!(rsa_components(&der).is_none());
+        assert!(rsa_components(b"").is_none());
         assert!(
             RSA_PSS_SHA256
                 .verify_signature(b"\x30\x00", b"m", &[0u8; 256])

@@ -53,7 +53,7 @@
 //! ```
 
 use super::TrustAnchors;
-use super::frame::OwnFrame;
+use super::frame::{OwnFrame, fill};
 use super::signature;
 use crate::UnixTime;
 use crate::runtime::{CertificateError, TransportError};
@@ -178,7 +178,33 @@ where
     S: Read + Write + 'b,
     R: CryptoRngCore,
 {
-    let mut conn = TlsConnection::new(RecordGuard::new(socket), read_buf, write_buf);
+    let mut slot = None;
+    connect_into(
+        &mut slot, socket, read_buf, write_buf, scratch, rng, verifier,
+    )
+    .await?;
+    slot.ok_or(TransportError::Tls)
+}
+
+/// [`connect`] into a slot the caller owns: the connection is built there (by a frame of its
+/// own) and never moved, so no frame on the way holds a copy of it. The slot holds a
+/// connection only when every check passed; it is emptied on any failure.
+pub(super) async fn connect_into<'b, S, R>(
+    slot: &mut Option<TlsStream<'b, S>>,
+    socket: S,
+    read_buf: &'b mut [u8],
+    write_buf: &'b mut [u8],
+    scratch: &mut [u8],
+    rng: &mut R,
+    verifier: &mut ServerVerifier<'_>,
+) -> Result<(), TransportError>
+where
+    S: Read + Write + 'b,
+    R: CryptoRngCore,
+{
+    let conn = fill(slot, || {
+        TlsConnection::new(RecordGuard::new(socket), read_buf, write_buf)
+    });
     let ServerVerifier { name, checks } = verifier;
     let is_dns = matches!(
         ServerName::try_from(name.as_str()),
@@ -206,8 +232,11 @@ where
         conn.open(TlsContext::new(&config, provider))
     ))
     .await;
-    checks.outcome(opened, name, scratch)?;
-    Ok(conn)
+    let outcome = checks.outcome(opened, name, scratch);
+    if outcome.is_err() {
+        *slot = None;
+    }
+    outcome
 }
 
 /// A TLS error that is not a certificate check: the socket's, or the protocol's.
