@@ -150,7 +150,6 @@ impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks, K: Bor
     ) -> Result<Response<'b>, AuthError> {
         let (mut arena, res_buf) = Arena::split_for_response(buf);
         let config = &self.config;
-        let now = self.now();
         let metadata = match self.metadata(&mut arena).await {
             Ok(m) => m,
             Err(AuthError::Discovery(_)) => {
@@ -238,9 +237,46 @@ impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks, K: Bor
                 }
             }
         };
+        let parts = Redirect {
+            sources,
+            scope,
+            audience,
+            redirect_uri,
+            secrets,
+            pushed,
+            authorization_endpoint: metadata.authorization_endpoint,
+        };
+        self.redirect(&parts, &transaction, cookie_header, rng, arena, res_buf)
+    }
+
+    /// The login's answer once its parameters are made: the sealed transaction cookie
+    /// (evicting stale ones) and the redirect to the provider. Never inlined: its locals
+    /// (the cookie name, the sealing, the URL writer) are not laid out in the login's poll
+    /// frame, which is on the stack under the provider requests' TLS checks.
+    #[inline(never)]
+    fn redirect<'b>(
+        &self,
+        parts: &Redirect<'_>,
+        transaction: &Transaction<'_>,
+        cookie_header: &str,
+        rng: &mut impl CryptoRngCore,
+        mut arena: Arena<'b>,
+        res_buf: &'b mut [u8],
+    ) -> Result<Response<'b>, AuthError> {
+        let config = &self.config;
+        let now = self.now();
+        let Redirect {
+            sources,
+            scope,
+            audience,
+            redirect_uri,
+            ref secrets,
+            pushed,
+            authorization_endpoint,
+        } = *parts;
         let request_cookie = self.sdk_cookies(&arena, cookie_header)?;
         let mut name_buf = [0u8; 256];
-        let name = authorize::cookie_name(config, state.as_str(), &mut name_buf)?;
+        let name = authorize::cookie_name(config, secrets.state, &mut name_buf)?;
         let txn_buf = arena.take(arena.remaining())?;
         let value = transaction.seal(
             &self.keys().key,
@@ -254,21 +290,18 @@ impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks, K: Bor
         {
             let w = res.begin_header("Location")?;
             match pushed {
-                Some(request_uri) => par::write_redirect(
-                    w,
-                    metadata.authorization_endpoint,
-                    config.client_id,
-                    request_uri,
-                )?,
+                Some(request_uri) => {
+                    par::write_redirect(w, authorization_endpoint, config.client_id, request_uri)?
+                }
                 None => authorize::write_url(
                     w,
-                    metadata.authorization_endpoint,
+                    authorization_endpoint,
                     config,
                     sources,
                     scope,
                     audience,
                     redirect_uri,
-                    &secrets,
+                    secrets,
                 )?,
             }
             res.end_header()?;
@@ -353,4 +386,16 @@ pub(crate) fn text<'b>(
 ) -> Result<Response<'b>, AuthError> {
     let res = ResponseBuilder::new(buf, status);
     Ok(res.body(Some("text/plain; charset=utf-8"), message.as_bytes())?)
+}
+
+/// What the login's redirect is made of ([`Auth0::redirect`]).
+struct Redirect<'a> {
+    sources: &'a [&'a str],
+    scope: Option<&'a str>,
+    audience: Option<&'a str>,
+    redirect_uri: &'a str,
+    secrets: Secrets<'a>,
+    /// The `request_uri` of a pushed authorization request.
+    pushed: Option<JsonStr<'a>>,
+    authorization_endpoint: &'a str,
 }
