@@ -238,8 +238,7 @@ impl<'a, R: Resolver, C: Clock, G: CryptoRngCore> EmbassyTransport<'a, R, C, G> 
         } = &mut *guard;
         let mut socket = TcpSocket::new(self.stack, tcp_rx, tcp_tx);
         socket.set_timeout(Some(self.options.timeout));
-        socket
-            .connect((addr, url.effective_port()))
+        OwnFrame(pin!(socket.connect((addr, url.effective_port()))))
             .await
             .map_err(|_| TransportError::Connect)?;
         let mut parser = ResponseParser::with_limits(req.method == "HEAD", self.options.limits);
@@ -306,7 +305,7 @@ impl<'a, R: Resolver, C: Clock, G: CryptoRngCore> EmbassyTransport<'a, R, C, G> 
             .await
         } else {
             let scratch = &mut **tls_read;
-            async {
+            OwnFrame(pin!(async {
                 send(&mut socket, &head, req.body).await?;
                 loop {
                     let n = socket.read(scratch).await.map_err(|_| TransportError::Io)?;
@@ -318,12 +317,12 @@ impl<'a, R: Resolver, C: Clock, G: CryptoRngCore> EmbassyTransport<'a, R, C, G> 
                         return Ok(head);
                     }
                 }
-            }
+            }))
             .await
         };
         // Whatever happened, end the connection: FIN, and RST if it does not go in time.
         socket.close();
-        let _ = with_timeout(CLOSE_TIMEOUT, socket.flush()).await;
+        let _ = OwnFrame(pin!(with_timeout(CLOSE_TIMEOUT, socket.flush()))).await;
         socket.abort();
         result
     }
