@@ -102,8 +102,11 @@ impl<'c, T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks, K:
         let found = match &self.store {
             None => {
                 let mut slot = None;
-                self.open_cookie(cookie_header, arena, &mut slot, true)?
-                    .zip(slot)
+                let from = self.open_cookie(cookie_header, arena, &mut slot)?;
+                if let Some(session) = slot.as_mut() {
+                    self.open_connection_tokens(cookie_header, session, arena)?;
+                }
+                from.zip(slot)
             }
             Some(store) => {
                 let Some((id, cookie_exp, json)) = self.record(store, cookie_header, arena).await?
@@ -143,7 +146,7 @@ impl<'c, T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks, K:
     ) -> Result<Option<LoadedFrom<'b>>, AuthError> {
         *slot = None;
         match &self.store {
-            None => self.open_cookie(cookie_header, arena, slot, false),
+            None => self.open_cookie(cookie_header, arena, slot),
             Some(store) => {
                 let Some((id, cookie_exp, json)) = self.record(store, cookie_header, arena).await?
                 else {
@@ -197,14 +200,14 @@ impl<'c, T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks, K:
             .map(|json| (id, cookie_exp, json)))
     }
 
-    /// A cookie session into `slot`, with its connection token sets.
+    /// A cookie session into `slot`, without its connection token sets (the caller opens them,
+    /// [`Auth0::open_connection_tokens`], when it needs them).
     #[inline(never)]
     fn open_cookie<'b>(
         &self,
         cookie_header: &str,
         arena: &mut Arena<'b>,
         slot: &mut Option<Session<'b>>,
-        connection_tokens: bool,
     ) -> Result<Option<LoadedFrom<'b>>, AuthError> {
         let now = self.now();
         let name = self.config.session.cookie_name;
@@ -218,10 +221,7 @@ impl<'c, T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks, K:
                 Ok((session::open_payload(plaintext, now)?, plaintext))
             }) {
             Ok((o, payload)) => {
-                let session = slot.insert(o.session);
-                if connection_tokens {
-                    self.open_connection_tokens(cookie_header, session, arena)?;
-                }
+                *slot = Some(o.session);
                 Ok(Some(LoadedFrom {
                     id: None,
                     cookie_exp: o.exp,
