@@ -550,6 +550,31 @@ fn a_ca_of_the_same_name_with_another_key_does_not_verify() {
 }
 
 #[test]
+fn of_two_anchors_with_the_issuers_name_the_one_whose_key_signed_is_found() {
+    // The anchor tried first has the right name and the wrong key: its signature fails and
+    // the path through the second, which signed, is found (the signatures are checked after
+    // the search, and a failed link makes the search go on without it).
+    let (root, id) = p256_chain(Leaf::default());
+    let (impostor, _) = p256_chain(Leaf::default());
+    let (port, _) = serve(Some(id));
+    for anchors in [
+        vec![impostor.cert.der().to_vec(), root.cert.der().to_vec()],
+        vec![root.cert.der().to_vec(), impostor.cert.der().to_vec()],
+    ] {
+        let got = device(
+            port,
+            65_536,
+            anchors,
+            IN_RANGE,
+            TransportOptions::default(),
+            &[get(format!("https://localhost:{port}/two"))],
+        )
+        .remove(0);
+        assert_json_ok(&got);
+    }
+}
+
+#[test]
 fn a_certificate_for_another_host_is_refused() {
     let spec = Leaf {
         sans: vec!["auth.example.com".into(), "10.9.8.7".into()],

@@ -57,6 +57,7 @@ pub mod clock;
 mod frame;
 #[cfg(feature = "embassy-host")]
 pub mod host;
+mod path;
 pub mod resolve;
 pub mod signature;
 pub mod tls;

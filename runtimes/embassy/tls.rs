@@ -8,7 +8,9 @@
 //!
 //! 1. the chain (leaf, then the intermediates the server sent) must lead to one of the
 //!    [`TrustAnchors`] through rustls-webpki's path building, with basic and name constraints,
-//!    key usage and EKU `serverAuth` checked, and every signature verified ([`super::signature`]);
+//!    key usage and EKU `serverAuth` checked, and every signature of the path verified
+//!    ([`super::signature`]; once the path is found, not during the search, so the search's
+//!    frames and the signature's do not add up on the stack);
 //! 2. the leaf must be valid for the host name (DNS SAN) or address (IP SAN) connected to;
 //! 3. every certificate must be valid at the runtime clock's time (not the system's);
 //! 4. the server's `CertificateVerify` must verify with the leaf's key over the transcript;
@@ -54,6 +56,7 @@
 
 use super::TrustAnchors;
 use super::frame::{OwnFrame, fill};
+use super::path;
 use super::signature;
 use crate::UnixTime;
 use crate::runtime::{CertificateError, TransportError};
@@ -439,7 +442,7 @@ impl Checks<'_> {
         let now = rustls_pki_types::UnixTime::since_unix_epoch(core::time::Duration::from_secs(
             u64::try_from(self.now).unwrap_or(0),
         ));
-        verify_path(&ee, self.anchors.as_slice(), intermediates, now)?;
+        path::verify(&ee, self.anchors.as_slice(), intermediates, scratch, now)?;
         verify_name(&ee, name)?;
         let spki = leaf_spki(leaf.as_ref()).ok_or(CertificateError::BadEncoding)?;
         let (scheme, start, end) = self.signature.ok_or(CertificateError::BadSignature)?;
@@ -474,31 +477,8 @@ impl Checks<'_> {
     }
 }
 
-/// The chain of `ee` to one of `anchors` through `intermediates`, valid at `now`, for server
-/// authentication. A frame of its own, never inlined: the path check and the name check run
-/// one after the other, so their frames share the stack instead of adding up.
-#[inline(never)]
-fn verify_path(
-    ee: &webpki::EndEntityCert<'_>,
-    anchors: &[rustls_pki_types::TrustAnchor<'_>],
-    intermediates: &[CertificateDer<'_>],
-    now: rustls_pki_types::UnixTime,
-) -> Result<(), CertificateError> {
-    ee.verify_for_usage(
-        signature::ALL,
-        anchors,
-        intermediates,
-        now,
-        webpki::KeyUsage::server_auth(),
-        None,
-        None,
-    )
-    .map(|_| ())
-    .map_err(|e| webpki_error(&e))
-}
-
-/// Whether `ee` is valid for the host `name` (a DNS name or an IP address). Never inlined (see
-/// [`verify_path`]).
+/// Whether `ee` is valid for the host `name` (a DNS name or an IP address). Never inlined: the
+/// path check and the name check run one after the other, so their frames share the stack.
 #[inline(never)]
 fn verify_name(ee: &webpki::EndEntityCert<'_>, name: &str) -> Result<(), CertificateError> {
     let name = ServerName::try_from(name).map_err(|_| CertificateError::NotValidForName)?;
@@ -507,7 +487,7 @@ fn verify_name(ee: &webpki::EndEntityCert<'_>, name: &str) -> Result<(), Certifi
 }
 
 /// The category of a rustls-webpki error.
-fn webpki_error(e: &webpki::Error) -> CertificateError {
+pub(super) fn webpki_error(e: &webpki::Error) -> CertificateError {
     use webpki::Error as E;
     #[allow(deprecated)] // the deprecated variants are still returned by some paths
     match e {
