@@ -110,6 +110,15 @@ impl<'b> Arena<'b> {
         (Arena::new(a), r)
     }
 
+    /// The response, over all the room the arena has left: for a flow that writes its
+    /// response only once its requests are done, so that their responses (and a TLS server's
+    /// certificates) could use that room before. Nothing more can be taken afterwards; what
+    /// the response's writer still needs for a while (a store's record) it takes from its own
+    /// spare room.
+    pub(crate) fn respond(&mut self, status: u16) -> ResponseBuilder<'b> {
+        ResponseBuilder::new(core::mem::take(&mut self.rest), status)
+    }
+
     fn overflow(&self) -> Error {
         Error::BufferTooSmall {
             what: "flow work",
@@ -164,33 +173,6 @@ impl<'b> Arena<'b> {
         let (a, b) = w.into_parts();
         self.rest = b;
         Ok(a)
-    }
-
-    /// Writes a plaintext with `f` into the rest, seals it where it is
-    /// ([`jwe::seal_in_place`]) and keeps the compact JWE: the plaintext takes no room of its
-    /// own.
-    pub(crate) fn seal(
-        &mut self,
-        key: &jwe::Key,
-        rng: &mut impl CryptoRngCore,
-        f: impl FnOnce(&mut Writer<'_>) -> Result<(), Error>,
-    ) -> Result<&'b str, Error> {
-        let buf = core::mem::take(&mut self.rest);
-        let n = {
-            let mut w = Writer::new(&mut *buf, "flow work");
-            match f(&mut w) {
-                Ok(()) => w.len(),
-                Err(e) => return Err(self.give_back(buf, e)),
-            }
-        };
-        // The rest past the JWE is the seal's scratch, and stays the rest.
-        let len = match jwe::seal_in_place_len(key, rng, &mut *buf, n) {
-            Ok(len) => len,
-            Err(e) => return Err(self.give_back(buf, e)),
-        };
-        let (a, b) = buf.split_at_mut(len);
-        self.rest = b;
-        core::str::from_utf8(a).map_err(|_| self.overflow())
     }
 
     /// Makes `buf` the rest again after a job in it failed with `e`; a buffer too small is the

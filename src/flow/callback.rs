@@ -132,16 +132,8 @@ impl<'c, T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks, K:
                     Some(_) => self.record_id(cookie_header, &mut arena).ok().flatten(),
                     None => None,
                 };
-                self.save(
-                    session,
-                    cookie_header,
-                    previous,
-                    true,
-                    rng,
-                    &mut arena,
-                    &mut res,
-                )
-                .await?;
+                self.save(session, cookie_header, previous, true, rng, &mut res)
+                    .await?;
             }
             Err(e) => {
                 super::log_error(&e);

@@ -5,7 +5,7 @@
 use super::token_endpoint::Proof;
 use super::{Arena, Auth0, AuthError, GrantFailure, Hooks, Keys, Loaded, json_text};
 use crate::codec::time::UnixTime;
-use crate::http::{Response, ResponseBuilder};
+use crate::http::Response;
 use crate::oauth::token_exchange::{
     self, AccessTokenForConnectionErrorCode, ConnectionTokenError, ConnectionTokenSet, Plan,
 };
@@ -146,19 +146,19 @@ impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks, K: Bor
         rng: &mut impl CryptoRngCore,
         buf: &'b mut [u8],
     ) -> Result<ConnectionToken<'b>, AuthError> {
-        let (mut arena, res_buf) = Arena::split_for_response(buf);
+        let mut arena = Arena::new(buf);
         let cookie = self.sdk_cookies(&arena, cookie_header)?;
         let Some(Loaded { session, id, .. }) = self.load(cookie, &mut arena).await? else {
             return Err(AuthError::MissingSession);
         };
-        let mut res = ResponseBuilder::new(res_buf, 200);
         let t = self
             .connection_in(session, opts, rng, &mut arena)
             .await
             .inspect_err(super::log_error)?;
+        // The response takes the room the exchange is done with.
+        let mut res = arena.respond(200);
         if let Some(updated) = &t.updated {
-            self.save(updated, cookie, id, false, rng, &mut arena, &mut res)
-                .await?;
+            self.save(updated, cookie, id, false, rng, &mut res).await?;
         }
         Ok(ConnectionToken {
             headers: res.finish()?,

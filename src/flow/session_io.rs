@@ -344,14 +344,14 @@ impl<'c, T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks, K:
         rng: &mut impl CryptoRngCore,
         buf: &'b mut [u8],
     ) -> Result<Response<'b>, AuthError> {
-        let (mut arena, res_buf) = Arena::split_for_response(buf);
-        let mut res = ResponseBuilder::new(res_buf, 200);
+        let mut arena = Arena::new(buf);
         let cookie = self.sdk_cookies(&arena, request_cookie)?;
         let previous = match (fresh, &self.store) {
             (true, Some(_)) => self.record_id(cookie, &mut arena).ok().flatten(),
             _ => record_id.map(|id| copy_str(&mut arena, id)).transpose()?,
         };
-        self.save(session, cookie, previous, fresh, rng, &mut arena, &mut res)
+        let mut res = arena.respond(200);
+        self.save(session, cookie, previous, fresh, rng, &mut res)
             .await?;
         Ok(res.finish()?)
     }
@@ -469,89 +469,115 @@ impl<'c, T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks, K:
 
     /// Writes `session` for the response: the sealed cookie (chunked, with the stale chunks
     /// deleted) or, with a store, the record and its id cookie; then the cache headers.
+    /// Everything is made in the response's own room (a store's record in its spare room
+    /// while it is sent, each sealed cookie where its lines go), so the response may be given
+    /// all the room a flow has left ([`Arena::respond`]).
     ///
     /// `fresh` is a new login: a store record gets a new id (the old record is deleted).
     /// A rolling write to a store record that no longer exists writes nothing.
-    #[allow(clippy::too_many_arguments)]
-    pub(crate) async fn save<'b>(
+    pub(crate) async fn save(
         &self,
         session: &Session<'_>,
         request_cookie: &str,
         existing_id: Option<&str>,
         fresh: bool,
         rng: &mut impl CryptoRngCore,
-        arena: &mut Arena<'b>,
         res: &mut ResponseBuilder<'_>,
     ) -> Result<(), AuthError> {
         let lifetime = self.cookie_lifetime(session.internal.created_at);
         let CookieLifetime { now, max_age, exp } = lifetime;
         let name = self.config.session.cookie_name;
-        let opts = self.config.session_cookie();
         match &self.store {
             None => {
                 self.write_cookie(&lifetime, request_cookie, rng, res, |w| {
                     session.write_cookie_json(w, Some(exp))
                 })?;
-                self.write_connection_cookies(
-                    session,
-                    request_cookie,
-                    exp,
-                    max_age,
-                    rng,
-                    arena,
-                    res,
-                )?;
+                self.write_connection_cookies(session, request_cookie, exp, max_age, rng, res)?;
             }
             Some(store) => {
-                let json = arena.write(|w| session.write_json(w, None))?;
-                let sid_buf = arena.take(256)?;
-                let sid = session.internal.sid.and_then(|s| s.to_str_in(sid_buf).ok());
-                let sub_buf = arena.take(256)?;
-                let sub = session
-                    .user
-                    .get_str("sub")
-                    .and_then(|s| s.to_str_in(sub_buf).ok());
-                let info = RecordInfo {
-                    expires_at: exp,
-                    sid,
-                    sub,
-                };
                 let new_id;
-                let id = match (existing_id, fresh) {
-                    (Some(id), false) => {
-                        if !store.update(id, json, &info).await? {
-                            return Ok(());
+                let id = {
+                    // The record, its `sid` and `sub` live in the response's spare room while
+                    // they are sent, and are gone before the id cookie is written there.
+                    let mut scratch = Arena::new(res.spare_mut());
+                    let json = scratch.write(|w| session.write_json(w, None))?;
+                    let sid_buf = scratch.take(256)?;
+                    let sid = session.internal.sid.and_then(|s| s.to_str_in(sid_buf).ok());
+                    let sub_buf = scratch.take(256)?;
+                    let sub = session
+                        .user
+                        .get_str("sub")
+                        .and_then(|s| s.to_str_in(sub_buf).ok());
+                    let info = RecordInfo {
+                        expires_at: exp,
+                        sid,
+                        sub,
+                    };
+                    match (existing_id, fresh) {
+                        (Some(id), false) => {
+                            if !store.update(id, json, &info).await? {
+                                return Ok(());
+                            }
+                            id
                         }
-                        id
-                    }
-                    (old, _) => {
-                        if let Some(old) = old {
-                            store.delete(old).await?;
+                        (old, _) => {
+                            if let Some(old) = old {
+                                store.delete(old).await?;
+                            }
+                            new_id = SessionId::generate(rng);
+                            store.set(new_id.as_str(), json, &info).await?;
+                            new_id.as_str()
                         }
-                        new_id = SessionId::generate(rng);
-                        store.set(new_id.as_str(), json, &info).await?;
-                        new_id.as_str()
                     }
                 };
-                let sealed = arena.seal(&self.keys().key, rng, |w| {
+                self.write_sealed_cookie(res, rng, name, Lifetime::MaxAge { max_age, now }, |w| {
                     session::write_id_payload(w, id, exp)
                 })?;
-                let c = SetCookie {
-                    name: CookieName::plain(name),
-                    value: sealed,
-                    options: &opts,
-                    lifetime: Lifetime::MaxAge { max_age, now },
-                };
-                res.header_display("Set-Cookie", &c)?;
             }
         }
         res.no_cache()?;
         Ok(())
     }
 
+    /// One `Set-Cookie` line, `name=<the sealed payload>` with `lifetime`: the payload written
+    /// and sealed where the line goes ([`ResponseBuilder::lines_with_tail_value`]), so it takes
+    /// no room of its own. The sealed value's length.
+    fn write_sealed_cookie(
+        &self,
+        res: &mut ResponseBuilder<'_>,
+        rng: &mut impl CryptoRngCore,
+        name: &str,
+        lifetime: Lifetime,
+        payload: impl FnOnce(&mut Writer<'_>) -> Result<(), Error>,
+    ) -> Result<usize, AuthError> {
+        let opts = self.config.session_cookie();
+        let key = &self.keys().key;
+        let mut sealed = 0;
+        res.lines_with_tail_value(
+            |room| {
+                let n = {
+                    let mut w = Writer::new(&mut *room, "session cookie");
+                    payload(&mut w)?;
+                    w.len()
+                };
+                jwe::seal_in_place_len(key, rng, room, n)
+            },
+            |lines, len| {
+                sealed = len;
+                let c = SetCookie {
+                    name: CookieName::plain(name),
+                    value: "",
+                    options: &opts,
+                    lifetime,
+                };
+                lines.line("Set-Cookie", &NameEq(&c.name), Some(len), &c.attributes())
+            },
+        )?;
+        Ok(sealed)
+    }
+
     /// A cookie session's connection token sets as `__FC_<i>` cookies (sealed like the
     /// session, with its lifetime), and the deletion of the request's `__FC_<j>` past them.
-    #[allow(clippy::too_many_arguments)]
     fn write_connection_cookies(
         &self,
         session: &Session<'_>,
@@ -559,33 +585,28 @@ impl<'c, T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks, K:
         exp: UnixTime,
         max_age: u64,
         rng: &mut impl CryptoRngCore,
-        arena: &mut Arena<'_>,
         res: &mut ResponseBuilder<'_>,
     ) -> Result<(), AuthError> {
         let now = self.now();
         let opts = self.config.session_cookie();
         let entries = &session.connection_token_sets;
         for (i, entry) in entries.iter().enumerate() {
-            let mut scratch = arena.checkpoint();
-            let name = scratch.write(|w| {
-                w.push_str(CONNECTION_COOKIE_PREFIX)?;
-                w.push_u64(i as u64)
-            })?;
-            let sealed = scratch.seal(&self.keys().key, rng, |w| entry.write_json(w, Some(exp)))?;
-            if sealed.len() + name.len() + 1 >= 4096 {
+            let mut name_buf = [0u8; CONNECTION_COOKIE_PREFIX.len() + 20];
+            let mut w = Writer::new(&mut name_buf, "connection cookie name");
+            w.push_str(CONNECTION_COOKIE_PREFIX)?;
+            w.push_u64(i as u64)?;
+            let name = w.into_str();
+            let sealed =
+                self.write_sealed_cookie(res, rng, name, Lifetime::MaxAge { max_age, now }, |w| {
+                    entry.write_json(w, Some(exp))
+                })?;
+            if sealed + name.len() + 1 >= 4096 {
                 event!(
                     warn,
                     cookie = name,
                     "auth0-edge: a connection token cookie is 4096 bytes or more; browsers may drop it"
                 );
             }
-            let c = SetCookie {
-                name: CookieName::plain(name),
-                value: sealed,
-                options: &opts,
-                lifetime: Lifetime::MaxAge { max_age, now },
-            };
-            res.header_display("Set-Cookie", &c)?;
         }
         for c in cookie::parse(request_cookie).filter(|c| is_connection_cookie(c.name)) {
             let index = c.name[CONNECTION_COOKIE_PREFIX.len()..].parse::<usize>();
@@ -638,8 +659,7 @@ impl<'c, T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks, K:
         rng: &mut impl CryptoRngCore,
         buf: &'b mut [u8],
     ) -> Result<Touched<'b>, AuthError> {
-        let (mut arena, res_buf) = Arena::split_for_response(buf);
-        let mut res = ResponseBuilder::new(res_buf, 200);
+        let mut arena = Arena::new(buf);
         // The policy of the middleware path: a session that cannot be read (a store that is
         // down, a cookie larger than the work buffer) is no session, and a roll that cannot be
         // written is no roll; the application is served either way, and the failure reported.
@@ -660,11 +680,12 @@ impl<'c, T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks, K:
             }
         };
         let mut failure = None;
+        let mut res = arena.respond(200);
         if let Some(l) = &loaded
             && self.roll_due(l)
             && self.hooks.before_session_rolled(req)
             && let Err(e) = self
-                .save(&l.session, cookie, l.id, false, rng, &mut arena, &mut res)
+                .save(&l.session, cookie, l.id, false, rng, &mut res)
                 .await
         {
             event!(warn, code = e.code(), reason = %crate::Report(&e), "auth0-edge: the session could not be rolled");
@@ -705,8 +726,7 @@ impl<'c, T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks, K:
         rng: &mut impl CryptoRngCore,
         buf: &'b mut [u8],
     ) -> Result<Response<'b>, AuthError> {
-        let (mut arena, res_buf) = Arena::split_for_response(buf);
-        let mut res = ResponseBuilder::new(res_buf, 200);
+        let mut arena = Arena::new(buf);
         let cookie = self.sdk_cookies(&arena, cookie_header)?;
         let current = self
             .load(cookie, &mut arena)
@@ -714,10 +734,9 @@ impl<'c, T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks, K:
             .ok_or(AuthError::MissingSession)?;
         let mut updated = session.clone();
         updated.internal = current.session.internal;
-        self.save(
-            &updated, cookie, current.id, false, rng, &mut arena, &mut res,
-        )
-        .await?;
+        let mut res = arena.respond(200);
+        self.save(&updated, cookie, current.id, false, rng, &mut res)
+            .await?;
         Ok(res.finish()?)
     }
 

@@ -154,11 +154,13 @@ impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks, K: Bor
         let (mut arena, res_buf) = Arena::split_for_response(buf);
         let cookie = self.sdk_cookies(&arena, req.cookie())?;
         let opts = Self::options_in(req.query, &mut arena)?;
-        let mut res = ResponseBuilder::new(res_buf, 200);
+        let res = ResponseBuilder::new(res_buf, 200);
         let mut mfa = Mfa::new(0);
+        let mut res = Some(res);
         let t = self
             .access_token_into(cookie, &opts, rng, &mut arena, &mut res, &mut mfa)
             .await;
+        let res = res.ok_or(AuthError::MissingSession)?;
         let body_buf = arena.take(arena.remaining().min(16384))?;
         self.access_token_reply(t.as_ref(), mfa.text, cookie, res, body_buf)
     }
@@ -306,15 +308,18 @@ impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks, K: Bor
         buf: &'b mut [u8],
     ) -> Result<AccessToken<'b>, AuthError> {
         let mut mfa = Mfa::new(buf.as_ptr() as usize);
-        let (mut arena, res_buf) = Arena::split_for_response(buf);
+        let mut arena = Arena::new(buf);
         let cookie = self.sdk_cookies(&arena, cookie_header)?;
-        let mut res = ResponseBuilder::new(res_buf, 200);
+        let mut res = None;
         let t = self
             .access_token_into(cookie, opts, rng, &mut arena, &mut res, &mut mfa)
             .await
             .inspect_err(super::log_error)?;
         Ok(AccessToken {
-            headers: res.finish()?,
+            headers: match res {
+                Some(res) => res.finish()?,
+                None => Response::EMPTY,
+            },
             ..t
         })
     }
@@ -325,7 +330,7 @@ impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks, K: Bor
         opts: &AccessTokenOptions<'_>,
         rng: &mut impl CryptoRngCore,
         arena: &mut Arena<'b>,
-        res: &mut ResponseBuilder<'_>,
+        res: &mut Option<ResponseBuilder<'b>>,
         mfa: &mut Mfa<'b>,
     ) -> Result<AccessToken<'b>, AuthError> {
         // The session is read before the refresh and again after it, from its text in the
@@ -353,8 +358,10 @@ impl<T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks, K: Bor
         {
             session.user = self.saved_user(&claims, id_token, arena)?;
         }
-        self.save(session, cookie, from.id, false, rng, arena, res)
-            .await?;
+        // The response takes its room only now: the token request, its response and the
+        // provider's certificates could use it (the route's, made before, is kept).
+        let res = res.get_or_insert_with(|| arena.respond(200));
+        self.save(session, cookie, from.id, false, rng, res).await?;
         Ok(t.token)
     }
 

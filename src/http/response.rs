@@ -186,6 +186,12 @@ impl<'b> ResponseBuilder<'b> {
         Ok(())
     }
 
+    /// The room not yet written, for a job whose result is gone before the next line is
+    /// written (a session store's record while it is sent).
+    pub(crate) fn spare_mut(&mut self) -> &mut [u8] {
+        self.w.spare_mut()
+    }
+
     /// The cache headers the SDK adds whenever it writes a session cookie.
     pub fn no_cache(&mut self) -> Result<(), Error> {
         self.header(
