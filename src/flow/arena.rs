@@ -116,7 +116,16 @@ impl<'b> Arena<'b> {
     /// the response's writer still needs for a while (a store's record) it takes from its own
     /// spare room.
     pub(crate) fn respond(&mut self, status: u16) -> ResponseBuilder<'b> {
-        ResponseBuilder::new(core::mem::take(&mut self.rest), status)
+        self.respond_keeping(0, status)
+    }
+
+    /// [`Arena::respond`], keeping the first `keep` bytes of the room for the arena (for what
+    /// a flow still writes beside its response: a hook's output).
+    pub(crate) fn respond_keeping(&mut self, keep: usize, status: u16) -> ResponseBuilder<'b> {
+        let keep = keep.min(self.rest.len());
+        let (kept, room) = core::mem::take(&mut self.rest).split_at_mut(keep);
+        self.rest = kept;
+        ResponseBuilder::new(room, status)
     }
 
     fn overflow(&self) -> Error {

@@ -78,9 +78,12 @@ impl<'c, T: Transport, C: Clock, P: ProviderCache, S: SessionStore, H: Hooks, K:
         buf: &'b mut [u8],
     ) -> Result<Response<'b>, AuthError> {
         super::check_query(req.query)?;
-        let (mut arena, res_buf) = Arena::split_for_response(buf);
-        let mut res = ResponseBuilder::new(res_buf, 200);
+        let mut arena = Arena::new(buf);
         let (outcome, found, cookie_header) = self.exchange_in(req, rng, &mut arena).await?;
+        // The response takes its room once the exchange is done with it (its token response
+        // and the provider's certificates could use it): three quarters of what is left, a
+        // quarter kept for what the hooks write beside it (the page body, `user`, `extra`).
+        let mut res = arena.respond_keeping(arena.remaining() / 4, 200);
         let ctx = self.context(&found);
         // The session is built here, once the exchange is done (its slot shares this future's
         // room with the exchange's), and changed where it is: no copy is moved through the
